@@ -1,0 +1,38 @@
+/**
+ * Break-before-make: the only way a live entry is replaced (stage2_try_break_pte /
+ * stage2_make_pte; kvm-s2-facts §6). Break writes the LOCKED marker and invalidates the TLB for
+ * what the old entry mapped; make publishes the new entry over a LOCKED one.
+ */
+import { isLocked, isTable, isValid, LOCKED_LO } from './descriptor/codec';
+import type { VisitCtx } from './walker';
+
+/** Start address of the span the current entry covers. */
+export function entryBase<A>(ctx: VisitCtx<A>): number {
+  const gran = ctx.pgt.geom.granules[ctx.level];
+  return ctx.addr - (ctx.addr % gran);
+}
+
+/**
+ * Break the entry at ctx.ptr: store LOCKED, then TLBI — by IPA at the entry's level for a leaf,
+ * over the table's whole span for a table (range TLBI, v6.8+). Exclusive walks cannot lose the
+ * race, so this always succeeds; the boolean mirrors the kernel helper's contract.
+ */
+export function tryBreak<A>(ctx: VisitCtx<A>, skipTlbi = false): boolean {
+  const pgt = ctx.pgt;
+  const base = entryBase(ctx);
+  pgt.store(ctx.ptr, base, ctx.level, LOCKED_LO, 0);
+  if (isValid(ctx.oldLo) && !skipTlbi) {
+    if (isTable(ctx.oldLo, ctx.level, pgt.lastLevel)) pgt.effects.tlbiRange(base, pgt.geom.granules[ctx.level]);
+    else pgt.effects.tlbiIpa(base, ctx.level);
+  }
+  return true;
+}
+
+/** Publish `lo`/`hi` over a broken (LOCKED) entry. */
+export function make<A>(ctx: VisitCtx<A>, lo: number, hi: number): void {
+  const words = ctx.pgt.pool.words;
+  if (!isLocked(words[ctx.ptr], words[ctx.ptr + 1])) {
+    throw new Error('internal: make() on an entry that was not broken first');
+  }
+  ctx.pgt.store(ctx.ptr, entryBase(ctx), ctx.level, lo, hi);
+}

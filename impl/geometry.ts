@@ -1,0 +1,66 @@
+/** Stage-2 geometry: levels, start level, root concatenation and block levels (kvm-s2-facts §1). */
+import { S2InputError, type Granule } from '../model/types';
+
+export const LAST_LEVEL = 3;
+
+export interface Geometry {
+  readonly granule: Granule;
+  readonly pageShift: number;
+  /** log2(entries per table page) = pageShift − 3. */
+  readonly tableBits: number;
+  readonly entries: number;
+  readonly iaBits: number;
+  readonly levels: number;
+  readonly startLevel: number;
+  /** Number of concatenated root table pages. */
+  readonly rootPages: number;
+  /** Entries used in the (concatenated) root: rootPages × entries, or fewer for a partial root. */
+  readonly rootEntries: number;
+  /** Lowest level a block may live at (KVM_PGTABLE_MIN_BLOCK_LEVEL). */
+  readonly minBlockLevel: number;
+  /** shift(L) for L = 0..3 (root concatenation uses levelShift(pageShift, startLevel − 1)). */
+  readonly shifts: readonly number[];
+  /** Bytes covered by one entry at each level 0..3. */
+  readonly granules: readonly number[];
+  readonly ipaLimit: number;
+}
+
+const PAGE_SHIFTS: Record<Granule, number> = { 4096: 12, 16384: 14, 65536: 16 };
+
+/** shift(L) = (PAGE_SHIFT − 3) × (4 − L) + 3 (ARM64_HW_PGTABLE_LEVEL_SHIFT). */
+export const levelShift = (pageShift: number, level: number): number => (pageShift - 3) * (4 - level) + 3;
+
+/** Build the geometry of a stage-2 table (kvm_get_vtcr / kvm_pgtable_stage2_init; facts §1.2). */
+export function makeGeometry(granule: Granule, iaBits: number): Geometry {
+  // Own numeric keys only: a string '4096' or 'toString' from untyped input must not pass.
+  const pageShift = typeof granule === 'number' && Object.hasOwn(PAGE_SHIFTS, granule) ? PAGE_SHIFTS[granule] : undefined;
+  if (pageShift === undefined) throw new S2InputError('granule', `must be 4096, 16384 or 65536, got ${String(granule)}`);
+  if (!Number.isInteger(iaBits) || iaBits < 32 || iaBits > 48) throw new S2InputError('iaBits', `must be 32..48, got ${iaBits}`);
+  const tableBits = pageShift - 3;
+  // ARM64_HW_PGTABLE_LEVELS(ia_bits − 4): up to 16 root pages concatenated; at least 2 levels.
+  const levels = Math.max(2, Math.floor((iaBits - 4 - 4) / tableBits));
+  const startLevel = 4 - levels;
+  const rootShift = levelShift(pageShift, startLevel - 1);
+  const rootPages = iaBits > rootShift ? 2 ** (iaBits - rootShift) : 1;
+  const rootEntries = 2 ** (iaBits - levelShift(pageShift, startLevel));
+  const shifts = [0, 1, 2, 3].map((l) => levelShift(pageShift, l));
+  return {
+    granule, pageShift, tableBits, entries: 2 ** tableBits, iaBits, levels, startLevel,
+    rootPages, rootEntries, minBlockLevel: granule === 4096 ? 1 : 2,
+    shifts, granules: shifts.map((s) => 2 ** s), ipaLimit: 2 ** iaBits,
+  };
+}
+
+/** Levels at which KVM may install blocks (facts §1.1): minBlockLevel..2. */
+export function blockLevels(g: Geometry): number[] {
+  const out: number[] = [];
+  for (let l = g.minBlockLevel; l < LAST_LEVEL; l++) out.push(l);
+  return out;
+}
+
+/** Index of `addr` inside a table page at `level` (root pages: use rootIndex). */
+export const tableIndex = (g: Geometry, addr: number, level: number): number =>
+  Math.floor(addr / g.granules[level]) % g.entries;
+
+/** Index of `addr` across the concatenated root (facts §1.2). */
+export const rootIndex = (g: Geometry, addr: number): number => Math.floor(addr / g.granules[g.startLevel]);

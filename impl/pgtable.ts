@@ -1,0 +1,89 @@
+/** A stage-2 page table: geometry, FWB mode, pooled storage, root pages and the effects sink. */
+import { makeGeometry, LAST_LEVEL, type Geometry } from './geometry';
+import { TablePool } from './pool';
+import { NULL_EFFECTS, type Effects } from './effects';
+import { isCounted } from './descriptor/codec';
+import type { Granule } from '../model/types';
+
+export interface PgtableOptions {
+  granule: Granule;
+  iaBits: number;
+  /** HCR_EL2.FWB in effect for this table (FEAT_S2FWB and not KVM_PGTABLE_S2_NOFWB). */
+  fwb: boolean;
+  effects?: Effects;
+  /** Reuse an existing pool (property runs); it is reset. */
+  pool?: TablePool;
+  /** Cap on table pages, standing in for the memcache: allocation beyond it is -ENOMEM. */
+  maxPages?: number;
+}
+
+export class Stage2Pgtable {
+  readonly geom: Geometry;
+  readonly pool: TablePool;
+  readonly fwb: boolean;
+  readonly lastLevel = LAST_LEVEL;
+  effects: Effects;
+  /** First page of the concatenated root. */
+  rootPage: number;
+
+  constructor(opts: PgtableOptions) {
+    this.geom = makeGeometry(opts.granule, opts.iaBits);
+    this.fwb = opts.fwb;
+    this.effects = opts.effects ?? NULL_EFFECTS;
+    this.pool = opts.pool ?? new TablePool(opts.granule, 64, opts.maxPages);
+    this.rootPage = this.allocRoot();
+  }
+
+  /** Drop all mappings and tables, keeping the storage (cheap: see TablePool.reset). */
+  reset(): void {
+    this.pool.reset();
+    this.rootPage = this.allocRoot();
+  }
+
+  /** Word index of the root entry that covers `addr` (roots are contiguous pages). */
+  rootPtr(addr: number): number {
+    return this.pool.ptrOfPage(this.rootPage) + 2 * Math.floor(addr / this.geom.granules[this.geom.startLevel]);
+  }
+
+  /** Store an entry, keeping the containing page's refcount (facts §2.5) and recording it. */
+  store(ptr: number, addr: number, level: number, lo: number, hi: number): void {
+    const w = this.pool.words;
+    const oldLo = w[ptr];
+    const oldHi = w[ptr + 1];
+    const page = this.pool.pageOfPtr(ptr);
+    const delta = (isCounted(lo, hi) ? 1 : 0) - (isCounted(oldLo, oldHi) ? 1 : 0);
+    this.pool.refs[page] += delta;
+    w[ptr] = lo;
+    w[ptr + 1] = hi;
+    this.effects.pteStore(addr, level, oldLo, oldHi, lo, hi);
+  }
+
+  /** Allocate a zeroed table page for `level` (refcount 1); -1 when the memcache is empty. */
+  allocTable(level: number): number {
+    const id = this.pool.alloc(1);
+    if (id >= 0) this.effects.tableAlloc(this.pool.paOfPage(id), level);
+    return id;
+  }
+
+  /** Drop one reference on a table page; at zero it is freed (mm_ops->put_page). */
+  putPage(page: number): void {
+    const refs = this.pool.refs;
+    refs[page]--;
+    if (refs[page] === 0) {
+      this.effects.tableFree(this.pool.paOfPage(page));
+      this.pool.release(page);
+    }
+  }
+
+  /** Free a page of a detached subtree (its entries are dropped with it, not stored). */
+  releaseDetached(page: number): void {
+    this.effects.tableFree(this.pool.paOfPage(page));
+    this.pool.release(page);
+  }
+
+  private allocRoot(): number {
+    const id = this.pool.alloc(this.geom.rootPages);
+    if (id < 0) throw new RangeError('maxPages: too small for the root table');
+    return id;
+  }
+}

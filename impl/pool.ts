@@ -1,0 +1,80 @@
+/**
+ * Typed-array storage for stage-2 table pages: descriptors as two 32-bit words (LO, HI) in one
+ * pooled Uint32Array, table pages from a free list, per-page refcounts (kvm-s2-facts §2.5).
+ * Table pages get fake PAs in a reserved window so table descriptors carry real OAs.
+ */
+
+/** PA of table page 0; table pages occupy [TABLE_PA_BASE, +capacity·pageSize), below 2^48. */
+export const TABLE_PA_BASE = 0xf00000000000;
+
+export class TablePool {
+  /** 2 words per entry: words[2i] = LO, words[2i+1] = HI. */
+  words: Uint32Array;
+  /** refs[page] = 1 + counted entries while allocated; 0 when free. */
+  refs: Int32Array;
+  readonly wordsPerPage: number;
+  private capacity: number;
+  /** Pages [0, bump) have been handed out at least once since the last reset. */
+  private bump = 0;
+  private free: number[] = [];
+  private inUse = 0;
+
+  constructor(readonly pageSize: number, initialPages = 64, readonly maxPages = Infinity) {
+    this.wordsPerPage = (pageSize / 8) * 2;
+    this.capacity = initialPages;
+    this.words = new Uint32Array(initialPages * this.wordsPerPage);
+    this.refs = new Int32Array(initialPages);
+  }
+
+  get pagesInUse(): number { return this.inUse; }
+  /** Bytes held by the typed arrays (the storage cost of the tables). */
+  get bytes(): number { return this.words.byteLength + this.refs.byteLength; }
+
+  /** Allocate `n` contiguous zeroed pages with refcount 1 (n > 1 only for the root); -1 if full. */
+  alloc(n = 1): number {
+    let id: number;
+    if (n === 1 && this.free.length > 0) id = this.free.pop() as number;
+    else {
+      if (this.bump + n > this.maxPages) return -1;
+      if (this.bump + n > this.capacity) this.grow(this.bump + n);
+      id = this.bump;
+      this.bump += n;
+    }
+    for (let p = id; p < id + n; p++) this.refs[p] = 1;
+    this.words.fill(0, id * this.wordsPerPage, (id + n) * this.wordsPerPage);
+    this.inUse += n;
+    return id;
+  }
+
+  /** Return a page to the free list. */
+  release(id: number): void {
+    this.refs[id] = 0;
+    this.free.push(id);
+    this.inUse--;
+  }
+
+  /** Drop every page: O(1) in the pool size; pages are zeroed when handed out again. */
+  reset(): void {
+    this.refs.fill(0, 0, this.bump);
+    this.bump = 0;
+    this.free.length = 0;
+    this.inUse = 0;
+  }
+
+  pageOfPtr(ptr: number): number { return Math.floor(ptr / this.wordsPerPage); }
+  paOfPage(id: number): number { return TABLE_PA_BASE + id * this.pageSize; }
+  pageOfPa(pa: number): number { return (pa - TABLE_PA_BASE) / this.pageSize; }
+  ptrOfPage(id: number): number { return id * this.wordsPerPage; }
+
+  /** Grow by ~1/32 beyond what is needed, so dense tables waste little (bench: bytes/page). */
+  private grow(needed: number): void {
+    const cap = Math.max(needed, this.capacity + Math.max(16, Math.ceil(this.capacity / 32)));
+    const words = new Uint32Array(cap * this.wordsPerPage);
+    words.set(this.words);
+    const refs = new Int32Array(cap);
+    refs.set(this.refs);
+    this.words = words;
+    this.refs = refs;
+    this.capacity = cap;
+  }
+}
