@@ -10,7 +10,7 @@ import type { MemType, Perms } from '../../model/types';
 export type DescKind = 'invalid' | 'table' | 'block' | 'page';
 export type DecodedMemType = MemType | 'unknown';
 
-/** An exploded descriptor (style-anchors §2). `raw` is for printing only. */
+/** An exploded descriptor (style-anchors §2); print raw words with `toHex`. */
 export interface Descriptor {
   kind: DescKind;
   level: number;
@@ -194,3 +194,24 @@ export function encode(d: Descriptor, ctx: CodecCtx): [number, number] {
 /** 64-bit hex of a descriptor for printing (`0x00400000800007ff`). */
 export const toHex = (lo: number, hi: number): string =>
   '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+
+// ---- leaf-attribute walkers, split and the hardware walk (added for ops/attrs, ops/split, translate) ----
+
+/** LO attribute masks the attribute walkers set or clear (facts §8). */
+export const ATTR_LO_S2AP_W = B.S2_LO_S2AP_W;
+export const ATTR_LO_AF = B.S2_LO_AF;
+/** Apply set/clear masks to a leaf's LO word, touching only the LO attribute field (stage2_update_leaf_attrs). */
+export const updateAttrLo = (lo: number, set: number, clr: number): number =>
+  ((lo & ~(clr & B.S2_LO_ATTR_MASK)) | (set & B.S2_LO_ATTR_MASK)) >>> 0;
+/** Apply set/clear masks to a leaf's HI word, touching only the HI attribute field. */
+export const updateAttrHi = (hi: number, set: number, clr: number): number =>
+  ((hi & ~(clr & B.S2_HI_ATTR_MASK)) | (set & B.S2_HI_ATTR_MASK)) >>> 0;
+/** LO set-mask of relax_perms: S2AP R/W for PROT_R/PROT_W (kvm_pgtable_stage2_relax_perms). */
+export const relaxSetLo = (prot: Prot): number =>
+  ((prot & PROT_R) !== 0 ? B.S2_LO_S2AP_R : 0) | ((prot & PROT_W) !== 0 ? B.S2_LO_S2AP_W : 0);
+/** HI clear-mask of relax_perms: XN when PROT_X. */
+export const relaxClrHi = (prot: Prot): number => ((prot & PROT_X) !== 0 ? B.S2_HI_XN : 0);
+/** Software bits SW0..SW3 of a prot value (bits 55..58, KVM_PTE_LEAF_ATTR_HI_SW); exact for numbers < 2^59. */
+export const protSwBits = (prot: Prot): number => Math.floor(prot / 2 ** 55) % 16;
+/** Valid with the type bit set: a page at the last level (a table above it). A last-level entry without it is reserved. */
+export const hasTypeBit = (lo: number): boolean => (lo & (B.S2_LO_VALID | B.S2_LO_TYPE)) === (B.S2_LO_VALID | B.S2_LO_TYPE);
