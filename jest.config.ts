@@ -6,7 +6,7 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/model', '<rootDir>/impl', '<rootDir>/properties', '<rootDir>/reports', '<rootDir>/cli', '<rootDir>/bench'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 120000,
 };

@@ -3,7 +3,7 @@ import { makeGeometry, LAST_LEVEL, type Geometry } from './geometry';
 import { TablePool } from './pool';
 import { NULL_EFFECTS, type Effects } from './effects';
 import { isCounted } from './descriptor/codec';
-import type { Granule } from '../model/types';
+import { S2InputError, type Granule } from '../model/types';
 
 export interface PgtableOptions {
   granule: Granule;
@@ -30,6 +30,10 @@ export class Stage2Pgtable {
     this.geom = makeGeometry(opts.granule, opts.iaBits);
     this.fwb = opts.fwb;
     this.effects = opts.effects ?? NULL_EFFECTS;
+    if (opts.pool && opts.pool.pageSize !== opts.granule) {
+      throw new S2InputError('pool', `page size ${opts.pool.pageSize} does not match granule ${opts.granule}`);
+    }
+    opts.pool?.reset();
     this.pool = opts.pool ?? new TablePool(opts.granule, 64, opts.maxPages);
     this.rootPage = this.allocRoot();
   }

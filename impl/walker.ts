@@ -6,6 +6,7 @@
  */
 import { isTable, oaOf } from './descriptor/codec';
 import { EAGAIN, ERANGE } from './errno';
+import { S2InputError } from '../model/types';
 import type { Stage2Pgtable } from './pgtable';
 
 export const WALK_LEAF = 1;
@@ -56,10 +57,15 @@ const keepGoing = (flags: number, ret: number): boolean =>
  */
 export function walk<A>(ctx: VisitCtx<A>, cb: Visitor<A>, addr: number, size: number): number {
   const g = ctx.pgt.geom;
+  if (!Number.isFinite(addr)) throw new S2InputError('addr', `not a finite number: ${addr}`);
+  if (!Number.isFinite(size)) throw new S2InputError('size', `not a finite number: ${size}`);
+  // A negative u64 would wrap to a huge address in the kernel: beyond the IPA space.
+  if (addr < 0 || size < 0) return ERANGE;
   const start = addr - (addr % g.granule);
-  const endRaw = addr + size;
+  // PAGE_ALIGN(ALIGN_DOWN(addr) + size), as kvm_pgtable_walk rounds it (facts §1.2).
+  const endRaw = start + size;
   const end = endRaw % g.granule === 0 ? endRaw : endRaw - (endRaw % g.granule) + g.granule;
-  if (start > g.ipaLimit || end > g.ipaLimit || size < 0) return ERANGE;
+  if (start > g.ipaLimit || end > g.ipaLimit) return ERANGE;
   ctx.start = start;
   ctx.end = end;
   ctx.addr = start;

@@ -114,6 +114,8 @@ export const tableHi = (pa: number): number => oaHi(pa);
 /** An owner annotation; owner 0 is the plain zero entry (facts §2.4). */
 export const ownerLo = (owner: number): number => (owner << B.S2_OWNER_SHIFT) & B.S2_OWNER_MASK;
 export const LOCKED_LO = B.S2_LO_LOCKED;
+/** SH value KVM programs in every leaf (Inner Shareable; facts §2.2). */
+export const SH_INNER = B.S2_SH_INNER;
 export const OWNER_FIELD_MAX = B.S2_OWNER_FIELD_MAX;
 
 // ---- in-place attribute updates (facts §8) --------------------------------------------

@@ -36,6 +36,8 @@ interface MapArg {
 
 const arg: MapArg = { phys: 0, attrLo: 0, attrHi: 0, owner: -1, forcePte: false };
 let sharedCtx: VisitCtx<MapArg> | null = null;
+/** The shared context makes map non-re-entrant (e.g. from an Effects callback): guard it. */
+let busy = false;
 
 /** Whether a leaf may be installed at this entry (stage2_leaf_mapping_allowed; facts §5.1). */
 function leafAllowed(ctx: VisitCtx<MapArg>): boolean {
@@ -63,7 +65,8 @@ function tryLeaf(ctx: VisitCtx<MapArg>): number {
   if (!tryBreak(ctx)) return EAGAIN;
   const gran = pgt.geom.granules[ctx.level];
   // CMOs before the new leaf becomes visible (stage2_map_walker_try_leaf; facts §5.2 step 4).
-  if (C.isCacheable(lo, pgt.fwb)) pgt.effects.dcacheCleanInvalPoc(pa, gran);
+  // Under FWB the D-cache clean is a no-op (__clean_dcache_guest_page returns early).
+  if (!pgt.fwb && C.isCacheable(lo, pgt.fwb)) pgt.effects.dcacheCleanInvalPoc(pa, gran);
   if (C.isExecutable(lo, hi)) pgt.effects.icacheInvalPou(pa, gran);
   make(ctx, lo, hi);
   return 0;
@@ -105,10 +108,15 @@ function mapVisitor(ctx: VisitCtx<MapArg>, visit: Visit): number {
 export function mapWalk(pgt: Stage2Pgtable, addr: number, size: number, handleFault: boolean): number {
   const flags = WALK_LEAF | WALK_TABLE_PRE | (handleFault ? WALK_HANDLE_FAULT : 0);
   const ctx = sharedCtx ?? (sharedCtx = makeCtx(pgt, arg, flags));
+  if (busy) throw new Error('internal: stage2Map re-entered from inside a walk');
   ctx.pgt = pgt;
   ctx.flags = flags;
-  // freeUnlinked reuses nothing of this context, so a nested walk cannot clobber it.
-  return walk(ctx, mapVisitor, addr, size);
+  busy = true;
+  try {
+    return walk(ctx, mapVisitor, addr, size);
+  } finally {
+    busy = false;
+  }
 }
 
 /**

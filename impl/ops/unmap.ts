@@ -1,7 +1,8 @@
 /**
  * stage2Unmap: remove every leaf and annotation in [addr, addr+size) and free tables left empty
  * (kvm_pgtable_stage2_unmap; facts §7). A leaf that only partly overlaps the range is removed
- * whole: the rest of a block is re-faulted lazily.
+ * whole: the rest of a block is re-faulted lazily. Per-leaf TLBIs are issued as they happen (the
+ * v6.8 deferral to one range TLBI under FEAT_TLBIRANGE+FWB is not modelled).
  */
 import * as C from '../descriptor/codec';
 import { TLBI_LEVEL_UNKNOWN } from '../effects';
@@ -16,6 +17,7 @@ export interface UnmapArg {
 
 const arg: UnmapArg = { keepPartialBlocks: false };
 let sharedCtx: VisitCtx<UnmapArg> | null = null;
+let busy = false;
 
 /** A valid leaf: clear, TLBI at its level, then clean the old granule if it was cacheable. */
 function unmapLeaf(ctx: VisitCtx<UnmapArg>): number {
@@ -25,7 +27,8 @@ function unmapLeaf(ctx: VisitCtx<UnmapArg>): number {
   if (ctx.arg.keepPartialBlocks && (base < ctx.start || base + gran > ctx.end)) return 0;
   pgt.store(ctx.ptr, base, ctx.level, 0, 0);
   pgt.effects.tlbiIpa(base, ctx.level);
-  if (C.isCacheable(ctx.oldLo, pgt.fwb)) {
+  // stage2_unmap_walker: need_flush only without FWB, after the TLBI.
+  if (!pgt.fwb && C.isCacheable(ctx.oldLo, pgt.fwb)) {
     pgt.effects.dcacheCleanInvalPoc(C.oaOf(ctx.oldLo, ctx.oldHi, pgt.geom.pageShift), gran);
   }
   return 0;
@@ -60,7 +63,13 @@ function clearAnnotation(ctx: VisitCtx<UnmapArg>): void {
 /** Unmap [addr, addr+size): 0, or -ERANGE beyond iaBits. */
 export function stage2Unmap(pgt: Stage2Pgtable, addr: number, size: number, keepPartialBlocks = false): number {
   const ctx = sharedCtx ?? (sharedCtx = makeCtx(pgt, arg, WALK_LEAF | WALK_TABLE_POST));
+  if (busy) throw new Error('internal: stage2Unmap re-entered from inside a walk');
   ctx.pgt = pgt;
   arg.keepPartialBlocks = keepPartialBlocks;
-  return walk(ctx, unmapVisitor, addr, size);
+  busy = true;
+  try {
+    return walk(ctx, unmapVisitor, addr, size);
+  } finally {
+    busy = false;
+  }
 }

@@ -1,5 +1,5 @@
 /** Contract of the host-mm environment that both executors (model and impl) drive (DESIGN §1). */
-import type { PgProt, VmaKind, VmaProt } from '../types';
+import type { Errno, PgProt, VmaKind, VmaProt } from '../types';
 
 /** Arguments of the `mmap` step (DESIGN §3). Addresses are byte numbers (< 2^53). */
 export interface VmaSpec {
@@ -47,4 +47,15 @@ export interface HvaToPfnOpts {
   write: boolean;
   /** The caller accepts an opportunistically writable pfn for a read (slot not READONLY). */
   writableOk: boolean;
+}
+
+/** Result of an mmap-like host call: Linux's 0 or -errno (DESIGN §3 host steps). */
+export type HostResult = { ok: true } | { ok: false; errno: Errno };
+
+/** The host PTE at one hva as queries report it: pfn of that page, writability, host leaf size. */
+export interface HostPteInfo {
+  pfn: number;
+  writable: boolean;
+  /** Size of the host page-table leaf mapping it (PAGE, PMD, PUD). */
+  size: number;
 }

@@ -1,0 +1,119 @@
+/** Tests of the stage-2 hardware walk: successful translations and each kind of fault (Arm ARM D8). */
+import { Stage2Pgtable } from './pgtable';
+import { recorded, tablePageAt } from './ops/testkit';
+import { stage2Map } from './ops/map';
+import { stage2SetOwner } from './ops/owner';
+import { stage2TestClearYoung } from './ops/attrs';
+import { makeTranslateOut, translate } from './translate';
+import { PROT_DEVICE, PROT_NORMAL_NC, PROT_R, PROT_RW, PROT_RWX, PROT_W } from './descriptor/prot';
+import * as C from './descriptor/codec';
+import { leaf } from './descriptor/testkit';
+import { S2InputError } from '../model/types';
+
+const MIB = 2 ** 20;
+const IPA = 0x4000_0000;
+const PA = 0x8000_0000;
+
+/** Word index of the level-`level` entry for `ipa` (the table must exist). */
+const entryPtr = (pgt: Stage2Pgtable, ipa: number, level: number): number =>
+  pgt.pool.ptrOfPage(tablePageAt(pgt, ipa, level)) + 2 * (Math.floor(ipa / pgt.geom.granules[level]) % pgt.geom.entries);
+
+describe('translate: successful walks', () => {
+  it('translates through a page with the in-page offset, perms, memtype and size', () => {
+    const { pgt } = recorded();
+    stage2Map(pgt, IPA, 0x2000, PA, PROT_RW);
+    const out = makeTranslateOut();
+    expect(translate(pgt, IPA + 0x1abc, 'write', out)).toBe(out);
+    expect(out).toEqual({ ok: true, fault: null, level: 3, pa: PA + 0x1abc, perms: { r: true, w: true, x: false }, memtype: 'normal', leafSize: 0x1000 });
+  });
+
+  it('translates through 2 MiB and 1 GiB blocks', () => {
+    const { pgt } = recorded();
+    stage2Map(pgt, IPA, 2 * MIB, PA, PROT_RWX);
+    stage2Map(pgt, 2 ** 31, 2 ** 30, 2 ** 33, PROT_R);
+    const out = makeTranslateOut();
+    expect(translate(pgt, IPA + 0x1f_f123, 'exec', out)).toMatchObject({ ok: true, level: 2, pa: PA + 0x1f_f123, leafSize: 2 * MIB });
+    expect(translate(pgt, 2 ** 31 + 0x1234_5678, 'read', out)).toMatchObject({ ok: true, level: 1, pa: 2 ** 33 + 0x1234_5678, leafSize: 2 ** 30 });
+  });
+
+  it('reports device and NC memory types, and Normal under FWB', () => {
+    const { pgt } = recorded();
+    stage2Map(pgt, IPA, 0x1000, 0x1000_0000, PROT_RW | PROT_DEVICE);
+    stage2Map(pgt, IPA + 0x1000, 0x1000, 0x1000_1000, PROT_RW | PROT_NORMAL_NC);
+    const out = makeTranslateOut();
+    expect(translate(pgt, IPA, 'read', out).memtype).toBe('device');
+    expect(translate(pgt, IPA + 0x1000, 'read', out).memtype).toBe('nc');
+    const fwb = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: true });
+    stage2Map(fwb, IPA, 0x1000, PA, PROT_RW);
+    expect(translate(fwb, IPA, 'read', out).memtype).toBe('normal');
+  });
+
+  it('works for 16K and 64K granules', () => {
+    for (const granule of [16384, 65536] as const) {
+      const pgt = new Stage2Pgtable({ granule, iaBits: 40, fwb: false });
+      stage2Map(pgt, IPA, granule, PA, PROT_R);
+      expect(translate(pgt, IPA + 7, 'read', makeTranslateOut())).toMatchObject({ ok: true, level: 3, pa: PA + 7, leafSize: granule });
+    }
+  });
+});
+
+describe('translate: faults', () => {
+  it('translation fault: unmapped (at the level where the walk stopped) and beyond 2^iaBits (start level)', () => {
+    const { pgt } = recorded();
+    stage2Map(pgt, IPA, 0x1000, PA, PROT_RW);
+    const out = makeTranslateOut();
+    expect(translate(pgt, 5 * 2 ** 30, 'read', out)).toMatchObject({ ok: false, fault: 'translation', level: 1 });
+    expect(translate(pgt, IPA + 0x1000, 'read', out)).toMatchObject({ ok: false, fault: 'translation', level: 3, pa: 0 });
+    expect(translate(pgt, 2 ** 40, 'read', out)).toMatchObject({ ok: false, fault: 'translation', level: 1 });
+  });
+
+  it('translation fault on LOCKED and owner-annotated entries', () => {
+    const { pgt } = recorded();
+    stage2Map(pgt, IPA, 0x1000, PA, PROT_RW);
+    pgt.store(entryPtr(pgt, IPA, 3), IPA, 3, C.LOCKED_LO, 0);
+    stage2SetOwner(pgt, IPA + 0x1000, 0x1000, 1);
+    const out = makeTranslateOut();
+    expect(translate(pgt, IPA, 'read', out)).toMatchObject({ fault: 'translation', level: 3 });
+    expect(translate(pgt, IPA + 0x1000, 'read', out)).toMatchObject({ fault: 'translation', level: 3 });
+  });
+
+  it('translation fault on reserved encodings: last-level entry without the type bit, level-0 block', () => {
+    const { pgt } = recorded();
+    stage2Map(pgt, IPA, 0x1000, PA, PROT_RW);
+    const [lo, hi] = leaf(PA, PROT_RW, false); // block form at level 3
+    pgt.store(entryPtr(pgt, IPA, 3), IPA, 3, lo, hi);
+    expect(translate(pgt, IPA, 'read', makeTranslateOut())).toMatchObject({ fault: 'translation', level: 3 });
+    const p48 = new Stage2Pgtable({ granule: 4096, iaBits: 48, fwb: false });
+    expect(p48.geom.startLevel).toBe(0);
+    const [blo, bhi] = leaf(0, PROT_RW, false);
+    p48.store(p48.rootPtr(0), 0, 0, blo, bhi);
+    expect(translate(p48, 0x1000, 'read', makeTranslateOut())).toMatchObject({ fault: 'translation', level: 0 });
+  });
+
+  it('access-flag fault when AF is clear, taking priority over a permission fault', () => {
+    const { pgt } = recorded();
+    stage2Map(pgt, IPA, 2 * MIB, PA, PROT_R);
+    stage2TestClearYoung(pgt, IPA, 2 * MIB, true);
+    const out = makeTranslateOut();
+    expect(translate(pgt, IPA + 0x10, 'read', out)).toMatchObject({ ok: false, fault: 'accessFlag', level: 2, leafSize: 2 * MIB });
+    expect(translate(pgt, IPA + 0x10, 'write', out)).toMatchObject({ fault: 'accessFlag' });
+  });
+
+  it('permission faults per S2AP R/W and XN', () => {
+    const { pgt } = recorded();
+    stage2Map(pgt, IPA, 0x1000, PA, PROT_R);
+    stage2Map(pgt, IPA + 0x1000, 0x1000, PA, PROT_W);
+    const out = makeTranslateOut();
+    expect(translate(pgt, IPA, 'write', out)).toMatchObject({ ok: false, fault: 'permission', level: 3, perms: { r: true, w: false, x: false } });
+    expect(translate(pgt, IPA, 'exec', out)).toMatchObject({ fault: 'permission' });
+    expect(translate(pgt, IPA + 0x1000, 'read', out)).toMatchObject({ fault: 'permission' });
+    expect(translate(pgt, IPA + 0x1000, 'write', out)).toMatchObject({ ok: true, fault: null, pa: PA });
+  });
+
+  it('rejects bad input with S2InputError', () => {
+    const { pgt } = recorded();
+    expect(() => translate(pgt, -1, 'read', makeTranslateOut())).toThrow(S2InputError);
+    expect(() => translate(pgt, 0.5, 'read', makeTranslateOut())).toThrow(S2InputError);
+    expect(() => translate(pgt, 0, 'fetch' as 'read', makeTranslateOut())).toThrow(S2InputError);
+  });
+});

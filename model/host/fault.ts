@@ -1,0 +1,85 @@
+/** Host page faults: lazy, deterministic population of host PTEs, zero page, COW, uffd MISSING (facts §16, §19.1). */
+import { alignDown } from './constants';
+import type { HostPte } from './hostPtes';
+import type { MmState } from './state';
+import type { VmaRec } from './vmas';
+
+/** A resolved host PTE or a fault (no VMA, PROT_NONE, write to a read-only VMA). */
+export type FaultResult = { kind: 'ok'; pte: HostPte } | { kind: 'fault' };
+
+/** The PTE of a pfnmap VMA: eagerly present like remap_pfn_range; pfn = (pa + hva − start)/PAGE (facts §15.4 step 4). */
+export function pfnmapPte(st: MmState, rec: VmaRec, hva: number): HostPte {
+  const v = rec.vma;
+  const page = alignDown(hva, st.pageSize);
+  const pfn = ((v.pa ?? 0) + (page - v.start)) / st.pageSize;
+  return { hva: page, size: st.pageSize, pfn, writable: v.prot === 'rw', kind: 'page' };
+}
+
+/** Count a userfaultfd MISSING fault; the handler supplies the page by UFFDIO_COPY (page_fault_test uffd handler). */
+function uffdMissing(st: MmState): void {
+  st.uffdFaults += 1;
+}
+
+/** Populate an unmapped page of an anon/file/hugetlb VMA (do_anonymous_page, do_read_fault, hugetlb_no_page). */
+function populate(st: MmState, rec: VmaRec, hva: number, write: boolean): HostPte {
+  const v = rec.vma;
+  const rw = v.prot === 'rw';
+  if (v.kind === 'hugetlb') {
+    const hs = v.hugeSize ?? st.pmdSize;
+    if (v.uffd) uffdMissing(st);
+    // private hugetlb: a read fault maps the new page read-only; a write (or UFFDIO_COPY) writable
+    const pte: HostPte = { hva: alignDown(hva, hs), size: hs, pfn: st.alloc.alloc(hs / st.pageSize), writable: v.uffd ? rw : write, kind: 'huge' };
+    st.ptes.set(pte);
+    return pte;
+  }
+  const page = alignDown(hva, st.pageSize);
+  let pfn: number;
+  let writable: boolean;
+  if (v.kind === 'file') {
+    // shared shmem-like file: page cache page, PTE writable iff VM_WRITE (no write-notify)
+    const idx = ((rec.fileOff ?? 0) + page - v.start) / st.pageSize;
+    const cached = st.cache.get(rec.fileId ?? -1, idx);
+    if (cached === undefined && v.uffd) uffdMissing(st);
+    pfn = cached ?? st.alloc.alloc(1);
+    st.cache.set(rec.fileId ?? -1, idx, pfn);
+    writable = rw;
+  } else if (v.uffd || write) {
+    if (v.uffd) uffdMissing(st);
+    pfn = st.alloc.alloc(1);
+    writable = rw;
+  } else {
+    pfn = st.alloc.zeroPfn; // read fault on untouched anon: shared zero page, read-only
+    writable = false;
+  }
+  const pte: HostPte = { hva: page, size: st.pageSize, pfn, writable, kind: 'page' };
+  st.ptes.set(pte);
+  return pte;
+}
+
+/** Write fault on a present read-only PTE of a writable VMA: COW the zero page (notifier) or reuse (do_wp_page). */
+function writeProtectFault(st: MmState, u: HostPte): HostPte {
+  if (u.pfn !== st.alloc.zeroPfn) {
+    const reused: HostPte = { ...u, writable: true }; // exclusive anon / shared file: same pfn, no notifier
+    st.ptes.set(reused);
+    return reused;
+  }
+  const fresh: HostPte = { ...u, pfn: st.alloc.alloc(1), writable: true };
+  st.notifier.around(u.hva, u.hva + u.size, () => st.ptes.set(fresh)); // wp_page_copy notifies
+  return fresh;
+}
+
+/** A host access (CPU fault or GUP) at `hva`: checks the VMA, then populates or breaks COW as needed. */
+export function faultIn(st: MmState, hva: number, write: boolean): FaultResult {
+  const rec = st.vmas.find(hva);
+  if (rec === undefined || rec.vma.prot === 'none') return { kind: 'fault' };
+  if (write && rec.vma.prot !== 'rw') return { kind: 'fault' };
+  if (rec.vma.kind === 'pfnmap') return { kind: 'ok', pte: pfnmapPte(st, rec, hva) };
+  const u = st.ptes.lookup(hva);
+  if (u === undefined) return { kind: 'ok', pte: populate(st, rec, hva, write) };
+  return { kind: 'ok', pte: write && !u.writable ? writeProtectFault(st, u) : u };
+}
+
+/** The pfn of the page at `hva` inside unit `u`. */
+export function pfnAt(st: MmState, u: HostPte, hva: number): number {
+  return u.pfn + (alignDown(hva, st.pageSize) - u.hva) / st.pageSize;
+}

@@ -1,0 +1,196 @@
+/** HostMm: the host-mm environment both executors drive — VMAs, host PTEs, zero page, RAM allocator, MMU notifier. */
+import type { VmaProt } from '../types';
+import { S2InputError } from '../types';
+import { PAGE_SIZES, checkAddr, checkRange, hugetlbLeafSize, hugetlbSizes, isRamPfn, pmdSizeOf } from './constants';
+import { faultIn, pfnAt, pfnmapPte } from './fault';
+import type { HostPte } from './hostPtes';
+import { PteTable } from './hostPtes';
+import { madviseDontneedOp } from './madvise';
+import { migrateOp } from './migrate';
+import { mprotectOp } from './mprotect';
+import { Notifier } from './notifier';
+import { PageCache } from './pageCache';
+import { PfnAllocator } from './pfnAllocator';
+import type { MmState } from './state';
+import { thpCollapseOp, thpSplitOp } from './thp';
+import type { HostPteInfo, HostResult, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma, VmaSpec } from './types';
+import { mmapOp, munmapOp } from './unmap';
+import { VmaList } from './vmas';
+import { zapRange } from './zap';
+
+/** Options of a host mm. */
+export interface HostMmOptions {
+  /** Host PAGE_SIZE = KVM granule: 4096 (default), 16384 or 65536. */
+  pageSize?: number;
+}
+
+/**
+ * One host mm. Deterministic: the same call sequence gives the same pfns. Every change to an
+ * existing host PTE runs inside exactly one invalidateRangeStart/End pair on the listeners.
+ */
+export class HostMm {
+  /** Host page size in bytes. */
+  readonly pageSize: number;
+  /** Size mapped by one PMD (THP size): pageSize²/8. */
+  readonly pmdSize: number;
+  /** pfn of the shared zero page (the first RAM page). */
+  readonly zeroPfn: number;
+  private readonly st: MmState;
+
+  constructor(opts: HostMmOptions = {}) {
+    const pageSize = opts.pageSize ?? 4096;
+    if (!PAGE_SIZES.includes(pageSize)) throw new S2InputError('pageSize', `must be one of ${PAGE_SIZES.join(', ')}`);
+    this.pageSize = pageSize;
+    this.pmdSize = pmdSizeOf(pageSize);
+    const alloc = new PfnAllocator(pageSize);
+    this.zeroPfn = alloc.zeroPfn;
+    const sizes = [...new Set([pageSize, this.pmdSize, ...hugetlbSizes(pageSize)])].sort((a, b) => a - b);
+    this.st = {
+      pageSize, pmdSize: this.pmdSize, alloc, vmas: new VmaList(), ptes: new PteTable(sizes),
+      cache: new PageCache(), notifier: new Notifier(), uffdFaults: 0,
+    };
+  }
+
+  /** Register MMU-notifier callbacks; they are called in subscription order. */
+  subscribe(listener: MmuNotifierListener): void {
+    this.st.notifier.subscribe(listener);
+  }
+
+  /** mmap(MAP_FIXED): replaces overlapping VMAs (an unmap, notified). */
+  mmap(spec: VmaSpec): HostResult {
+    return mmapOp(this.st, spec);
+  }
+
+  /** munmap(hva, size). */
+  munmap(hva: number, size: number): HostResult {
+    return munmapOp(this.st, hva, size);
+  }
+
+  /** mprotect(hva, size, prot). */
+  mprotect(hva: number, size: number, prot: VmaProt): HostResult {
+    return mprotectOp(this.st, hva, size, prot);
+  }
+
+  /** madvise(hva, size, MADV_DONTNEED). */
+  madviseDontneed(hva: number, size: number): HostResult {
+    return madviseDontneedOp(this.st, hva, size);
+  }
+
+  /** Migrate the page at hva to new pfns (no-op if unpopulated or the zero page). */
+  migrate(hva: number): HostResult {
+    return migrateOp(this.st, hva);
+  }
+
+  /** Collapse the PMD range around hva into a THP (anon only). */
+  thpCollapse(hva: number): HostResult {
+    return thpCollapseOp(this.st, hva);
+  }
+
+  /** Split the THP around hva into pages (same pfns). */
+  thpSplit(hva: number): HostResult {
+    return thpSplitOp(this.st, hva);
+  }
+
+  /**
+   * Start an invalidation of [hva, hva+size) and leave it open; returns its id (0, 1, …).
+   * The host change happens at begin, as a hole punch: PTEs fully inside are dropped and their
+   * pages freed (file pages leave the page cache too); a touch, during or after, repopulates.
+   */
+  invalidateBegin(hva: number, size: number): number {
+    const end = checkRange(hva, size, this.pageSize);
+    return this.st.notifier.begin(hva, end, () => zapRange(this.st, hva, end, true));
+  }
+
+  /** End the open invalidation `id`; throws S2InputError('id') if unknown or already ended. */
+  invalidateEnd(id: number): void {
+    this.st.notifier.end(id);
+  }
+
+  /** Invalidations still open, in id order. */
+  openInvalidations(): Array<{ id: number; start: number; end: number }> {
+    return this.st.notifier.openRanges();
+  }
+
+  /** clear_flush_young over [hva, hva+size): OR of the listeners' answers (no host young bits kept). */
+  age(hva: number, size: number): boolean {
+    return this.st.notifier.clearFlushYoung(hva, checkRange(hva, size, this.pageSize));
+  }
+
+  /** test_young over [hva, hva+size). */
+  testAge(hva: number, size: number): boolean {
+    return this.st.notifier.testYoung(hva, checkRange(hva, size, this.pageSize));
+  }
+
+  /**
+   * hva_to_pfn (facts §16): no VMA / PROT_NONE / write to a read-only VMA → fault; a pfnmap
+   * write on a read-only PTE → roFault. A read populates (zero page for untouched anon) and is
+   * writable only if writableOk and the PTE is writable: the FOLL_WRITE fast path never faults, so
+   * a read of an untouched anon page yields the read-only zero page (hva_to_pfn_fast/slow).
+   */
+  hvaToPfn(hva: number, opts: HvaToPfnOpts): HvaToPfn {
+    checkAddr('hva', hva);
+    const rec = this.st.vmas.find(hva);
+    if (rec?.vma.kind === 'pfnmap' && rec.vma.prot !== 'none' && opts.write && rec.vma.prot !== 'rw') return { kind: 'roFault' };
+    return this.resolve(hva, opts.write, opts.writableOk);
+  }
+
+  /** A host CPU access (e.g. the VMM's MMIO handler writing guest memory): same faults, uffd counted. */
+  touch(hva: number, write: boolean): HvaToPfn {
+    checkAddr('hva', hva);
+    return this.resolve(hva, write, true);
+  }
+
+  /** Size of the host page-table leaf mapping hva (PAGE, PMD, PUD), 0 if not populated (get_user_mapping_size). */
+  hostLeafSize(hva: number): number {
+    return this.pte(hva)?.size ?? 0;
+  }
+
+  /** The host PTE at hva: pfn of that page, write bit, leaf size; undefined if none or PROT_NONE. */
+  pte(hva: number): HostPteInfo | undefined {
+    const u = this.unitAt(checkAddr('hva', hva));
+    if (u === undefined) return undefined;
+    return { pfn: pfnAt(this.st, u, hva), writable: u.writable, size: this.leafSize(u) };
+  }
+
+  /** The VMA containing hva. */
+  findVma(hva: number): Vma | undefined {
+    return this.st.vmas.find(checkAddr('hva', hva))?.vma;
+  }
+
+  /** VMAs intersecting [hva, hva+size), in address order. */
+  vmasIntersecting(hva: number, size: number): Vma[] {
+    const end = checkAddr('hva', hva) + checkAddr('size', size);
+    return this.st.vmas.intersecting(hva, end).map((r) => r.vma);
+  }
+
+  /** All VMAs in address order. */
+  vmas(): Vma[] {
+    return this.st.vmas.all().map((r) => r.vma);
+  }
+
+  /** Number of userfaultfd MISSING faults the handler has served. */
+  get uffdFaults(): number {
+    return this.st.uffdFaults;
+  }
+
+  /** Is pfn host RAM (PA >= 0x80000000)? */
+  isRamPfn(pfn: number): boolean {
+    return isRamPfn(pfn, this.pageSize);
+  }
+
+  private resolve(hva: number, write: boolean, writableOk: boolean): HvaToPfn {
+    const r = faultIn(this.st, hva, write);
+    if (r.kind === 'fault') return r;
+    return { kind: 'ok', pfn: pfnAt(this.st, r.pte, hva), writable: writableOk && r.pte.writable };
+  }
+
+  private unitAt(hva: number): HostPte | undefined {
+    const rec = this.st.vmas.find(hva);
+    if (rec === undefined || rec.vma.prot === 'none') return undefined;
+    return rec.vma.kind === 'pfnmap' ? pfnmapPte(this.st, rec, hva) : this.st.ptes.lookup(hva);
+  }
+
+  private leafSize(u: HostPte): number {
+    return u.kind === 'huge' ? hugetlbLeafSize(u.size, this.pageSize) : u.size;
+  }
+}

@@ -1,0 +1,68 @@
+/** Host user page tables, one entry per mapping unit (page, THP PMD or hugetlb page), keyed by its first hva. */
+
+/** What kind of leaf a unit is: a base page, an anon THP (PMD) or a hugetlb page. */
+export type UnitKind = 'page' | 'thp' | 'huge';
+
+/** One populated host mapping unit: [hva, hva+size) → pfns [pfn, pfn + size/pageSize). */
+export interface HostPte {
+  readonly hva: number;
+  readonly size: number;
+  readonly pfn: number;
+  readonly writable: boolean;
+  readonly kind: UnitKind;
+}
+
+/**
+ * Populated units only: range operations cost what is populated, not the size of the range.
+ * `sizes` lists every unit size that can occur (page, PMD, hugetlb sizes).
+ */
+export class PteTable {
+  private readonly units = new Map<number, HostPte>();
+
+  constructor(private readonly sizes: readonly number[]) {}
+
+  /** The unit covering `hva`, if populated. */
+  lookup(hva: number): HostPte | undefined {
+    for (const s of this.sizes) {
+      const u = this.units.get(hva - (hva % s));
+      if (u !== undefined && u.size === s && hva < u.hva + u.size) return u;
+    }
+    return undefined;
+  }
+
+  /** Install or replace a unit (its key is its hva). */
+  set(u: HostPte): void {
+    this.units.set(u.hva, u);
+  }
+
+  /** Remove a unit. */
+  delete(u: HostPte): void {
+    this.units.delete(u.hva);
+  }
+
+  /** Units overlapping [s, e), in hva order. */
+  overlapping(s: number, e: number): HostPte[] {
+    const out: HostPte[] = [];
+    for (const u of this.units.values()) if (u.hva < e && u.hva + u.size > s) out.push(u);
+    return out.sort((a, b) => a.hva - b.hva);
+  }
+
+  /** The THP unit strictly straddling `addr`, if any (a VMA or range edge inside a THP). */
+  thpStraddling(addr: number): HostPte | undefined {
+    const u = this.lookup(addr);
+    return u !== undefined && u.kind === 'thp' && u.hva < addr ? u : undefined;
+  }
+
+  /** Replace a THP unit by page units with the same pfns and writability (__split_huge_pmd). */
+  splitThp(u: HostPte, pageSize: number): void {
+    this.units.delete(u.hva);
+    for (let off = 0; off < u.size; off += pageSize) {
+      this.set({ hva: u.hva + off, size: pageSize, pfn: u.pfn + off / pageSize, writable: u.writable, kind: 'page' });
+    }
+  }
+
+  /** Number of populated units (for tests and sanity checks). */
+  get count(): number {
+    return this.units.size;
+  }
+}

@@ -1,0 +1,24 @@
+/** Page migration: the page (whole THP or hugetlb page) at an hva moves to new pfns (migrate_pages, try_to_migrate). */
+import { checkAddr } from './constants';
+import type { MmState } from './state';
+import { OK } from './state';
+import type { HostResult } from './types';
+
+/**
+ * Move the unit at `hva` to freshly allocated pfns under one invalidation of its range; the
+ * write bit is kept (migration entries remember it) and a file page's page-cache slot follows.
+ * Nothing to do (no notifier) if unpopulated, the zero page, or a pfnmap (not migratable).
+ */
+export function migrateOp(st: MmState, hva: number): HostResult {
+  const u = st.ptes.lookup(checkAddr('hva', hva));
+  if (u === undefined || u.pfn === st.alloc.zeroPfn) return OK;
+  const rec = st.vmas.find(hva);
+  const pfn = st.alloc.alloc(u.size / st.pageSize);
+  st.notifier.around(u.hva, u.hva + u.size, () => {
+    st.ptes.set({ ...u, pfn });
+    if (rec?.fileId !== undefined && rec.fileOff !== undefined) {
+      st.cache.set(rec.fileId, (rec.fileOff + u.hva - rec.vma.start) / st.pageSize, pfn);
+    }
+  });
+  return OK;
+}

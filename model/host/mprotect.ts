@@ -1,0 +1,72 @@
+/** mprotect: VMA split at the edges, PTE write bits follow the new protection, one invalidation (mprotect_fixup). */
+import type { VmaProt } from '../types';
+import { checkAddr } from './constants';
+import type { HostPte } from './hostPtes';
+import type { MmState } from './state';
+import { OK, fail } from './state';
+import type { HostResult } from './types';
+import { cutsHugetlb } from './unmap';
+import type { VmaRec } from './vmas';
+import { withProt } from './vmas';
+import { expandForThp, splitThpAt } from './zap';
+
+const PROTS: readonly string[] = ['none', 'r', 'rw'];
+
+/** The VMAs covering [hva, end) without a hole from hva on; Linux stops (ENOMEM) at the first hole. */
+function coveredPrefix(st: MmState, hva: number, end: number): VmaRec[] {
+  const out: VmaRec[] = [];
+  let cur = hva;
+  for (const r of st.vmas.intersecting(hva, end)) {
+    if (r.vma.start > cur) break;
+    out.push(r);
+    cur = r.vma.end;
+  }
+  return out;
+}
+
+/**
+ * PTE write bit under the new protection: downgrades clear it; an upgrade to rw sets it where
+ * change_pte_range may (MM_CP_TRY_CHANGE_WRITABLE): exclusive anon pages and shared file pages,
+ * never the zero page, not private hugetlb (which reuses on the next write fault).
+ */
+function newWritable(st: MmState, rec: VmaRec, u: HostPte, prot: VmaProt): boolean {
+  if (prot !== 'rw') return false;
+  if (rec.vma.kind === 'hugetlb') return u.writable;
+  return u.pfn !== st.alloc.zeroPfn;
+}
+
+/** mprotect(hva, size, prot): EINVAL for bad start/size/prot; ENOMEM if [hva, hva+size) has a hole (applied up to it). */
+export function mprotectOp(st: MmState, hva: number, size: number, prot: VmaProt): HostResult {
+  checkAddr('hva', hva);
+  checkAddr('size', size);
+  if (hva % st.pageSize !== 0 || size % st.pageSize !== 0 || !PROTS.includes(prot)) return fail('EINVAL');
+  if (size === 0) return OK;
+  const end = hva + size;
+  const recs = coveredPrefix(st, hva, end);
+  if (recs.length === 0) return fail('ENOMEM');
+  const stop = Math.min(end, recs[recs.length - 1].vma.end);
+  const changing = recs.filter((r) => r.vma.prot !== prot);
+  if (cutsHugetlb(changing, hva, stop)) return fail('EINVAL');
+  if (changing.length > 0) {
+    const lo = Math.max(hva, changing[0].vma.start);
+    const hi = Math.min(stop, changing[changing.length - 1].vma.end);
+    const [ns, ne] = expandForThp(st, lo, hi);
+    st.notifier.around(ns, ne, () => apply(st, changing, lo, hi, prot));
+  }
+  return stop < end ? fail('ENOMEM') : OK;
+}
+
+/** Split at the edges, set the protection, update the PTEs of the changed part, merge neighbours. */
+function apply(st: MmState, changing: readonly VmaRec[], lo: number, hi: number, prot: VmaProt): void {
+  splitThpAt(st, lo);
+  splitThpAt(st, hi);
+  st.vmas.splitAt(lo);
+  st.vmas.splitAt(hi);
+  st.vmas.mapRange(lo, hi, (r) => (r.vma.prot === prot ? r : withProt(r, prot)));
+  for (const rec of changing) {
+    const s = Math.max(lo, rec.vma.start);
+    const e = Math.min(hi, rec.vma.end);
+    for (const u of st.ptes.overlapping(s, e)) st.ptes.set({ ...u, writable: newWritable(st, rec, u, prot) });
+  }
+  st.vmas.mergeAll();
+}

@@ -1,0 +1,28 @@
+/** The mutable state every host-mm operation works on, and the result helpers they share. */
+import type { Errno } from '../types';
+import type { PfnAllocator } from './pfnAllocator';
+import type { Notifier } from './notifier';
+import type { PageCache } from './pageCache';
+import type { PteTable } from './hostPtes';
+import type { HostResult } from './types';
+import type { VmaList } from './vmas';
+
+/** One host mm: VMAs, page tables, page cache, RAM allocator, notifier subscribers. */
+export interface MmState {
+  readonly pageSize: number;
+  readonly pmdSize: number;
+  readonly alloc: PfnAllocator;
+  readonly vmas: VmaList;
+  readonly ptes: PteTable;
+  readonly cache: PageCache;
+  readonly notifier: Notifier;
+  uffdFaults: number;
+}
+
+/** Success. */
+export const OK: HostResult = Object.freeze({ ok: true as const });
+
+/** Failure with a Linux errno. */
+export function fail(errno: Errno): HostResult {
+  return { ok: false, errno };
+}

@@ -1,0 +1,91 @@
+/** THP collapse/split and page migration: pfns, alignment, notifier ranges. */
+import { HostMm } from './hostMm';
+import { A, P, PMD, Recorder, inv } from './testUtil';
+
+function setup(): { mm: HostMm; rec: Recorder } {
+  const mm = new HostMm();
+  const rec = new Recorder();
+  mm.subscribe(rec);
+  return { mm, rec };
+}
+
+describe('THP', () => {
+  it('collapse: new aligned contiguous pfns, old PTEs replaced under one PMD invalidation', () => {
+    const { mm, rec } = setup();
+    mm.mmap({ hva: A, size: 2 * PMD, prot: 'rw', kind: 'anon' });
+    const old = mm.touch(A + 7 * P, true);
+    expect(mm.thpCollapse(A + 9 * P)).toEqual({ ok: true });
+    expect(rec.take()).toEqual(inv(A, A + PMD));
+    const p = mm.pte(A + 7 * P);
+    expect(p?.size).toBe(PMD);
+    expect(p?.pfn).not.toBe(old.kind === 'ok' ? old.pfn : -1);
+    const first = mm.pte(A)?.pfn ?? -1;
+    expect(first % (PMD / P)).toBe(0);
+    expect(p?.pfn).toBe(first + 7);
+    expect(mm.hostLeafSize(A + PMD - P)).toBe(PMD);
+    expect(mm.thpCollapse(A)).toEqual({ ok: true }); // already huge: no-op
+    expect(rec.take()).toEqual([]);
+  });
+
+  it('split keeps the pfns and notifies the PMD range; migrate moves the whole THP', () => {
+    const { mm, rec } = setup();
+    mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });
+    mm.thpCollapse(A);
+    const before = mm.pte(A + 5 * P);
+    mm.migrate(A + 5 * P);
+    const moved = mm.pte(A + 5 * P);
+    expect(moved?.size).toBe(PMD);
+    expect(moved?.pfn).not.toBe(before?.pfn);
+    expect(((moved?.pfn ?? 0) - 5) % (PMD / P)).toBe(0);
+    rec.take();
+    expect(mm.thpSplit(A + 5 * P)).toEqual({ ok: true });
+    expect(rec.take()).toEqual(inv(A, A + PMD));
+    expect(mm.pte(A + 5 * P)).toEqual({ ...moved, size: P });
+    expect(mm.thpSplit(A)).toEqual({ ok: true }); // no THP any more: no-op
+    expect(rec.take()).toEqual([]);
+  });
+
+  it('collapse needs one anon VMA covering the PMD range', () => {
+    const { mm } = setup();
+    mm.mmap({ hva: A, size: PMD - P, prot: 'rw', kind: 'anon' });
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' });
+    mm.mmap({ hva: A + PMD, size: PMD, prot: 'rw', kind: 'file' });
+    expect(mm.thpCollapse(A + PMD)).toEqual({ ok: false, errno: 'EINVAL' });
+    mm.mmap({ hva: A + 2 * PMD, size: PMD, prot: 'rw', kind: 'anon', uffd: true });
+    expect(mm.thpCollapse(A + 2 * PMD)).toEqual({ ok: false, errno: 'EINVAL' }); // uffd-armed with empty PTEs
+  });
+
+  it('a partial munmap splits the THP; the notified range grows to the whole PMD', () => {
+    const { mm, rec } = setup();
+    mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });
+    mm.thpCollapse(A);
+    const kept = mm.pte(A + P);
+    rec.take();
+    expect(mm.munmap(A + 2 * P, 2 * P)).toEqual({ ok: true });
+    expect(rec.take()).toEqual(inv(A, A + PMD));
+    expect(mm.pte(A + P)).toEqual({ ...kept, size: P });
+    expect(mm.pte(A + 2 * P)).toBeUndefined();
+    expect(mm.pte(A + 4 * P)?.pfn).toBe((kept?.pfn ?? 0) + 3);
+  });
+});
+
+describe('migrate', () => {
+  it('moves a page to a new pfn under one invalidation, keeping the write bit; zero page and holes are no-ops', () => {
+    const { mm, rec } = setup();
+    mm.mmap({ hva: A, size: 4 * P, prot: 'rw', kind: 'file' });
+    const a = mm.touch(A, false);
+    expect(mm.migrate(A)).toEqual({ ok: true });
+    expect(rec.take()).toEqual(inv(A, A + P));
+    const b = mm.pte(A);
+    expect(b?.pfn).not.toBe(a.kind === 'ok' ? a.pfn : -1);
+    expect(b?.writable).toBe(true);
+    mm.madviseDontneed(A, P);
+    rec.take();
+    expect(mm.touch(A, false)).toEqual({ kind: 'ok', pfn: b?.pfn, writable: true }); // page cache followed
+    mm.mmap({ hva: A + 0x10_0000, size: P, prot: 'rw', kind: 'anon' });
+    mm.touch(A + 0x10_0000, false);
+    mm.migrate(A + 0x10_0000);
+    mm.migrate(A + 2 * P);
+    expect(rec.take()).toEqual([]);
+  });
+});

@@ -1,0 +1,35 @@
+/** Transparent huge pages of anon VMAs: collapse (khugepaged / MADV_COLLAPSE) and split (__split_huge_pmd). */
+import { alignDown, checkAddr } from './constants';
+import type { MmState } from './state';
+import { OK, fail } from './state';
+import type { HostResult } from './types';
+
+/**
+ * Collapse the PMD-aligned range around `hva` into one new THP (fresh aligned contiguous pfns,
+ * writable iff the VMA is rw), replacing its PTEs under one invalidation of the PMD range.
+ * EINVAL unless the range lies in one accessible anon VMA; a uffd-armed VMA must have no empty
+ * or zero-page PTE there (hpage_collapse_scan_pmd; Linux says EBUSY, which Errno lacks).
+ */
+export function thpCollapseOp(st: MmState, hva: number): HostResult {
+  const base = alignDown(checkAddr('hva', hva), st.pmdSize);
+  const end = base + st.pmdSize;
+  const rec = st.vmas.find(base);
+  if (rec === undefined || rec.vma.kind !== 'anon' || rec.vma.prot === 'none' || rec.vma.end < end) return fail('EINVAL');
+  if (st.ptes.lookup(base)?.kind === 'thp') return OK;
+  const old = st.ptes.overlapping(base, end);
+  if (rec.vma.uffd && old.filter((u) => u.pfn !== st.alloc.zeroPfn).length * st.pageSize < st.pmdSize) return fail('EINVAL');
+  const pfn = st.alloc.alloc(st.pmdSize / st.pageSize);
+  st.notifier.around(base, end, () => {
+    old.forEach((u) => st.ptes.delete(u));
+    st.ptes.set({ hva: base, size: st.pmdSize, pfn, writable: rec.vma.prot === 'rw', kind: 'thp' });
+  });
+  return OK;
+}
+
+/** Split the THP covering `hva` into page PTEs with the same pfns; the split invalidates the PMD range like Linux. No THP: no-op. */
+export function thpSplitOp(st: MmState, hva: number): HostResult {
+  const u = st.ptes.lookup(checkAddr('hva', hva));
+  if (u === undefined || u.kind !== 'thp') return OK;
+  st.notifier.around(u.hva, u.hva + u.size, () => st.ptes.splitThp(u, st.pageSize));
+  return OK;
+}

@@ -1,0 +1,106 @@
+/** The sorted VMA list of the host mm: lookup, split at boundaries, remove ranges, merge neighbours. */
+import type { VmaProt } from '../types';
+import type { Vma } from './types';
+
+/** A VMA plus the bookkeeping the public Vma does not show. */
+export interface VmaRec {
+  readonly vma: Vma;
+  /** file kind: identity of the backing file and byte offset of vma.start in it (vm_pgoff). */
+  readonly fileId?: number;
+  readonly fileOff?: number;
+}
+
+/** A copy of `rec` restricted to [s, e) ⊆ [start, end); pfnmap pa and file offset follow (__split_vma). */
+export function sliceRec(rec: VmaRec, s: number, e: number): VmaRec {
+  const v = rec.vma;
+  const shift = s - v.start;
+  const vma: Vma = { ...v, hva: s, size: e - s, start: s, end: e, ...(v.pa !== undefined ? { pa: v.pa + shift } : {}) };
+  return { ...rec, vma, ...(rec.fileOff !== undefined ? { fileOff: rec.fileOff + shift } : {}) };
+}
+
+/** A copy of `rec` with a new protection (mprotect_fixup). */
+export function withProt(rec: VmaRec, prot: VmaProt): VmaRec {
+  return { ...rec, vma: { ...rec.vma, prot } };
+}
+
+/** Would Linux merge b into a? anon: same flags; file: same file, contiguous pgoff; never VM_SPECIAL/hugetlb (vma_merge). */
+function mergeable(a: VmaRec, b: VmaRec): boolean {
+  const x = a.vma;
+  const y = b.vma;
+  if (x.end !== y.start || x.kind !== y.kind || x.prot !== y.prot || Boolean(x.uffd) !== Boolean(y.uffd)) return false;
+  if (x.kind === 'anon') return true;
+  return x.kind === 'file' && a.fileId === b.fileId && (a.fileOff ?? 0) + x.size === b.fileOff;
+}
+
+/** Sorted, non-overlapping VMAs. */
+export class VmaList {
+  private recs: VmaRec[] = [];
+
+  /** All records in address order. */
+  all(): readonly VmaRec[] {
+    return this.recs;
+  }
+
+  /** The record containing `hva` (find_vma + start check). */
+  find(hva: number): VmaRec | undefined {
+    let lo = 0;
+    let hi = this.recs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.recs[mid].vma;
+      if (hva < v.start) hi = mid - 1;
+      else if (hva >= v.end) lo = mid + 1;
+      else return this.recs[mid];
+    }
+    return undefined;
+  }
+
+  /** Records intersecting [s, e), in address order. */
+  intersecting(s: number, e: number): VmaRec[] {
+    return this.recs.filter((r) => r.vma.start < e && r.vma.end > s);
+  }
+
+  /** Split the record strictly containing `addr` into two at `addr` (split_vma). */
+  splitAt(addr: number): void {
+    const i = this.recs.findIndex((r) => r.vma.start < addr && addr < r.vma.end);
+    if (i < 0) return;
+    const r = this.recs[i];
+    this.recs.splice(i, 1, sliceRec(r, r.vma.start, addr), sliceRec(r, addr, r.vma.end));
+  }
+
+  /** Remove [s, e) from the VMA space, splitting records at the edges (do_vmi_munmap). */
+  removeRange(s: number, e: number): void {
+    this.splitAt(s);
+    this.splitAt(e);
+    this.recs = this.recs.filter((r) => r.vma.end <= s || r.vma.start >= e);
+  }
+
+  /** Replace every record inside [s, e) (after splitAt on both edges) by `f(rec)`. */
+  mapRange(s: number, e: number, f: (r: VmaRec) => VmaRec): void {
+    this.recs = this.recs.map((r) => (r.vma.start >= s && r.vma.end <= e ? f(r) : r));
+  }
+
+  /** Insert a record whose range is free, then merge neighbours. */
+  insert(rec: VmaRec): void {
+    this.recs.push(rec);
+    this.recs.sort((a, b) => a.vma.start - b.vma.start);
+    this.mergeAll();
+  }
+
+  /** Merge adjacent mergeable records (vma_merge after mmap / mprotect). */
+  mergeAll(): void {
+    const out: VmaRec[] = [];
+    for (const r of this.recs) {
+      const last = out[out.length - 1];
+      if (last !== undefined && mergeable(last, r)) out[out.length - 1] = sliceMerged(last, r);
+      else out.push(r);
+    }
+    this.recs = out;
+  }
+}
+
+/** One record covering a then b (b mergeable into a). */
+function sliceMerged(a: VmaRec, b: VmaRec): VmaRec {
+  const vma: Vma = { ...a.vma, size: b.vma.end - a.vma.start, end: b.vma.end };
+  return { ...a, vma };
+}
