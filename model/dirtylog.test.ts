@@ -93,7 +93,7 @@ describe('clearDirtyLog (kvm_clear_dirty_log_protect)', () => {
     ['nonexistent slot', 9, 0, 64, 'ENOENT'],
     ['slot id out of range', 32767, 0, 64, 'EINVAL'],
     ['as_id ≥ 1', 65536, 0, 64, 'EINVAL'],
-  ] as const)('%s → %s', (_name, id, first, count, errno) => {
+  ] as const)('%s (slot %s, first %s, count %s) → %s', (_name, id, first, count, errno) => {
     const t = dirtyAll();
     expect(clearDirtyLog(t, id, first, count)).toEqual({ ok: false, errno });
     expect(slot(t, 0).dirty?.size).toBe(200);

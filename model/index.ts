@@ -3,6 +3,7 @@ import { clearDirtyLog, getDirtyLog } from './dirtylog';
 import { faultBegin, faultCommit, runAccess } from './fault';
 import type { HostView } from './kvm/hostView';
 import { notifierListener } from './kvm/invalidate';
+import { checkAccess, requireNat, requireS1 } from './kvm/input';
 import { ioremap } from './kvm/ioremap';
 import { permitted, type PermittedMapping } from './kvm/permitted';
 import type { KvmState } from './kvm/state';
@@ -27,6 +28,7 @@ import type { AccessKind, Config, Outcome, S1MemType } from './types';
  *   permitted(gfn): PermittedMapping | null     the loose spec the impl's leaf at gfn must fit (DESIGN §1)
  *   mapping(gfn): ModelLeaf | undefined         what the model itself installed
  *   mappedGfns(): number[]                      gfns the model has installed, ascending
+ *   rangeVisits: number                         stage-2 lookups made by range operations (cost measure)
  *   memslots: ReadonlyMap<number, Memslot>
  *   counters: {mmioExits, failedRuns (KVM_RUN ENOSYS), uffdFaults (host)}
  *   notifier: {seq, inProgress, range}         read-only view of the MMU-notifier state
@@ -83,16 +85,20 @@ export class KvmModel {
 
   /** A guest access run to its final outcome (facts §15). */
   access(vcpu: number, ipa: number, kind: AccessKind, s1: S1MemType = 'normal'): Outcome {
+    checkAccess(vcpu, ipa, kind);
+    requireS1(s1);
     return runAccess(this.st, vcpu, ipa, kind, s1);
   }
 
   /** First half of a split fault (facts §15.4 steps 1–12). */
   faultBegin(vcpu: number, ipa: number, kind: AccessKind): Outcome {
+    checkAccess(vcpu, ipa, kind);
     return faultBegin(this.st, vcpu, ipa, kind);
   }
 
   /** Second half of a split fault (facts §14.4, §15.4 steps 13–20). */
   faultCommit(vcpu: number): Outcome {
+    requireNat('vcpu', vcpu);
     return faultCommit(this.st, vcpu);
   }
 
@@ -103,11 +109,15 @@ export class KvmModel {
 
   /** kvm_phys_addr_ioremap (facts §15.9). */
   ioremap(ipa: number, pa: number, size: number, writable: boolean): Outcome {
+    requireNat('ipa', ipa);
+    requireNat('pa', pa);
+    requireNat('size', size);
     return ioremap(this.st, ipa, pa, size, writable);
   }
 
   /** The loose spec at `gfn` (DESIGN §1). */
   permitted(gfn: number): PermittedMapping | null {
+    requireNat('gfn', gfn);
     return permitted(this.st, gfn);
   }
 
@@ -120,6 +130,11 @@ export class KvmModel {
   /** gfns with a model leaf, ascending. */
   mappedGfns(): number[] {
     return this.st.stage2.gfns();
+  }
+
+  /** Stage-2 leaf lookups made by range operations so far (unmap, wrprotect, aging): a cost measure for tests. */
+  get rangeVisits(): number {
+    return this.st.stage2.visited;
   }
 
   /** The memslot table (read-only view). */

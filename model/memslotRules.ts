@@ -37,6 +37,7 @@ export function parseRequest(args: SetMemslotArgs, page: number): MemslotRequest
   requireUint('gpa', args.gpa, U64_LIMIT);
   requireUint('size', args.size, U64_LIMIT);
   requireUint('hva', args.hva, U64_LIMIT);
+  if (!Array.isArray(args.flags)) throw new S2InputError('flags', 'not an array of flag names');
   const asId = Math.floor(args.slot / 65536); // slot bits 31:16
   const id = args.slot % 65536; // slot bits 15:0
   return { asId, id, gpa: args.gpa, size: args.size, hva: args.hva, page, flags: parseFlags(args.flags) };

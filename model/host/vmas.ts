@@ -46,7 +46,7 @@ export class VmaList {
     let lo = 0;
     let hi = this.recs.length - 1;
     while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
+      const mid = Math.floor((lo + hi) / 2);
       const v = this.recs[mid].vma;
       if (hva < v.start) hi = mid - 1;
       else if (hva >= v.end) lo = mid + 1;

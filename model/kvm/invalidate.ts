@@ -32,7 +32,7 @@ export function invalidateEnd(st: KvmState, start: number, end: number): void {
 export function ageRange(st: KvmState, start: number, end: number, clear: boolean): boolean {
   let young = false;
   for (const r of gfnRanges(st, start, end)) {
-    for (let g = r.start; g < r.end; g++) {
+    for (const g of st.stage2.inRange(r.start, r.end - r.start)) {
       const leaf = st.stage2.get(g);
       if (!leaf || !leaf.af) continue;
       young = true;
