@@ -1,0 +1,85 @@
+/** Catalog entries of host-mm steps: VMA changes, page moves, open invalidations, aging (facts §14, §16). */
+import type { VmaProt } from '../../model/types';
+import { defineKind, rawArgs } from './kind';
+import { backing, SLOT_IDS } from './layout';
+import { nth, r, weighted } from './pick';
+import { pickHva, pickRange } from './targets';
+import type { GenWorld } from './world';
+
+const always = (): boolean => true;
+
+function dropCovered(w: GenWorld, hva: number, size: number): void {
+  w.vmas = w.vmas.filter((v) => !(hva <= v.hva && v.hva + v.size <= hva + size));
+}
+
+/** mmap(MAP_FIXED): (re)back a slot's range with any kind, or remap a VMA. */
+export const mmap = defineKind('mmap', {
+  weight: () => 4, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => {
+    const slots = [...w.slots.values()];
+    const s = slots.length > 0 ? nth(slots, r(raw, 0)) : undefined;
+    const idx = s ? s.slot % SLOT_IDS.length : 0;
+    const { hva, size } = s ? { hva: s.hva, size: s.size } : pickRange(w, raw);
+    return [backing(w.geo, idx, hva, size, [r(raw, 1), r(raw, 2), r(raw, 3), r(raw, 4), r(raw, 5), r(raw, 0)], false)];
+  },
+  update: (w, s) => {
+    dropCovered(w, s.hva, s.size);
+    w.vmas.push({ hva: s.hva, size: s.size, kind: s.kind, prot: s.prot, pgprot: s.pgprot, hugeSize: s.hugeSize });
+  },
+});
+
+export const munmap = defineKind('munmap', {
+  weight: () => 2, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'munmap', ...pickRange(w, raw) }],
+  update: (w, s) => dropCovered(w, s.hva, s.size),
+});
+
+export const mprotect = defineKind('mprotect', {
+  weight: () => 3, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'mprotect', ...pickRange(w, raw), prot: weighted<VmaProt>(r(raw, 4), [[45, 'r'], [45, 'rw'], [10, 'none']]) }],
+});
+
+export const madviseDontneed = defineKind('madviseDontneed', {
+  weight: () => 2, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'madviseDontneed', ...pickRange(w, raw) }],
+});
+
+export const migrate = defineKind('migrate', {
+  weight: () => 2, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'migrate', hva: pickHva(w, raw) }],
+});
+
+export const thpCollapse = defineKind('thpCollapse', {
+  weight: () => 3, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'thpCollapse', hva: pickHva(w, raw) }],
+});
+
+export const thpSplit = defineKind('thpSplit', {
+  weight: () => 2, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'thpSplit', hva: pickHva(w, raw) }],
+});
+
+/** An invalidation left open; aimed at a fault in flight half the time (faultBegin → invalidation → faultCommit). */
+export const invalidateBegin = defineKind('invalidateBegin', {
+  weight: () => 5, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'invalidateBegin', ...pickRange(w, raw, 2) }],
+  update: (w, s) => void w.open.push({ id: w.nextInvalidationId++, hva: s.hva, size: s.size }),
+});
+
+export const invalidateEnd = defineKind('invalidateEnd', {
+  // ends soon: while an invalidation is open, full accesses and setMemslot are blocked
+  weight: () => 14, precondition: (w) => w.open.length > 0, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'invalidateEnd', id: nth(w.open, r(raw, 0)).id }],
+  update: (w, s) => void (w.open = w.open.filter((o) => o.id !== s.id)),
+  drain: (w) => w.open.map((o) => ({ op: 'invalidateEnd' as const, id: o.id })),
+});
+
+export const age = defineKind('age', {
+  weight: () => 2, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'age', ...pickRange(w, raw) }],
+});
+
+export const testAge = defineKind('testAge', {
+  weight: () => 2, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'testAge', ...pickRange(w, raw) }],
+});

@@ -1,0 +1,91 @@
+/** Catalog entries of KVM ioctls: setMemslot, getDirtyLog, clearDirtyLog, ioremap (facts §12–13, §15.9, §17). */
+import { defineKind, rawArgs } from './kind';
+import { backing, IOREMAP_IPA, layout, SLOT_IDS, slotFlags } from './layout';
+import { nth, r, type Raw } from './pick';
+import type { GenSlot, GenWorld, StepFor } from './world';
+import type { Step } from '../trace/codec';
+
+const ro = (f: readonly string[]): boolean => f.includes('READONLY');
+const KVM_USER_MEM_SLOTS = 32767;
+
+/** Would KVM accept this region? The light copy of the ioctl's checks (facts §12.2, §13: EINVAL, EEXIST, EFAULT). */
+function accepted(w: GenWorld, s: StepFor<'setMemslot'>, old: GenSlot | undefined): boolean {
+  const { page } = w.geo;
+  if (s.slot >= KVM_USER_MEM_SLOTS || s.gpa % page !== 0 || s.size % page !== 0 || s.hva % page !== 0) return false;
+  if (s.gpa + s.size > 2 ** w.config.iaBits) return false; // kvm_arch_prepare_memory_region: beyond the IPA space
+  if (old && (old.hva !== s.hva || old.size !== s.size || ro(old.flags) !== ro(s.flags))) return false;
+  for (const o of w.slots.values()) if (o.slot !== s.slot && s.gpa < o.gpa + o.size && o.gpa < s.gpa + s.size) return false;
+  return true;
+}
+
+/** A change to an existing slot: delete, move, flags-only, no-op, or an immutable-field change (EINVAL). */
+function change(w: GenWorld, old: GenSlot, raw: Raw): StepFor<'setMemslot'> {
+  const base = { op: 'setMemslot' as const, slot: old.slot, gpa: old.gpa, size: old.size, hva: old.hva, flags: [...old.flags] };
+  const logDirty = old.flags.includes('LOG_DIRTY');
+  switch (r(raw, 1) % 10) {
+    case 0: case 1: case 2: return { ...base, size: 0 };
+    case 3: return { ...base, gpa: old.gpa + w.geo.block };
+    case 4: return { ...base, gpa: old.gpa + w.geo.window * (1 + (r(raw, 2) % 2)) };
+    case 5: case 6: return { ...base, flags: logDirty ? old.flags.filter((f) => f !== 'LOG_DIRTY') : [...old.flags, 'LOG_DIRTY'] };
+    case 7: return base;
+    case 8: return { ...base, size: old.size + w.geo.page };
+    default: return { ...base, flags: ro(old.flags) ? old.flags.filter((f) => f !== 'READONLY') : ['READONLY', ...old.flags] };
+  }
+}
+
+/** KVM_SET_USER_MEMORY_REGION: create over a fresh backing, or change / delete an existing slot. */
+export const setMemslot = defineKind('setMemslot', {
+  weight: () => 9,
+  prologue: true,
+  // facts §12.3: the update waits for open invalidations and for faults' SRCU sections (model/index.ts).
+  precondition: (w) => w.open.length === 0 && (w.pending.size === 0 || w.opts.slotChangeDuringFault),
+  arbitrary: rawArgs,
+  resolve: (w, raw) => {
+    const id = r(raw, 0) % 32 === 31 ? 0x10000 : nth(SLOT_IDS, r(raw, 0)); // as_id 1: EINVAL
+    const old = w.slots.get(id);
+    if (old) return [change(w, old, raw)];
+    const s = id % SLOT_IDS.length;
+    const l = layout(w.geo, s, raw, w.config.iaBits);
+    const step: Step = { op: 'setMemslot', slot: id, gpa: l.gpa, size: l.size, hva: l.hva, flags: slotFlags(r(raw, 2)) };
+    const covered = w.vmas.some((v) => v.hva <= l.hva && l.hva + l.size <= v.hva + v.size);
+    return covered && r(raw, 5) % 4 !== 0 ? [step] : [backing(w.geo, s, l.hva, l.size, [r(raw, 4), r(raw, 3), r(raw, 5), r(raw, 2), r(raw, 1), r(raw, 0)], l.giant), step];
+  },
+  update: (w, s) => {
+    const old = w.slots.get(s.slot);
+    if (s.size === 0) w.slots.delete(s.slot);
+    else if (accepted(w, s, old)) w.slots.set(s.slot, { slot: s.slot, gpa: s.gpa, size: s.size, hva: s.hva, flags: [...s.flags] });
+  },
+});
+
+function slotArg(w: GenWorld, n: number): number {
+  const ids = [...w.slots.keys()];
+  return ids.length > 0 && n % 8 !== 0 ? nth(ids, n) : nth(SLOT_IDS, n);
+}
+
+/** KVM_GET_DIRTY_LOG (facts §17). */
+export const getDirtyLog = defineKind('getDirtyLog', {
+  weight: () => 3, precondition: () => true, arbitrary: rawArgs,
+  resolve: (w, raw) => [{ op: 'getDirtyLog', slot: slotArg(w, r(raw, 0)) }],
+});
+
+/** KVM_CLEAR_DIRTY_LOG: aligned and unaligned `first`, counts to the end, 64-page and odd counts (facts §17). */
+export const clearDirtyLog = defineKind('clearDirtyLog', {
+  weight: () => 2, precondition: () => true, arbitrary: rawArgs,
+  resolve: (w, raw) => {
+    const slot = slotArg(w, r(raw, 0));
+    const npages = (w.slots.get(slot)?.size ?? w.geo.block) / w.geo.page;
+    const first = r(raw, 1) % 6 === 5 ? 1 : npages > 64 && r(raw, 1) % 2 === 1 ? 64 : 0;
+    const count = [Math.max(0, npages - first), 64, 1 + (r(raw, 3) % Math.max(1, npages))][r(raw, 2) % 3];
+    return [{ op: 'clearDirtyLog', slot, first, count }];
+  },
+});
+
+/** kvm_phys_addr_ioremap of a device window, sometimes unaligned or over a slot (facts §15.9). */
+export const ioremap = defineKind('ioremap', {
+  weight: () => 1, precondition: () => true, arbitrary: rawArgs,
+  resolve: (w, raw) => {
+    const slots = [...w.slots.values()];
+    const ipa = slots.length > 0 && r(raw, 4) % 8 === 0 ? nth(slots, r(raw, 0)).gpa : IOREMAP_IPA + w.geo.page * (r(raw, 0) % 4) + (r(raw, 1) % 8 === 0 ? 0x10 : 0);
+    return [{ op: 'ioremap', ipa, pa: IOREMAP_IPA + w.geo.page * (r(raw, 0) % 4), size: w.geo.page * (1 + (r(raw, 2) % 2)), writable: r(raw, 3) % 2 === 0 }];
+  },
+});
