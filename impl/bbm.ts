@@ -36,3 +36,17 @@ export function make<A>(ctx: VisitCtx<A>, lo: number, hi: number): void {
   }
   ctx.pgt.store(ctx.ptr, entryBase(ctx), ctx.level, lo, hi);
 }
+
+/**
+ * Replace the entry by a table (block → table in map's E2BIG path and in split): break, then make.
+ * With `split-without-bbm` (facts §22 M12) a valid block is overwritten by the table pointer
+ * directly: no LOCKED entry, no TLBI. Source: stage2_map_walk_leaf / stage2_split_walker (facts §6).
+ */
+export function publishTable<A>(ctx: VisitCtx<A>, lo: number, hi: number): void {
+  if (ctx.pgt.bugs.has('split-without-bbm') && isValid(ctx.oldLo)) {
+    ctx.pgt.store(ctx.ptr, entryBase(ctx), ctx.level, lo, hi);
+    return;
+  }
+  tryBreak(ctx);
+  make(ctx, lo, hi);
+}

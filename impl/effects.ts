@@ -8,6 +8,11 @@
 export const TLBI_LEVEL_UNKNOWN = -1;
 
 export interface Effects {
+  /**
+   * Whether this sink wants every descriptor store as a pteStore event. When false, operations may
+   * clear a whole table page in one go instead of store by store (range unmap's fast path).
+   */
+  readonly recordsStores: boolean;
   /** TLBI IPAS2E1IS by IPA with a level hint (+ the stage-1 VMID flush), __kvm_tlb_flush_vmid_ipa. */
   tlbiIpa(ipa: number, level: number): void;
   /** Range TLBI over [ipa, ipa+size) (FEAT_TLBIRANGE), or a whole-VMID flush where absent. */
@@ -27,6 +32,7 @@ export interface Effects {
 
 /** Effects that do nothing: benchmarks and callers that do not care. */
 export const NULL_EFFECTS: Effects = Object.freeze({
+  recordsStores: false,
   tlbiIpa() {}, tlbiRange() {}, tlbiVmid() {}, dcacheCleanInvalPoc() {}, icacheInvalPou() {},
   tableAlloc() {}, tableFree() {}, pteStore() {},
 });
@@ -44,6 +50,7 @@ export type EffectEvent =
 /** Records every effect in order, for tests and invariants. */
 export class RecordingEffects implements Effects {
   readonly events: EffectEvent[] = [];
+  readonly recordsStores: boolean = true;
   tlbiIpa(ipa: number, level: number): void { this.events.push({ op: 'tlbiIpa', ipa, level }); }
   tlbiRange(ipa: number, size: number): void { this.events.push({ op: 'tlbiRange', ipa, size }); }
   tlbiVmid(): void { this.events.push({ op: 'tlbiVmid' }); }

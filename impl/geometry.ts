@@ -23,6 +23,14 @@ export interface Geometry {
   /** Bytes covered by one entry at each level 0..3. */
   readonly granules: readonly number[];
   readonly ipaLimit: number;
+  /**
+   * Mask of an entry index at each level 0..3, applied to (ipa >> shift(L)): rootEntries − 1 at
+   * the start level (the concatenated root), entries − 1 below it, 0 above it. Lets the hot walk
+   * index tables with 32-bit shifts instead of float division and `%`.
+   */
+  readonly indexMasks: readonly number[];
+  /** 2^−shift(L) for L = 0..3: ipa × this, truncated, is ipa >> shift(L) (exact: power-of-two scaling). */
+  readonly invGranules: readonly number[];
 }
 
 const PAGE_SHIFTS: Record<Granule, number> = { 4096: 12, 16384: 14, 65536: 16 };
@@ -44,10 +52,12 @@ export function makeGeometry(granule: Granule, iaBits: number): Geometry {
   const rootPages = iaBits > rootShift ? 2 ** (iaBits - rootShift) : 1;
   const rootEntries = 2 ** (iaBits - levelShift(pageShift, startLevel));
   const shifts = [0, 1, 2, 3].map((l) => levelShift(pageShift, l));
+  const indexMasks = [0, 1, 2, 3].map((l) => (l < startLevel ? 0 : l === startLevel ? rootEntries - 1 : 2 ** tableBits - 1) | 0); // int32 elements
   return {
     granule, pageShift, tableBits, entries: 2 ** tableBits, iaBits, levels, startLevel,
     rootPages, rootEntries, minBlockLevel: granule === 4096 ? 1 : 2,
-    shifts, granules: shifts.map((s) => 2 ** s), ipaLimit: 2 ** iaBits,
+    shifts, granules: shifts.map((s) => 2 ** s), ipaLimit: 2 ** iaBits, indexMasks,
+    invGranules: shifts.map((s) => 2 ** -s),
   };
 }
 
@@ -64,3 +74,10 @@ export const tableIndex = (g: Geometry, addr: number, level: number): number =>
 
 /** Index of `addr` across the concatenated root (facts §1.2). */
 export const rootIndex = (g: Geometry, addr: number): number => Math.floor(addr / g.granules[g.startLevel]);
+
+/**
+ * addr rounded down to a multiple of `gran` (a power of two), without float `%`: a mask of the low
+ * 32 bits for granules ≤ 2^31, else an exact power-of-two division.
+ */
+export const alignDown = (addr: number, gran: number): number =>
+  gran <= 2147483648 ? addr - ((addr >>> 0) & (gran - 1)) : Math.floor(addr / gran) * gran;

@@ -2,7 +2,8 @@
 import { makeGeometry, LAST_LEVEL, type Geometry } from './geometry';
 import { TablePool } from './pool';
 import { NULL_EFFECTS, type Effects } from './effects';
-import { isCounted } from './descriptor/codec';
+import { isCounted, isLocked, isValid } from './descriptor/codec';
+import type { BugSet } from './bugs';
 import { S2InputError, type Granule } from '../model/types';
 
 export interface PgtableOptions {
@@ -15,20 +16,45 @@ export interface PgtableOptions {
   pool?: TablePool;
   /** Cap on table pages, standing in for the memcache: allocation beyond it is -ENOMEM. */
   maxPages?: number;
+  /** Historical behaviours of the library switched on (impl/bugs.ts); default none. */
+  bugs?: BugSet;
+  /**
+   * FEAT_TLBIRANGE present (system_supports_tlb_range). Default false. With `fwb` it makes range
+   * unmap defer its per-leaf TLBIs to one range TLBI after the walk (stage2_unmap_defer_tlb_flush, v6.8).
+   */
+  tlbiRange?: boolean;
+}
+
+const NO_BUGS: BugSet = new Set();
+
+/** stage2_pte_is_counted; with `annotation-not-refcounted` owner annotations are not counted (seed 004). */
+function counted(lo: number, hi: number, annotationNotCounted: boolean): boolean {
+  if (!isCounted(lo, hi)) return false;
+  if (annotationNotCounted) return isValid(lo) || isLocked(lo, hi);
+  return true;
 }
 
 export class Stage2Pgtable {
   readonly geom: Geometry;
   readonly pool: TablePool;
   readonly fwb: boolean;
+  /** FEAT_TLBIRANGE (PgtableOptions.tlbiRange). */
+  readonly tlbiRange: boolean;
   readonly lastLevel = LAST_LEVEL;
   effects: Effects;
+  /** Switched-on historical behaviours read by the ops (impl/bugs.ts). */
+  readonly bugs: BugSet;
+  /** `bugs.has('annotation-not-refcounted')`, read once (store() is on every hot path). */
+  readonly annotationNotCounted: boolean;
   /** First page of the concatenated root. */
   rootPage: number;
 
   constructor(opts: PgtableOptions) {
     this.geom = makeGeometry(opts.granule, opts.iaBits);
     this.fwb = opts.fwb;
+    this.tlbiRange = opts.tlbiRange ?? false;
+    this.bugs = opts.bugs ?? NO_BUGS;
+    this.annotationNotCounted = this.bugs.has('annotation-not-refcounted');
     this.effects = opts.effects ?? NULL_EFFECTS;
     if (opts.pool && opts.pool.pageSize !== opts.granule) {
       throw new S2InputError('pool', `page size ${opts.pool.pageSize} does not match granule ${opts.granule}`);
@@ -55,7 +81,7 @@ export class Stage2Pgtable {
     const oldLo = w[ptr];
     const oldHi = w[ptr + 1];
     const page = this.pool.pageOfPtr(ptr);
-    const delta = (isCounted(lo, hi) ? 1 : 0) - (isCounted(oldLo, oldHi) ? 1 : 0);
+    const delta = (counted(lo, hi, this.annotationNotCounted) ? 1 : 0) - (counted(oldLo, oldHi, this.annotationNotCounted) ? 1 : 0);
     this.pool.refs[page] += delta;
     w[ptr] = lo;
     w[ptr + 1] = hi;

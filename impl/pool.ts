@@ -13,6 +13,12 @@ export class TablePool {
   /** refs[page] = 1 + counted entries while allocated; 0 when free. */
   refs: Int32Array;
   readonly wordsPerPage: number;
+  /** TABLE_PA_BASE / pageSize: subtract from a table descriptor's OA page number to get the page id. */
+  readonly tableBasePage: number;
+  /** TABLE_PA_BASE / 2^32: the HI OA bits of every table page whose offset in the window is < 2^32. */
+  readonly tableBaseHigh: number;
+  /** log2(wordsPerPage): page id → word index is a shift. */
+  readonly wordShift: number;
   private capacity: number;
   /** Pages [0, bump) have been handed out at least once since the last reset. */
   private bump = 0;
@@ -21,6 +27,9 @@ export class TablePool {
 
   constructor(readonly pageSize: number, initialPages = 64, readonly maxPages = Infinity) {
     this.wordsPerPage = (pageSize / 8) * 2;
+    this.tableBasePage = TABLE_PA_BASE / pageSize;
+    this.tableBaseHigh = TABLE_PA_BASE / 2 ** 32;
+    this.wordShift = Math.log2(this.wordsPerPage);
     this.capacity = initialPages;
     this.words = new Uint32Array(initialPages * this.wordsPerPage);
     this.refs = new Int32Array(initialPages);

@@ -54,28 +54,50 @@ export function translate(pgt: Stage2Pgtable, ipa: number, access: TranslateAcce
   if (!Number.isInteger(ipa) || ipa < 0) throw new S2InputError('ipa', `must be a non-negative integer, got ${ipa}`);
   if (access !== 'read' && access !== 'write' && access !== 'exec') throw new S2InputError('access', `must be read, write or exec, got ${String(access)}`);
   const g = pgt.geom;
-  const pool = pgt.pool;
   out.perms.r = out.perms.w = out.perms.x = false;
   out.memtype = null;
   out.leafSize = 0;
   if (ipa >= g.ipaLimit) return fail(out, 'translation', g.startLevel);
+  const pool = pgt.pool;
+  const words = pool.words;
+  const pageShift = g.pageShift;
+  const wordShift = pool.wordShift;
+  const baseHigh = pool.tableBaseHigh;
+  const last = pgt.lastLevel;
+  const ipaLow32 = ipa >>> 0;
   let level = g.startLevel;
-  let ptr = pgt.rootPtr(ipa);
+  let ptr = (pgt.rootPage << wordShift) + 2 * levelIndex(ipa, g, level);
   for (;;) {
-    const lo = pool.words[ptr];
-    const hi = pool.words[ptr + 1];
+    const lo = words[ptr];
+    const hi = words[ptr + 1];
     if (!C.isValid(lo)) return fail(out, 'translation', level);
-    if (C.isTable(lo, level, pgt.lastLevel)) {
+    if (C.isTable(lo, level, last)) {
       level++;
-      ptr = pool.ptrOfPage(pool.pageOfPa(C.oaOf(lo, hi, g.pageShift))) + 2 * (Math.floor(ipa / g.granules[level]) % g.entries);
+      // Next table page: (OA − TABLE_PA_BASE) >> pageShift; 32-bit ops when the OA's HI bits are
+      // the window's (always, for pools under 2^32 bytes), exact double math otherwise.
+      const page = C.oaHighBits(hi) === baseHigh ? C.oaLowPage(lo, pageShift) : slowTablePage(pgt, lo, hi);
+      ptr = (page << wordShift) + 2 * levelIndex(ipa, g, level);
       continue;
     }
-    if (level === pgt.lastLevel ? !C.hasTypeBit(lo) : level < g.minBlockLevel) return fail(out, 'translation', level);
-    return leafResult(pgt, ipa, access, lo, hi, level, out);
+    if (level === last ? !C.hasTypeBit(lo) : level < g.minBlockLevel) return fail(out, 'translation', level);
+    return leafResult(pgt, ipaLow32, access, lo, hi, level, out);
   }
 }
 
-function leafResult(pgt: Stage2Pgtable, ipa: number, access: TranslateAccess, lo: number, hi: number, level: number, out: TranslateOut): TranslateOut {
+/**
+ * (ipa >> shift(level)) & mask: ipa × 2^−shift is exact, and ToInt32 of its truncation keeps the
+ * low 32 bits of the quotient exactly, which the (≤ 17-bit) mask then selects.
+ */
+const levelIndex = (ipa: number, g: Stage2Pgtable['geom'], level: number): number =>
+  ((ipa * g.invGranules[level]) | 0) & g.indexMasks[level];
+
+/** Table page id of a table descriptor whose OA lies outside the fast window: −1 when not a pool page. */
+function slowTablePage(pgt: Stage2Pgtable, lo: number, hi: number): number {
+  const page = C.oaPageNumber(lo, hi, pgt.geom.pageShift) - pgt.pool.tableBasePage;
+  return page >= 0 && page < 2 ** 31 ? page | 0 : -1;
+}
+
+function leafResult(pgt: Stage2Pgtable, ipaLow32: number, access: TranslateAccess, lo: number, hi: number, level: number, out: TranslateOut): TranslateOut {
   const size = pgt.geom.granules[level];
   out.leafSize = size;
   out.perms.r = C.isReadable(lo);
@@ -86,10 +108,13 @@ function leafResult(pgt: Stage2Pgtable, ipa: number, access: TranslateAccess, lo
   const allowed = access === 'read' ? out.perms.r : access === 'write' ? out.perms.w : out.perms.x;
   if (!allowed) return fail(out, 'permission', level);
   // OA bits below the block size are RES0; the hardware takes the in-block offset from the IPA.
+  // Leaf sizes are ≤ 2^30 (blocks live at levels ≥ 1 for 4K, ≥ 2 for 16K/64K), so the in-block
+  // offsets are masks of the low 32 bits.
   const oa = C.oaOf(lo, hi, pgt.geom.pageShift);
+  const offsetMask = size - 1;
   out.ok = true;
   out.fault = null;
   out.level = level;
-  out.pa = oa - (oa % size) + (ipa % size);
+  out.pa = oa - ((oa >>> 0) & offsetMask) + (ipaLow32 & offsetMask);
   return out;
 }

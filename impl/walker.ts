@@ -7,6 +7,7 @@
 import { isTable, oaOf } from './descriptor/codec';
 import { EAGAIN, ERANGE } from './errno';
 import { S2InputError } from '../model/types';
+import { alignDown } from './geometry';
 import type { Stage2Pgtable } from './pgtable';
 
 export const WALK_LEAF = 1;
@@ -94,7 +95,8 @@ export function walkUnlinked<A>(ctx: VisitCtx<A>, cb: Visitor<A>, page: number, 
 
 function walkTable<A>(ctx: VisitCtx<A>, cb: Visitor<A>, page: number, level: number): number {
   const g = ctx.pgt.geom;
-  const idx = Math.floor(ctx.addr / g.granules[level]) % g.entries;
+  // (addr >> shift) mod entries: exact power-of-two scaling, ToInt32 keeps the low bits (no float %).
+  const idx = ((ctx.addr * g.invGranules[level]) | 0) & (g.entries - 1);
   const base = ctx.pgt.pool.ptrOfPage(page);
   for (let i = idx; i < g.entries && ctx.addr < ctx.end; i++) {
     const ret = visitEntry(ctx, cb, base + 2 * i, level);
@@ -119,7 +121,7 @@ function visitEntry<A>(ctx: VisitCtx<A>, cb: Visitor<A>, ptr: number, level: num
   if (!keepGoing(ctx.flags, ret)) return ret;
   if (!table) {
     const gran = pgt.geom.granules[level];
-    ctx.addr = ctx.addr - (ctx.addr % gran) + gran;
+    ctx.addr = alignDown(ctx.addr, gran) + gran;
     return 0;
   }
   const entryAddr = ctx.addr;

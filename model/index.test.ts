@@ -140,13 +140,17 @@ describe('permitted(gfn) (DESIGN §1)', () => {
     expect(w.kvm.permitted(GFN)?.pfn).not.toBe(w.host.zeroPfn);
   });
 
-  test('a THP-backed congruent slot permits a 2M leaf, but not while logging', () => {
+  test('a THP-backed congruent slot permits a 2M leaf; while logging only read-only (no eager split, facts §17)', () => {
     const w = world();
     slotOver(w, {}, [], 2 * M2);
     w.host.touch(HVA, true);
     w.host.thpCollapse(HVA);
     expect(w.kvm.permitted(GFN + 7)?.maxLeafSize).toBe(M2);
     w.kvm.setMemslot({ slot: 0, gpa: GPA, size: 2 * M2, hva: HVA, flags: ['LOG_DIRTY'] });
+    expect(w.kvm.permitted(GFN + 7)?.perms.w).toBe(false);
+    expect(w.kvm.permitted(GFN + 7)?.maxLeafSize).toBe(M2);
+    w.kvm.access(0, GPA + 7 * PAGE, 'write');
+    expect(w.kvm.permitted(GFN + 7)?.perms.w).toBe(true);
     expect(w.kvm.permitted(GFN + 7)?.maxLeafSize).toBe(PAGE);
   });
 

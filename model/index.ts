@@ -51,7 +51,7 @@ export class KvmModel {
 
   constructor(config: Config, private readonly host: HostView) {
     this.st = {
-      config, host, slots: new Map(), stage2: new Stage2(), notifier: new NotifierState(),
+      config, host, slots: new Map(), stage2: new Stage2(config.granule), notifier: new NotifierState(),
       ioremaps: new Map(), pending: new Map(), counters: { mmioExits: 0, failedRuns: 0 }, slotGeneration: 0,
     };
     host.subscribe(notifierListener(this.st));

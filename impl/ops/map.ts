@@ -13,7 +13,7 @@
 import * as C from '../descriptor/codec';
 import { E2BIG, EAGAIN, EINVAL, ENOMEM } from '../errno';
 import { makeCtx, walk, WALK_HANDLE_FAULT, WALK_LEAF, WALK_TABLE_PRE, type Visit, type VisitCtx } from '../walker';
-import { entryBase, make, tryBreak } from '../bbm';
+import { entryBase, make, publishTable, tryBreak } from '../bbm';
 import { freeUnlinked } from './freeUnlinked';
 import type { Stage2Pgtable } from '../pgtable';
 import type { Prot } from '../descriptor/prot';
@@ -59,6 +59,8 @@ function tryLeaf(ctx: VisitCtx<MapArg>): number {
   const a = ctx.arg;
   const isPage = ctx.level === pgt.lastLevel;
   const pa = physAt(ctx);
+  // owner-on-valid (seed 004): set_owner leaves a live mapping in place instead of breaking it.
+  if (a.owner >= 0 && C.isValid(ctx.oldLo) && pgt.bugs.has('owner-on-valid')) return 0;
   const lo = a.owner >= 0 ? C.ownerLo(a.owner) : C.leafLo(pa, pgt.geom.pageShift, a.attrLo, isPage);
   const hi = a.owner >= 0 ? 0 : C.leafHi(pa, a.attrHi);
   if (C.differsOnlyInPerms(ctx.oldLo, ctx.oldHi, lo, hi)) return EAGAIN; // stage2_pte_needs_update
@@ -80,12 +82,8 @@ function mapLeaf(ctx: VisitCtx<MapArg>): number {
   if (ctx.level === pgt.lastLevel) return EINVAL;
   const child = pgt.allocTable(ctx.level + 1);
   if (child < 0) return ENOMEM;
-  if (!tryBreak(ctx)) {
-    pgt.putPage(child);
-    return EAGAIN;
-  }
   const pa = pgt.pool.paOfPage(child);
-  make(ctx, C.tableLo(pa, pgt.geom.pageShift), C.tableHi(pa));
+  publishTable(ctx, C.tableLo(pa, pgt.geom.pageShift), C.tableHi(pa)); // exclusive walk: break cannot fail
   return 0;
 }
 

@@ -5,7 +5,7 @@
  */
 import * as C from '../descriptor/codec';
 import { ENOMEM } from '../errno';
-import { make, entryBase, tryBreak } from '../bbm';
+import { entryBase, publishTable } from '../bbm';
 import { makeCtx, walk, walkUnlinked, WALK_LEAF, type Visit, type VisitCtx } from '../walker';
 import { freeUnlinked } from './freeUnlinked';
 import type { Stage2Pgtable } from '../pgtable';
@@ -74,9 +74,8 @@ function splitVisitor(ctx: VisitCtx<null>, _visit: Visit): number {
     freeUnlinked(pgt, child, level + 1, base);
     return ret;
   }
-  tryBreak(ctx);
   const tpa = pgt.pool.paOfPage(child);
-  make(ctx, C.tableLo(tpa, g.pageShift), C.tableHi(tpa));
+  publishTable(ctx, C.tableLo(tpa, g.pageShift), C.tableHi(tpa));
   return 0;
 }
 

@@ -76,8 +76,7 @@ export function ioMemAbort(st: KvmState, a: Abort): Outcome {
 
 /** Row 7: set AF on the existing leaf; a vanished leaf is simply re-faulted. Source: handle_access_fault (facts §15.8). */
 function accessFlagFault(st: KvmState, gfn: number): AbortDecision {
-  const leaf = st.stage2.get(gfn);
-  if (leaf) st.stage2.set(gfn, { ...leaf, af: true });
+  st.stage2.mkyoung(gfn);
   return { kind: 'resume' };
 }
 

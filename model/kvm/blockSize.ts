@@ -54,32 +54,58 @@ export function vmaSuggestedSize(vma: Vma, hva: number, granule: Granule): numbe
   return granule;
 }
 
-/** Inputs of `maxLeafSize`. `hostLeaf` is the host user page-table leaf size at hva (THP). */
-export interface LeafSizeInput {
+/** Inputs of steps 4–5: the slot, the VMA, the faulting hva, and whether dirty logging is active. */
+export interface VmaLeafInput {
   slot: SlotPlacement;
   vma: Vma;
   hva: number;
   granule: Granule;
   logging: boolean;
+}
+
+/** The size steps 4–5 pick and whether they set force_pte. */
+export interface VmaLeaf {
+  size: number;
+  forcePte: boolean;
+}
+
+/**
+ * Steps 4–5: logging forces PAGE (force_pte); else the VMA's size downgraded PUD → PMD until the
+ * huge-mapping rule holds, a failed block ending at PAGE with force_pte.
+ * Source: user_mem_abort steps 4–5, get_vma_page_shift (facts §15.4–15.5).
+ */
+export function vmaLeafSize(inp: VmaLeafInput): VmaLeaf {
+  const { granule, slot, hva } = inp;
+  if (inp.logging) return { size: granule, forcePte: true };
+  const suggested = vmaSuggestedSize(inp.vma, hva, granule);
+  for (const s of blockSizes(granule)) {
+    if (suggested >= s && hugeRuleHolds(slot, hva, s, granule)) return { size: s, forcePte: false };
+  }
+  return { size: granule, forcePte: suggested > granule };
+}
+
+/** Inputs of `maxLeafSize`. `hostLeaf` is the host user page-table leaf size at hva (THP). */
+export interface LeafSizeInput extends VmaLeafInput {
   nonCacheable: boolean;
   hostLeaf: number;
 }
 
 /**
- * Largest leaf allowed: logging forces PAGE; the VMA size is downgraded until the huge-mapping
- * rule holds (a failed PMD forces PTE); a PAGE result may be upgraded to PMD for a THP-backed,
- * cacheable hva. Source: user_mem_abort steps 4–6 and 14 (facts §15.4), transparent_hugepage_adjust.
+ * Step 14's THP upgrade: a PAGE size without force_pte, for cacheable memory whose host leaf at
+ * hva is at least a PMD and where the PMD huge-mapping rule holds, becomes PMD.
+ * Source: transparent_hugepage_adjust, user_mem_abort step 14 (facts §15.4).
+ */
+export function thpAdjust(inp: LeafSizeInput, v: VmaLeaf): number {
+  const pmd = pmdSize(inp.granule);
+  if (v.size !== inp.granule || v.forcePte || inp.nonCacheable) return v.size;
+  return hugeRuleHolds(inp.slot, inp.hva, pmd, inp.granule) && inp.hostLeaf >= pmd ? pmd : v.size;
+}
+
+/**
+ * Largest leaf allowed: steps 4–5 then the THP upgrade of step 14 (the permission-fault branch of
+ * step 14 keeps an existing leaf's size, which these rules allowed when it was installed).
+ * Source: user_mem_abort steps 4–6 and 14 (facts §15.4), transparent_hugepage_adjust.
  */
 export function maxLeafSize(inp: LeafSizeInput): number {
-  const { granule, slot, hva } = inp;
-  if (inp.logging) return granule;
-  const pmd = pmdSize(granule);
-  let forcePte = false;
-  let size: number = granule;
-  for (const s of blockSizes(granule)) {
-    if (vmaSuggestedSize(inp.vma, hva, granule) >= s && hugeRuleHolds(slot, hva, s, granule)) { size = s; break; }
-  }
-  if (size === granule && vmaSuggestedSize(inp.vma, hva, granule) > granule) forcePte = true;
-  if (size === granule && !forcePte && !inp.nonCacheable && hugeRuleHolds(slot, hva, pmd, granule) && inp.hostLeaf >= pmd) size = pmd;
-  return size;
+  return thpAdjust(inp, vmaLeafSize(inp));
 }

@@ -23,7 +23,7 @@ export function hardwareAccess(st: KvmState, ipa: number, kind: AccessKind): HwR
   if (!leaf) return { kind: 'fault', fsc: 'translation' };
   if (!leaf.af) {
     if (!st.config.hwAccessFlag) return { kind: 'fault', fsc: 'accessFlag' };
-    st.stage2.set(gfn, { ...leaf, af: true });
+    st.stage2.mkyoung(gfn); // the hardware sets AF in the whole leaf's descriptor
   }
   if (stage2Permission(kind, leaf.perms) === 'permFault') return { kind: 'fault', fsc: 'permission' };
   return { kind: 'ok', leaf };

@@ -10,8 +10,8 @@ function gfnRanges(st: KvmState, start: number, end: number): GfnRange[] {
 }
 
 /**
- * invalidate_range_start: every memslot intersecting [start, end) loses the stage-2 pages of the
- * intersection; the notifier counts the invalidation and grows its range.
+ * invalidate_range_start: every memslot intersecting [start, end) loses the stage-2 leaves
+ * overlapping the intersection, whole (facts §7); the notifier counts the invalidation and grows its range.
  * Source: kvm_mmu_notifier_invalidate_range_start + kvm_unmap_gfn_range (facts §14.2).
  */
 export function invalidateStart(st: KvmState, start: number, end: number): void {
@@ -26,19 +26,12 @@ export function invalidateEnd(st: KvmState, start: number, end: number): void {
 }
 
 /**
- * Aging: report whether any stage-2 page of [start, end) has AF set; with `clear`, clear it
- * (mkold). Source: kvm_age_gfn / kvm_test_age_gfn, arch/arm64/kvm/mmu.c (facts §14.5).
+ * Aging: report whether any stage-2 leaf overlapping [start, end) has AF set; with `clear`, clear
+ * it on those leaves, whole (mkold). Source: kvm_age_gfn / kvm_test_age_gfn, arch/arm64/kvm/mmu.c (facts §8, §14.5).
  */
 export function ageRange(st: KvmState, start: number, end: number, clear: boolean): boolean {
   let young = false;
-  for (const r of gfnRanges(st, start, end)) {
-    for (const g of st.stage2.inRange(r.start, r.end - r.start)) {
-      const leaf = st.stage2.get(g);
-      if (!leaf || !leaf.af) continue;
-      young = true;
-      if (clear) st.stage2.set(g, { ...leaf, af: false });
-    }
-  }
+  for (const r of gfnRanges(st, start, end)) if (st.stage2.age(r.start, r.end - r.start, clear)) young = true;
   return young;
 }
 

@@ -18,8 +18,14 @@ export function ioremap(st: KvmState, ipa: number, pa: number, size: number, wri
   for (let i = 0; i < count; i++) {
     if ((first + i) * page >= 2 ** st.config.iaBits) return { kind: 'errno', errno: 'ERANGE' };
     const pfn = firstPfn + i;
+    const old = st.stage2.get(first + i);
+    // A live Device leaf of the same pfn differs only in perms: map leaves it untouched (facts §5.2 "needs update").
+    if (old && old.leafSize === page && old.pfn === pfn && old.memtype === 'device' && old.af) {
+      st.ioremaps.set(first + i, { pfn, writable: old.perms.w });
+      continue;
+    }
     st.ioremaps.set(first + i, { pfn, writable });
-    st.stage2.set(first + i, { pfn, perms: { r: true, w: writable, x: false }, memtype: 'device', leafSize: page, af: true });
+    st.stage2.install({ baseGfn: first + i, npages: 1, pfn, perms: { r: true, w: writable, x: false }, memtype: 'device', af: true });
   }
   return { kind: 'ok' };
 }

@@ -27,8 +27,12 @@ export interface PermittedMapping {
 export function permitted(st: KvmState, gfn: number): PermittedMapping | null {
   const page = st.config.granule;
   const io = st.ioremaps.get(gfn);
-  if (io) return { pfn: io.pfn, memtype: 'device', perms: { r: true, w: io.writable, x: false }, maxLeafSize: page };
   const slot = slotForGfn(st.slots, gfn);
+  // ioremap leaves only a stage-2 entry behind: once a memslot op unmapped it, the slot's rule applies (facts §15.9).
+  const leaf = st.stage2.get(gfn);
+  if (io && (!slot || (leaf?.pfn === io.pfn && leaf.memtype === 'device'))) {
+    return { pfn: io.pfn, memtype: 'device', perms: { r: true, w: io.writable, x: false }, maxLeafSize: page };
+  }
   if (!slot) return null;
   const hva = gfnToHva(slot, gfn, page);
   const vma = st.host.findVma(hva);
@@ -38,7 +42,9 @@ export function permitted(st: KvmState, gfn: number): PermittedMapping | null {
   if (backing.kind === 'efault') return null;
   const w = !slot.flags.readonly && pte.writable && (!loggingActive(slot) || dirtySinceHarvest(slot, gfn));
   const maxLeaf = maxLeafSize({
-    slot, vma, hva, granule: st.config.granule, logging: loggingActive(slot),
+    // Enabling logging write-protects but does not split existing blocks (no eager split by default, facts §17):
+    // read-only blocks may stay; a writable leaf while logging must be a page.
+    slot, vma, hva, granule: st.config.granule, logging: loggingActive(slot) && w,
     nonCacheable: backing.nonCacheable, hostLeaf: pte.size,
   });
   return { pfn: pte.pfn, memtype: backing.memtype, perms: { r: true, w, x: backing.execOk }, maxLeafSize: maxLeaf };

@@ -23,6 +23,17 @@ export interface ResolvedFault {
   /** mmu_invalidate_seq sampled before the pfn was resolved (§14.4). */
   mmuSeq: number;
   permFault: boolean;
+  /** Size of the leaf that took a permission fault (the ESR's fault level); 0 for other faults. */
+  faultGranule: number;
+  /** hva of the faulting page (the THP check of step 14 looks there). */
+  hva: number;
+  /** Steps 4–6: the mapping size the VMA allows, its force_pte, and the gfn aligned down to it. */
+  size: number;
+  forcePte: boolean;
+  mapGfn: number;
+  /** The backing is mapped non-cacheable (s2_force_noncacheable, step 10). */
+  nonCacheable: boolean;
+  /** pfn of `mapGfn` (the page faultin resolved). */
   pfn: number;
   writable: boolean;
   exec: boolean;

@@ -3,6 +3,8 @@ import { isExecFault } from '../arch/esr';
 import type { Memslot } from '../memslotTypes';
 import type { AccessKind, Outcome } from '../types';
 import { classifyBacking } from './backing';
+import { thpAdjust, vmaLeafSize } from './blockSize';
+import type { S2Leaf } from '../stage2';
 import { loggingActive, markDirty } from '../dirtylog';
 import { gfnToHva } from '../memslots';
 import type { KvmState, ResolvedFault } from './state';
@@ -23,52 +25,98 @@ export type ResolveResult = { kind: 'exit'; outcome: Outcome } | { kind: 'resolv
 const exit = (outcome: Outcome): ResolveResult => ({ kind: 'exit', outcome });
 
 /**
- * Steps 1–12: reject perm faults that are neither write nor exec, find the VMA, sample mmu_seq,
- * fault the pfn in, classify the backing, refuse exec on non-cacheable memory, drop W for reads
- * while logging. Source: user_mem_abort, arch/arm64/kvm/mmu.c (facts §15.4).
+ * Steps 1–12: reject perm faults that are neither write nor exec, find the VMA, size the mapping
+ * and align the gfn down to it, sample mmu_seq, fault the pfn of the aligned gfn in, classify the
+ * backing, refuse exec on non-cacheable memory, drop W for reads while logging.
+ * Source: user_mem_abort, arch/arm64/kvm/mmu.c (facts §15.4).
  */
 export function resolveFault(st: KvmState, req: FaultRequest): ResolveResult {
   const exec = isExecFault(req.kind);
   if (req.permFault && !req.writeFault && !exec) return exit({ kind: 'efault' }); // step 1
-  const gfn = Math.floor(req.ipa / st.config.granule);
-  const hva = gfnToHva(req.slot, gfn, st.config.granule);
+  const page = st.config.granule;
+  const gfn = Math.floor(req.ipa / page);
+  const permGranule = faultGranule(st, req, gfn); // read from the ESR: the leaf as it was when the fault was taken
+  const hva = gfnToHva(req.slot, gfn, page);
   const vma = st.host.findVma(hva);
   if (!vma) return exit({ kind: 'efault' }); // step 3
+  const logging = loggingActive(req.slot);
+  const sized = vmaLeafSize({ slot: req.slot, vma, hva, granule: st.config.granule, logging }); // steps 4–5
+  const mapGfn = alignDown(gfn, sized.size / page); // step 6
   const mmuSeq = st.notifier.seq; // step 8: sampled before the pfn is resolved (§14.4)
   const readonly = req.slot.flags.readonly;
-  const pfn = st.host.hvaToPfn(hva, { write: req.writeFault, writableOk: !readonly }); // step 9, §16
+  const pfn = st.host.hvaToPfn(gfnToHva(req.slot, mapGfn, page), { write: req.writeFault, writableOk: !readonly }); // step 9, §16
   if (pfn.kind === 'hwpoison') return exit({ kind: 'sigbus' });
   if (pfn.kind !== 'ok') return exit({ kind: 'efault' }); // error / RO-fault pfn
   const backing = classifyBacking(vma, st.host.isRamPfn(pfn.pfn), st.config); // step 10
   if (backing.kind === 'efault') return exit({ kind: 'efault' });
   let writable = pfn.writable && !readonly; // faultin: READONLY forces writable = false (§16)
-  if (!backing.nonRamPfnmap && loggingActive(req.slot) && !req.writeFault) writable = false; // step 10 else-branch
+  if (!backing.nonRamPfnmap && logging && !req.writeFault) writable = false; // step 10 else-branch
   if (exec && !backing.execOk) return exit({ kind: 'injectPabt' }); // step 11: -ENOEXEC
   const fault: ResolvedFault = {
     vcpu: req.vcpu, ipa: req.ipa, kind: req.kind, gfn, slotId: req.slot.id,
-    slotGeneration: st.slotGeneration, mmuSeq, permFault: req.permFault, pfn: pfn.pfn, writable,
+    slotGeneration: st.slotGeneration, mmuSeq, permFault: req.permFault, faultGranule: permGranule,
+    hva, size: sized.size, forcePte: sized.forcePte, mapGfn, nonCacheable: backing.nonCacheable, pfn: pfn.pfn, writable,
     exec: exec || (backing.execOk && st.config.dic), memtype: backing.memtype,
   };
   return { kind: 'resolved', fault };
 }
 
+/** `n` rounded down to a multiple of `m`. */
+const alignDown = (n: number, m: number): number => Math.floor(n / m) * m;
+
+/** The permission fault's granule: the size of the leaf that took it (ESR FSC level, facts §15.1, §15.4 step 1). */
+function faultGranule(st: KvmState, req: FaultRequest, gfn: number): number {
+  return req.permFault ? (st.stage2.get(gfn)?.leafSize ?? 0) : 0;
+}
+
+/**
+ * Step 14: a PAGE size without force_pte for cacheable memory keeps a permission fault's larger
+ * granule, else may become a PMD (THP adjust); other sizes stay. Source: user_mem_abort (facts §15.4).
+ */
+function mapSize(st: KvmState, f: ResolvedFault): number {
+  const page = st.config.granule;
+  if (f.size !== page || f.forcePte || f.nonCacheable) return f.size;
+  if (f.permFault && f.faultGranule > page) return f.faultGranule;
+  const slot = st.slots.get(f.slotId);
+  const vma = st.host.findVma(f.hva);
+  if (!slot || !vma) return f.size;
+  const inp = { slot, vma, hva: f.hva, granule: st.config.granule, logging: false, nonCacheable: false };
+  return thpAdjust({ ...inp, hostLeaf: st.host.hostLeafSize(f.hva) }, { size: f.size, forcePte: false });
+}
+
+/**
+ * The leaf map() installs for a fault of size `size`: the fault's gfn and pfn aligned down to it
+ * (step 6 for VMA sizes, transparent_hugepage_adjust for THP), R | W if writable | X as decided.
+ * Source: user_mem_abort steps 6, 14, 16 (facts §15.4).
+ */
+function faultLeaf(f: ResolvedFault, npages: number): S2Leaf {
+  const perms = { r: true, w: f.writable, x: f.exec };
+  return { baseGfn: alignDown(f.gfn, npages), npages, pfn: alignDown(f.pfn, npages), perms, memtype: f.memtype, af: true };
+}
+
+/** map() leaves a valid leaf of the same extent, pfn and attributes alone when only R/W/X differ (-EAGAIN). Source: stage2_pte_needs_update (facts §5.2 step 2). */
+function onlyPermsDiffer(old: Readonly<S2Leaf> | undefined, leaf: S2Leaf): boolean {
+  if (!old || old.baseGfn !== leaf.baseGfn || old.npages !== leaf.npages) return false;
+  return old.pfn === leaf.pfn && old.memtype === leaf.memtype && old.af;
+}
+
 /**
  * Steps 13–20: under the lock, retry if an invalidation ran or is running since the sample (or the
- * memslots changed, which the kernel's SRCU section rules out); a permission fault relaxes the
- * existing leaf, a translation fault maps a page unless an equal leaf is already there (map()
- * returns -EAGAIN for perms-only differences); a writable result marks the page dirty.
- * Source: user_mem_abort, stage2_map_walker_try_leaf / stage2_pte_needs_update (facts §15.4, §21.14).
+ * memslots changed, which the kernel's SRCU section rules out); a permission fault whose mapping
+ * size equals its granule relaxes the covering leaf (-EAGAIN if it vanished); otherwise map()
+ * installs the whole leaf — unless only permissions differ from the leaf there — replacing every
+ * leaf it overlaps; a writable result marks the page dirty.
+ * Source: user_mem_abort, stage2_map_walker_try_leaf / stage2_pte_needs_update (facts §5.2, §15.4, §21.14).
  */
 export function commitFault(st: KvmState, f: ResolvedFault): 'installed' | 'again' | 'retry' {
   if (!st.notifier.mayInstall(f.mmuSeq) || st.slotGeneration !== f.slotGeneration) return 'retry';
-  const perms = { r: true, w: f.writable, x: f.exec };
-  const old = st.stage2.get(f.gfn);
-  if (f.permFault && old) {
-    st.stage2.set(f.gfn, { ...old, perms: { r: true, w: old.perms.w || perms.w, x: old.perms.x || perms.x } });
-  } else if (old && old.af && old.pfn === f.pfn && old.memtype === f.memtype) {
-    return 'again'; // only permissions (or nothing) differ: map() leaves the leaf alone
+  const size = mapSize(st, f);
+  if (f.permFault && size === f.faultGranule) { // step 17: relax_perms
+    if (!st.stage2.relax(f.gfn, { r: true, w: f.writable, x: f.exec })) return 'again';
   } else {
-    st.stage2.set(f.gfn, { pfn: f.pfn, perms, memtype: f.memtype, leafSize: st.config.granule, af: true });
+    const leaf = faultLeaf(f, size / st.config.granule);
+    if (onlyPermsDiffer(st.stage2.leafAt(leaf.baseGfn), leaf)) return 'again';
+    st.stage2.install(leaf);
   }
   const slot = st.slots.get(f.slotId);
   if (f.writable && slot) markDirty(slot, f.gfn); // step 19: mark_page_dirty_in_slot

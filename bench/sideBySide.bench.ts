@@ -1,0 +1,70 @@
+/** Side-by-side runner bench: ns/step with all invariants, time shares (generation, model, impl, invariants), scaling 100 vs 100k mapped pages. */
+import * as fc from 'fast-check';
+import { runTrace } from '../properties/runner/runner';
+import { traceArbitrary } from '../properties/steps/arbitraries';
+import type { Trace } from '../properties/trace/schema';
+import { DEFAULT_CONFIG } from '../model/types';
+import { registerSuite, timeNs } from './registry';
+
+const clock = (): number => Number(process.hrtime.bigint());
+const arb = traceArbitrary({ maxSteps: 150 });
+const SAMPLE = fc.sample(arb, { seed: 99, numRuns: 40 });
+const STEPS = SAMPLE.reduce((n, t) => n + t.steps.length, 0);
+const shares = { model: 0, impl: 0, invariants: 0 };
+
+/** A world with `pages` pages mapped (2M hugetlb blocks) then `work` page-sized steps over it. */
+function scaled(pages: number, work: boolean): Trace {
+  const M2 = 0x200000;
+  const size = Math.max(M2, Math.ceil((pages * 4096) / M2) * M2);
+  const hex = (n: number): string => `0x${n.toString(16)}`;
+  const steps: Trace['steps'] = [
+    { op: 'mmap', hva: '0x7f0000000000', size: hex(size), prot: 'rw', kind: 'hugetlb', hugeSize: hex(M2) },
+    { op: 'setMemslot', slot: 0, gpa: '0x40000000', size: hex(size), hva: '0x7f0000000000', flags: [] },
+  ];
+  for (let a = 0; a < size; a += M2) steps.push({ op: 'access', vcpu: 0, ipa: hex(0x40000000 + a), kind: 'read' });
+  for (let i = 0; work && i < 200; i++) {
+    const off = ((i * 7919) % (size / 4096)) * 4096;
+    steps.push(i % 2 === 0 ? { op: 'access', vcpu: 0, ipa: hex(0x40000000 + off), kind: 'write' } : { op: 'madviseDontneed', hva: hex(0x7f0000000000 + off), size: '0x1000' });
+  }
+  return { format: 's2check-trace/1', config: { ...DEFAULT_CONFIG }, steps };
+}
+
+/** ns per work step at `pages` mapped pages (setup time subtracted). */
+const perStepAt = (pages: number): number => {
+  const full = scaled(pages, true);
+  const setup = scaled(pages, false);
+  return (timeNs(() => runTrace(full, { validate: false })) - timeNs(() => runTrace(setup, { validate: false }))) / 200;
+};
+
+registerSuite({
+  name: 'sideBySide',
+  cases: [
+    { name: 'sideBySide.step', unit: 'ns/op', run: () => timeNs(() => { for (const t of SAMPLE) runTrace(t, { validate: false }); }) / STEPS },
+    { name: 'sideBySide.generate', unit: 'ns/op', run: () => timeNs(() => fc.sample(arb, { seed: 99, numRuns: 40 })) / STEPS },
+    {
+      name: 'sideBySide.checked', unit: 'ns/op', run: () => {
+        shares.model = shares.impl = shares.invariants = 0;
+        for (const t of SAMPLE) {
+          const tm = runTrace(t, { validate: false, clock }).stats.time;
+          if (tm) { shares.model += tm.model; shares.impl += tm.impl; shares.invariants += tm.invariants; }
+        }
+        return (shares.model + shares.impl + shares.invariants) / STEPS;
+      },
+    },
+    { name: 'sideBySide.at100', unit: 'ns/op', run: () => perStepAt(100), passes: 3 },
+    { name: 'sideBySide.at100k', unit: 'ns/op', run: () => perStepAt(100_000), passes: 3 },
+  ],
+  derive: (m) => {
+    const total = m('sideBySide.step') + m('sideBySide.generate');
+    const part = shares.model + shares.impl + shares.invariants || 1;
+    const exec = m('sideBySide.step');
+    return {
+      stepsPerSec: 1e9 / total,
+      shareGeneration: m('sideBySide.generate') / total,
+      shareModel: ((shares.model / part) * exec) / total,
+      shareImpl: ((shares.impl / part) * exec) / total,
+      shareInvariants: ((shares.invariants / part) * exec) / total,
+      scaling100kVs100: m('sideBySide.at100') / m('sideBySide.at100k'),
+    };
+  },
+});

@@ -1,0 +1,70 @@
+/** One fuzz lane (a shard × worker): a seedrandom stream of batch seeds and the batch loop, shared by the main thread and workers. */
+import seedrandom from 'seedrandom';
+import type { Trace, TraceConfig } from '../properties/trace';
+import type { GenCounts } from '../reports/stats';
+import type { GenOptions } from '../properties/steps/world';
+import { sampleStats, searchBatch } from './engine';
+
+/** What a lane runs. Lanes are numbered 0..lanes-1 inside one shard. */
+export interface LaneSpec {
+  config: TraceConfig;
+  seed: number;
+  shardIndex: number;
+  shardCount: number;
+  lane: number;
+  lanes: number;
+  maxSteps: number;
+  /** Runs per findViolation call. */
+  batchRuns: number;
+  /** This lane's share of --runs, or null for time only. */
+  runs: number | null;
+  /** Traces per batch run side by side for generator statistics. */
+  statsPerBatch: number;
+  /** Generator options (hostStage2 for the pKVM behaviours). */
+  gen?: Partial<GenOptions>;
+  /** Date.now() deadline of a time budget (ms), or null: caps each batch (search and shrink). */
+  deadlineMs: number | null;
+}
+
+/** One batch's contribution. */
+export interface LaneBatch {
+  lane: number;
+  batch: number;
+  seed: number;
+  runs: number;
+  steps: number;
+  found: Trace | null;
+  gen: GenCounts;
+  checks: Record<string, number>;
+}
+
+/** The batch-seed stream of a lane: `(seed, shard, lane)` → the same seeds on every machine. */
+export function laneSeeds(seed: number, shardIndex: number, shardCount: number, lane: number): () => number {
+  const rng = seedrandom(`s2check/${seed}/${shardIndex}/${shardCount}/${lane}`);
+  return () => rng.int32();
+}
+
+/** `total` runs split over `lanes` lanes: lane i gets ⌊total/lanes⌋, the first total mod lanes one more. */
+export const laneShare = (total: number, lanes: number, i: number): number => Math.floor(total / lanes) + (i < total % lanes ? 1 : 0);
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Run batches until `stop()` says so or the lane's run share is spent, reporting each batch.
+ * Yields to the event loop between batches so signals and stop messages get through.
+ */
+export async function runLane(spec: LaneSpec, stop: () => boolean, onBatch: (b: LaneBatch) => void): Promise<void> {
+  const next = laneSeeds(spec.seed, spec.shardIndex, spec.shardCount, spec.lane);
+  let left = spec.runs ?? Infinity;
+  for (let batch = 0; left > 0 && !stop(); batch++) {
+    const seed = next();
+    const numRuns = Math.min(spec.batchRuns, left);
+    const cap = spec.deadlineMs === null ? undefined : spec.deadlineMs - Date.now();
+    if (cap !== undefined && cap <= 0) break;
+    const r = searchBatch({ config: spec.config, seed, numRuns, maxSteps: spec.maxSteps, gen: spec.gen }, cap);
+    const st = sampleStats({ config: spec.config, seed: seed ^ 0x5a5a5a5a, numRuns, maxSteps: spec.maxSteps, gen: spec.gen }, spec.statsPerBatch);
+    left -= Math.max(1, r.runs);
+    onBatch({ lane: spec.lane, batch, seed, runs: r.runs, steps: r.steps, found: r.found, gen: st.gen, checks: st.checks });
+    await tick();
+  }
+}

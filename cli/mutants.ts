@@ -1,0 +1,97 @@
+/** `npm run mutants`: the mutant scoreboard — for each historical behaviour, fuzz with it on until its invariant fires or the time is up. */
+import { Command } from 'commander';
+import { BUGS, type BugName } from '../impl/bugs';
+import { DEFAULT_CONFIG, type Config } from '../model/types';
+import { findViolation } from '../properties/runner/property';
+import type { GenOptions } from '../properties/steps/world';
+import { parseBugList, parseDuration, parsePositiveInt, parseSeed } from './args';
+import { configure, EXIT, guard, runAsScript, type Io } from './io';
+import { laneSeeds } from './lane';
+
+/**
+ * What a bug needs to be reachable (mirrors SETUP in properties/runner/mutants.ts, which is not
+ * exported): seed 002 is judged under the 2021 proposal; seed 004 needs the pKVM host stage 2.
+ */
+const SETUP: Partial<Record<BugName, { config?: Partial<Config>; gen?: Partial<GenOptions> }>> = {
+  'cmo-ro-as-mmio': { config: { cmoPolicy: 'proposal2021' } },
+  'owner-on-valid': { gen: { hostStage2: true } },
+  'annotation-not-refcounted': { gen: { hostStage2: true } },
+};
+
+/** One scoreboard row (`--json` prints an array of these). */
+export interface MutantRow {
+  name: string;
+  found: boolean;
+  /** Runs until the first finding (or all runs made, when not found). */
+  runs: number;
+  /** Seconds until the first finding (or the time spent). */
+  seconds: number;
+  /** Length of the shrunk counterexample (0 when not found). */
+  shrunkSteps: number;
+  /** The invariant that fired (the one the registry names), or null. */
+  invariant: string | null;
+}
+
+const BATCH_RUNS = 20;
+
+/** Fuzz one bug with its registry invariant as the target, batch after batch, until found or out of time. */
+export function huntMutant(name: BugName, seconds: number, seed: number, maxSteps: number): MutantRow {
+  const bug = BUGS.find((b) => b.name === name);
+  if (!bug) throw new RangeError(`unknown bug ${name}`);
+  const setup = SETUP[name] ?? {};
+  const next = laneSeeds(seed, BUGS.indexOf(bug), BUGS.length, 0);
+  const t0 = Date.now();
+  let runs = 0;
+  for (;;) {
+    const left = seconds * 1000 - (Date.now() - t0);
+    if (left <= 0) return { name, found: false, runs, seconds: (Date.now() - t0) / 1000, shrunkSteps: 0, invariant: null };
+    const r = findViolation({
+      config: { ...DEFAULT_CONFIG, ...setup.config, bugs: [name] }, gen: setup.gen, target: bug.invariant,
+      seed: next(), numRuns: BATCH_RUNS, maxSteps, timeLimitMs: left,
+    });
+    runs += r.runs;
+    if (r.found?.found) return { name, found: true, runs, seconds: (Date.now() - t0) / 1000, shrunkSteps: r.found.steps.length, invariant: r.found.found.invariant };
+  }
+}
+
+interface MutantFlags { timePerBug: string; json?: boolean; only?: string; seed: string; maxSteps: string }
+
+async function mutantsAction(flags: MutantFlags, io: Io): Promise<number> {
+  const seconds = parseDuration(flags.timePerBug, '--time-per-bug');
+  const seed = parseSeed(flags.seed);
+  const maxSteps = parsePositiveInt(flags.maxSteps, '--max-steps');
+  const names = (flags.only !== undefined ? parseBugList(flags.only) : BUGS.map((b) => b.name)) as BugName[];
+  const rows: MutantRow[] = [];
+  for (const name of names) {
+    const row = huntMutant(name, seconds, seed, maxSteps);
+    rows.push(row);
+    if (!flags.json) {
+      io.out(`${row.found ? 'found    ' : 'NOT FOUND'} ${name.padEnd(32)} ${String(row.runs).padStart(6)} runs ${row.seconds.toFixed(1).padStart(6)} s` +
+        `${row.found ? `  shrunk to ${row.shrunkSteps} steps  ${row.invariant}` : ''}`);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const missed = rows.filter((r) => !r.found);
+  if (flags.json) io.out(JSON.stringify(rows, null, 2));
+  else io.out(`${rows.length - missed.length}/${rows.length} historical behaviours found${missed.length ? `; missed: ${missed.map((r) => r.name).join(', ')}` : ''}`);
+  return missed.length > 0 ? EXIT.found : EXIT.clean;
+}
+
+/** Parse `argv` and run the scoreboard; resolves to the exit code (1 if any behaviour is not found). */
+export async function mutantsMain(argv: string[], io: Io): Promise<number> {
+  return guard(io, async () => {
+    let code: number = EXIT.clean;
+    const program = configure(new Command('mutants'), io)
+      .description('For each historical behaviour (impl/bugs.ts), fuzz with it on until the invariant it names fires; exit 1 if any is not found.')
+      .option('--time-per-bug <duration>', 'time budget per behaviour', '20s')
+      .option('--only <a,b>', 'only these behaviours')
+      .option('--seed <n>', 'base seed (each behaviour derives its own stream)', '1')
+      .option('--max-steps <n>', 'steps per generated trace', '60')
+      .option('--json', 'print an array of {name, found, runs, seconds, shrunkSteps, invariant}')
+      .action(async (flags: MutantFlags) => { code = await mutantsAction(flags, io); });
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  });
+}
+
+if (require.main === module) runAsScript(mutantsMain);

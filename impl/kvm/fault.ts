@@ -1,0 +1,105 @@
+/** A guest access run to its final outcome, and the same fault split at the mmu_lock (facts §14.4, §15). */
+import { effectiveMemType } from '../../model/arch/combine';
+import { ACCESS_KINDS, S2InputError, type AccessKind, type MemType, type Outcome, type S1MemType } from '../../model/types';
+import { stage2Mkyoung } from '../ops/attrs';
+import { translate } from '../translate';
+import { walksOf } from './classify';
+import { commitFault } from './commitFault';
+import { handleGuestAbort } from './handleGuestAbort';
+import type { KvmCore } from './state';
+import { makePendingFault, type PendingFault } from './types';
+
+/** Faults one access may take before it must have finished (as the model). */
+const MAX_FAULTS = 8;
+const OK: Outcome = Object.freeze({ kind: 'ok' });
+const RETRY: Outcome = Object.freeze({ kind: 'retry' });
+const ENOMEM: Outcome = Object.freeze({ kind: 'errno', errno: 'ENOMEM' });
+
+const S1_TYPES: readonly S1MemType[] = ['normal', 'nc', 'device'];
+const S2_TYPES: readonly MemType[] = ['normal', 'nc', 'device'];
+/** Frozen `ok` outcomes by [fwb][s1][s2], combined once (model/arch/combine, facts §11): a hit allocates nothing. */
+const OK_TABLE: ReadonlyMap<S1MemType, ReadonlyMap<MemType, Outcome>>[] = [false, true].map((fwb) => new Map(S1_TYPES.map((s1) =>
+  [s1, new Map(S2_TYPES.map((s2) => [s2, Object.freeze<Outcome>({ kind: 'ok', effective: effectiveMemType(s1, s2, fwb) })]))])));
+
+function okWith(fwb: boolean, s1: S1MemType, s2: MemType): Outcome {
+  const o = OK_TABLE[fwb ? 1 : 0].get(s1)?.get(s2);
+  if (o === undefined) throw new S2InputError('s1', `unknown stage-1 memory type '${String(s1)}'`);
+  return o;
+}
+
+function checkKind(kind: AccessKind): void {
+  if (!(ACCESS_KINDS as readonly string[]).includes(kind)) throw new S2InputError('kind', `unknown access kind '${String(kind)}'`);
+}
+
+/**
+ * The hardware: walk stage 2 for each access the instruction makes (CAS: read then write). With
+ * VTCR_EL2.HA an AF fault is fixed by the walker itself and the walk repeated. Leaves the result
+ * in core.tout. Source: Arm ARM D8 (stage-2 translation, hardware AF update).
+ */
+function hardware(core: KvmCore, ipa: number, kind: AccessKind): boolean {
+  const walks = walksOf(kind);
+  for (let i = 0; i < walks.length; i++) {
+    let out = translate(core.pgt, ipa, walks[i], core.tout);
+    if (!out.ok && out.fault === 'accessFlag' && core.config.hwAccessFlag) {
+      stage2Mkyoung(core.pgt, ipa);
+      out = translate(core.pgt, ipa, walks[i], core.tout);
+    }
+    if (!out.ok) return false;
+  }
+  return true;
+}
+
+/**
+ * Run `kind` at `ipa` to completion: hardware walk → on a fault the handler (resolve and commit
+ * back to back, a retry re-enters the guest) → walk again. Source: kvm_arch_vcpu_ioctl_run's
+ * guest-entry loop + kvm_handle_guest_abort (facts §15.3).
+ */
+export function runAccess(core: KvmCore, ipa: number, kind: AccessKind, s1: S1MemType): Outcome {
+  checkKind(kind);
+  for (let i = 0; i <= MAX_FAULTS; i++) {
+    if (hardware(core, ipa, kind)) return okWith(core.config.fwb, s1, core.tout.memtype as MemType);
+    const t = core.tout;
+    const f = core.scratch;
+    const r = handleGuestAbort(core, f, ipa, kind, t.fault ?? 'translation', t.leafSize);
+    if (r === 'resume') continue;
+    if (r !== 'resolved') return r;
+    if (commitFault(core, f) === 'error') return ENOMEM;
+  }
+  throw new Error(`impl: access ${kind} at 0x${ipa.toString(16)} did not finish after ${MAX_FAULTS} faults`);
+}
+
+function pendingOf(core: KvmCore, vcpu: number): PendingFault {
+  let f = core.pending.get(vcpu);
+  if (f === undefined) core.pending.set(vcpu, (f = makePendingFault()));
+  return f;
+}
+
+function checkVcpu(vcpu: number): void {
+  if (!Number.isSafeInteger(vcpu) || vcpu < 0) throw new S2InputError('vcpu', `must be a non-negative integer, got ${vcpu}`);
+}
+
+/**
+ * First half of a split fault: walk, and on a fault run the handler up to the resolved pfn
+ * (§15.4 steps 1–12). `ok` = no fault needed, the fault finished without user_mem_abort, or a
+ * fault is now in flight; any other outcome ends it. S2InputError('vcpu') if one is already in flight.
+ */
+export function faultBegin(core: KvmCore, vcpu: number, ipa: number, kind: AccessKind): Outcome {
+  checkVcpu(vcpu);
+  checkKind(kind);
+  const f = pendingOf(core, vcpu);
+  if (f.active) throw new S2InputError('vcpu', `vCPU ${vcpu} already has a fault in flight`);
+  if (hardware(core, ipa, kind)) return OK;
+  const t = core.tout;
+  const r = handleGuestAbort(core, f, ipa, kind, t.fault ?? 'translation', t.leafSize);
+  return r === 'resume' || r === 'resolved' ? OK : r;
+}
+
+/** Second half: take the lock and install, or `retry` (§14.4). S2InputError('vcpu') with no fault in flight. */
+export function faultCommit(core: KvmCore, vcpu: number): Outcome {
+  checkVcpu(vcpu);
+  const f = core.pending.get(vcpu);
+  if (f === undefined || !f.active) throw new S2InputError('vcpu', `vCPU ${vcpu} has no fault in flight`);
+  const r = commitFault(core, f);
+  if (r === 'retry') return RETRY;
+  return r === 'error' ? ENOMEM : OK;
+}

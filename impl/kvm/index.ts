@@ -1,0 +1,145 @@
+/** KvmImpl: the implementation's KVM — memslots, bit-exact stage 2, MMU notifier, faults, dirty log; mirrors KvmModel. */
+import type { Memslot } from '../../model/memslotTypes';
+import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
+import { parseBugs, type BugSet } from '../bugs';
+import { RecordingEffects } from '../effects';
+import { Stage2Pgtable } from '../pgtable';
+import { clearDirtyLog, getDirtyLog } from './dirtyLog';
+import { faultBegin, faultCommit, runAccess } from './fault';
+import { ioremap } from './ioremap';
+import { setMemslot, type SetRegionArgs } from './memslots';
+import { MmuNotifierState, notifierListener } from './mmuNotifier';
+import { SlotIndex } from './slotIndex';
+import { blockSizesOf, freshScratch, type KvmCore } from './state';
+import type { ImplHost } from './types';
+
+/*
+ * API (mirrors KvmModel, model/index.ts)
+ *   new KvmImpl(config, host)                   subscribes the MMU-notifier handlers to `host`
+ *   setMemslot(args): Outcome                   ok | errno
+ *   getDirtyLog(slot): {outcome, dirty}          clearDirtyLog(slot, first, count): {outcome, cleared}
+ *   access(vcpu, ipa, kind, s1?): Outcome        faultBegin(vcpu, ipa, kind) / faultCommit(vcpu) / faultInFlight(vcpu)
+ *   ioremap(ipa, pa, size, writable): Outcome
+ *   memslots: ReadonlyMap<number, Memslot>      counters: {mmioExits, failedRuns, uffdFaults}
+ *   notifier: {seq, inProgress, range}
+ * Impl-only: pgt (Stage2Pgtable), effects (RecordingEffects), slotIndex (SlotIndex), bugs, ioremapped.
+ */
+
+/** Event counters compared by page_fault_test (facts §19.1). */
+export interface KvmImplCounters {
+  mmioExits: number;
+  failedRuns: number;
+  uffdFaults: number;
+}
+
+/** One VM on the bit-exact tables, driven by the same steps as KvmModel. */
+export class KvmImpl {
+  private readonly core: KvmCore;
+
+  constructor(config: Config, private readonly host: ImplHost) {
+    const bugs = parseBugs(config.bugs, 'config.bugs');
+    const effects = new RecordingEffects();
+    const pgt = new Stage2Pgtable({ granule: config.granule, iaBits: config.iaBits, fwb: config.fwb, effects, bugs });
+    const { pmd, pud } = blockSizesOf(pgt.geom);
+    this.core = {
+      config, host, bugs, pgt, effects, slots: new SlotIndex(), slotGeneration: 0, notifier: new MmuNotifierState(),
+      counters: { mmioExits: 0, failedRuns: 0 }, pending: new Map(), ...freshScratch(),
+      page: config.granule, pmd, pud, ioremapped: new Set(),
+    };
+    host.subscribe(notifierListener(this.core));
+  }
+
+  /** KVM_SET_USER_MEMORY_REGION (facts §12–13). */
+  setMemslot(args: SetRegionArgs): Outcome {
+    const e = setMemslot(this.core, args);
+    return e === null ? { kind: 'ok' } : { kind: 'errno', errno: e };
+  }
+
+  /** KVM_GET_DIRTY_LOG (facts §17). */
+  getDirtyLog(slot: number): { outcome: Outcome; dirty: number[] } {
+    const r = getDirtyLog(this.core, slot);
+    return { outcome: r.errno === null ? { kind: 'ok' } : { kind: 'errno', errno: r.errno }, dirty: r.dirty };
+  }
+
+  /** KVM_CLEAR_DIRTY_LOG (facts §17). */
+  clearDirtyLog(slot: number, first: number, count: number): { outcome: Outcome; cleared: number[] } {
+    const r = clearDirtyLog(this.core, slot, first, count);
+    return { outcome: r.errno === null ? { kind: 'ok' } : { kind: 'errno', errno: r.errno }, cleared: r.cleared };
+  }
+
+  /** A guest access run to its final outcome (facts §15). */
+  access(_vcpu: number, ipa: number, kind: AccessKind, s1: S1MemType = 'normal'): Outcome {
+    return runAccess(this.core, ipa, kind, s1);
+  }
+
+  /** First half of a split fault (facts §15.4 steps 1–12). */
+  faultBegin(vcpu: number, ipa: number, kind: AccessKind): Outcome {
+    return faultBegin(this.core, vcpu, ipa, kind);
+  }
+
+  /** Second half of a split fault (facts §14.4, §15.4 steps 13–20). */
+  faultCommit(vcpu: number): Outcome {
+    return faultCommit(this.core, vcpu);
+  }
+
+  /** Does `vcpu` hold a fault between faultBegin and faultCommit? */
+  faultInFlight(vcpu: number): boolean {
+    return this.core.pending.get(vcpu)?.active === true;
+  }
+
+  /** kvm_phys_addr_ioremap (facts §15.9). */
+  ioremap(ipa: number, pa: number, size: number, writable: boolean): Outcome {
+    return ioremap(this.core, ipa, pa, size, writable);
+  }
+
+  /** The memslots in the model's shape (dirty bitmap as a set of page indices); built per call. */
+  get memslots(): ReadonlyMap<number, Memslot> {
+    const out = new Map<number, Memslot>();
+    for (const s of this.core.slots.all) {
+      let dirty: Set<number> | undefined;
+      if (s.dirty !== null) {
+        dirty = new Set();
+        for (let i = 0; i < s.npages; i++) if ((s.dirty[i >>> 5] >>> (i & 31)) & 1) dirty.add(i);
+      }
+      out.set(s.id, { id: s.id, gpa: s.gpa, size: s.size, hva: s.hva, baseGfn: s.baseGfn, npages: s.npages,
+        flags: { readonly: s.readonly, logDirty: s.logDirty }, dirty });
+    }
+    return out;
+  }
+
+  /** MMIO exits, KVM_RUN ENOSYS failures, and the host's uffd faults. */
+  get counters(): KvmImplCounters {
+    return { ...this.core.counters, uffdFaults: this.host.uffdFaults };
+  }
+
+  /** The MMU-notifier state (read-only view; range null = INVALID). */
+  get notifier(): { seq: number; inProgress: number; range: { start: number; end: number } | null } {
+    const n = this.core.notifier;
+    return { seq: n.seq, inProgress: n.inProgress, range: n.rangeStart < 0 ? null : { start: n.rangeStart, end: n.rangeEnd } };
+  }
+
+  /** The stage-2 page table. */
+  get pgt(): Stage2Pgtable {
+    return this.core.pgt;
+  }
+
+  /** Everything the kernel issued: TLBIs, CMOs, table alloc/free, descriptor stores. */
+  get effects(): RecordingEffects {
+    return this.core.effects;
+  }
+
+  /** The memslot index. */
+  get slotIndex(): SlotIndex {
+    return this.core.slots;
+  }
+
+  /** Switched-on historical behaviours. */
+  get bugs(): BugSet {
+    return this.core.bugs;
+  }
+
+  /** gfns installed by ioremap. */
+  get ioremapped(): ReadonlySet<number> {
+    return this.core.ioremapped;
+  }
+}

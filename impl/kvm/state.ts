@@ -1,0 +1,45 @@
+/** Everything the implementation's KVM functions share: config, switches, stage 2, slots, notifier, scratch. */
+import type { Config } from '../../model/types';
+import type { BugSet } from '../bugs';
+import type { RecordingEffects } from '../effects';
+import type { Stage2Pgtable } from '../pgtable';
+import { makeTranslateOut, type TranslateOut } from '../translate';
+import { blockLevels, type Geometry } from '../geometry';
+import type { SlotIndex } from './slotIndex';
+import type { MmuNotifierState } from './mmuNotifier';
+import { makePendingFault, type ImplCounters, type ImplHost, type PendingFault } from './types';
+
+/** The VM (struct kvm) as the impl's KVM code sees it. */
+export interface KvmCore {
+  readonly config: Config;
+  readonly host: ImplHost;
+  readonly bugs: BugSet;
+  readonly pgt: Stage2Pgtable;
+  readonly effects: RecordingEffects;
+  readonly slots: SlotIndex;
+  /** Bumped on every memslot change (kvm->memslots generation). */
+  slotGeneration: number;
+  readonly notifier: MmuNotifierState;
+  readonly counters: ImplCounters;
+  /** Faults in flight by vCPU (reused records; `active` says whether one is pending). */
+  readonly pending: Map<number, PendingFault>;
+  /** Scratch record for an uninterrupted fault (access), so it allocates nothing. */
+  readonly scratch: PendingFault;
+  /** Reused out object of the hardware walk. */
+  readonly tout: TranslateOut;
+  /** PAGE_SIZE, PMD and PUD block sizes of the granule (PUD 0 when the granule has no PUD block). */
+  readonly page: number;
+  readonly pmd: number;
+  readonly pud: number;
+  /** gfns installed by kvm_phys_addr_ioremap (for NO_MAPPING_OUTSIDE_SLOTS). */
+  readonly ioremapped: Set<number>;
+}
+
+/** PMD / PUD block sizes from the table geometry (facts §1.1: 4K L1+L2, 16K/64K L2 only). */
+export function blockSizesOf(g: Geometry): { pmd: number; pud: number } {
+  const levels = blockLevels(g);
+  return { pmd: g.granules[2], pud: levels.includes(1) && g.startLevel <= 1 ? g.granules[1] : 0 };
+}
+
+/** Fresh per-core scratch values. */
+export const freshScratch = (): { scratch: PendingFault; tout: TranslateOut } => ({ scratch: makePendingFault(), tout: makeTranslateOut() });

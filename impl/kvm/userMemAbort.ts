@@ -1,0 +1,63 @@
+/** user_mem_abort in two halves around the mmu_lock: resolve (steps 1–12) and commit (steps 13–20) (facts §15.4). */
+import type { AbortSyndrome } from '../../model/arch/esr';
+import type { Outcome } from '../../model/types';
+import { loggingActive } from './dirtyLog';
+import { sizeFault, type Sizing } from './blockSize';
+import type { KvmCore } from './state';
+import type { ImplSlot, PendingFault } from './types';
+
+const EFAULT: Outcome = Object.freeze({ kind: 'efault' });
+const SIGBUS: Outcome = Object.freeze({ kind: 'sigbus' });
+const INJECT_PABT: Outcome = Object.freeze({ kind: 'injectPabt' });
+const sizing: Sizing = { size: 0, forcePte: false };
+
+/**
+ * Steps 1–12 into `f` (which is marked active on success); returns null when the fault is now
+ * resolved, or the outcome that ends it. `faultGranule` is the size of the leaf that took a
+ * permission fault. Source: user_mem_abort, arch/arm64/kvm/mmu.c (facts §15.4, §15.6, §16).
+ */
+export function resolveFault(core: KvmCore, f: PendingFault, ipa: number, syn: AbortSyndrome, slot: ImplSlot,
+  writeFault: boolean, permFault: boolean, faultGranule: number): Outcome | null {
+  const exec = syn.isIabt && !syn.s1ptw;
+  if (permFault && !writeFault && !exec) return EFAULT; // step 1
+  const page = core.page;
+  const gfn0 = Math.floor(ipa / page);
+  const hva = slot.hva + (gfn0 - slot.baseGfn) * page; // __gfn_to_hva_memslot
+  const vma = core.host.findVma(hva);
+  if (vma === undefined) return EFAULT; // step 3
+  const logging = loggingActive(slot);
+  sizeFault(core, slot, vma, hva, logging, sizing); // steps 4–5
+  const mapIpa = ipa - (ipa % sizing.size); // step 6
+  // Step 8: mmu_seq before the pfn (v6.3); `late-mmu-seq-sample` samples it at commit instead.
+  const mmuSeq = core.notifier.seq;
+  const gfn = Math.floor(mapIpa / page); // step 6: the pfn is looked up for the aligned gfn
+  const pfnHva = slot.hva + (gfn - slot.baseGfn) * page;
+  const pfnr = core.host.hvaToPfn(pfnHva, { write: writeFault, writableOk: !slot.readonly }); // step 9
+  if (pfnr.kind === 'hwpoison') return SIGBUS;
+  if (pfnr.kind !== 'ok') return EFAULT;
+  const pfn = pfnr.pfn;
+  let writable = pfnr.writable && !slot.readonly; // faultin: READONLY forces !writable (§16)
+  // Step 10: device classification. `zero-page-device-rw`: kvm_is_mmio_pfn() true for the zero page (2014).
+  const zeroAsDevice = core.bugs.has('zero-page-device-rw') && pfn === core.host.zeroPfn;
+  const nonRamPfnmap = vma.kind === 'pfnmap' && !core.host.isRamPfn(pfn);
+  let nonCacheable = zeroAsDevice;
+  let cacheablePfnmap = false;
+  if (nonRamPfnmap) {
+    if ((vma.pgprot ?? 'device') === 'normal') {
+      if (!(core.config.fwb && core.config.dic) && !core.bugs.has('cacheable-pfnmap-without-fwb')) return EFAULT;
+      cacheablePfnmap = true;
+    } else nonCacheable = true; // s2_force_noncacheable
+  } else if (logging && !writeFault) writable = false;
+  // PAGE_S2_DEVICE was read-write before "define PAGE_S2_DEVICE as read-only by default" (seed 000).
+  if (nonCacheable && (zeroAsDevice || core.bugs.has('ro-device-writable'))) writable = true;
+  if (exec && nonCacheable) return INJECT_PABT; // step 11: -ENOEXEC
+  const allowNc = vma.allowAnyUncached === true || core.bugs.has('nc-without-allow-uncached');
+  f.ipa = ipa; f.mapIpa = mapIpa; f.gfn = gfn; f.slot = slot;
+  f.slotGeneration = core.slotGeneration; f.mmuSeq = mmuSeq; f.permFault = permFault;
+  f.faultGranule = faultGranule; f.writeFault = writeFault; f.exec = exec; f.hva = hva; f.pfn = pfn;
+  f.writable = writable; f.size = sizing.size; f.forcePte = sizing.forcePte; f.nonCacheable = nonCacheable;
+  f.memtype = nonCacheable ? (allowNc ? 'nc' : 'device') : 'normal';
+  f.execOk = !nonCacheable && (cacheablePfnmap || !nonRamPfnmap);
+  f.active = true;
+  return null;
+}

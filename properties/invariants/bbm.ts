@@ -1,0 +1,19 @@
+/** BBM: break-before-make on the step's recorded descriptor stores and TLBIs (facts §6, §21.9). */
+import { checkBbm } from '../../impl/check/bbm';
+import type { Invariant } from './types';
+import type { ImplView, ModelView } from './lib/view';
+import { violation } from './lib/violation';
+
+const NAME = 'BBM';
+
+/** Source: stage2_try_break_pte / stage2_make_pte (facts §6), Arm ARM D8.14 break-before-make. */
+export const bbm: Invariant<ModelView, ImplView> = {
+  name: NAME,
+  statement: 'A valid entry is replaced by a different valid one only through invalid → TLBI → new (permission/AF changes excepted).',
+  source: 'facts §6, §21.9, §22 M12',
+  check(s) {
+    if (s.events.length === 0) return null;
+    const p = checkBbm(s.events, s.impl.pgt.geom, s.impl.pgt.lastLevel)[0];
+    return p ? violation(s, NAME, p.message, { ipa: p.ipa, actual: p.code }) : null;
+  },
+};

@@ -1,0 +1,40 @@
+/** DELETED_SLOT_UNMAPPED: after a memslot DELETE or MOVE returns, nothing maps the old range (facts §21.19). */
+import type { Invariant } from './types';
+import type { ImplView, ModelView } from './lib/view';
+import { forEachLeafIn } from './lib/walk';
+import { clip, hex, slotAt } from './lib/leafInfo';
+import { violation } from './lib/violation';
+
+const NAME = 'DELETED_SLOT_UNMAPPED';
+/** Slot placements seen after the previous step, per impl object (the invariant's own memory, O(#slots)). */
+const before = new WeakMap<object, Map<number, { gpa: number; size: number }>>();
+
+function remember(s: { impl: ImplView; model: ModelView }): Map<number, { gpa: number; size: number }> | undefined {
+  const prev = before.get(s.impl);
+  before.set(s.impl, new Map([...s.model.memslots.values()].map((m) => [m.id, { gpa: m.gpa, size: m.size }])));
+  return prev;
+}
+
+/** Source: kvm_arch_flush_shadow_memslot → unmap [base_gfn, +npages) (facts §12.3, §13). */
+export const deletedSlotUnmapped: Invariant<ModelView, ImplView> = {
+  name: NAME,
+  statement: 'After a setMemslot that deletes or moves a slot succeeds, no stage-2 leaf maps the old range (other than ioremap pages or another slot now there).',
+  source: 'facts §12.3, §13, §21.19',
+  check(s) {
+    const prev = remember(s);
+    const st = s.step;
+    if (st.op !== 'setMemslot' || s.implOutcome.kind !== 'ok' || !prev) return null;
+    const old = prev.get(st.slot);
+    const now = s.model.memslots.get(st.slot);
+    if (!old || (now && now.gpa === old.gpa)) return null;
+    let at = -1;
+    forEachLeafIn(s.impl.pgt, [[old.gpa, old.gpa + old.size]], (l) => {
+      if (at >= 0) return;
+      const c = clip(l.ipa, l.ipa + l.size, old.gpa, old.gpa + old.size);
+      // A leaf made by this very step inside the new location of a moved slot cannot exist (faults come later).
+      if (c && slotAt(s.model.memslots, c[0]) === undefined && s.model.permitted(c[0] / s.config.granule) === null) at = c[0];
+      else if (c && slotAt(s.model.memslots, c[0])?.id === st.slot) at = c[0];
+    });
+    return at < 0 ? null : violation(s, NAME, `slot ${st.slot} ${now ? 'moved' : 'deleted'} but ${hex(at)} is still mapped`, { ipa: at });
+  },
+};

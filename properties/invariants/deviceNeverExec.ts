@@ -1,0 +1,26 @@
+/** DEVICE_NEVER_EXEC: Device and Normal-NC leaves are never executable (facts §21.5, §21.26). */
+import type { Invariant } from './types';
+import type { ImplView, ModelView } from './lib/view';
+import { forEachLeafIn } from './lib/walk';
+import { hex, leafExec, leafMemtype } from './lib/leafInfo';
+import { violation } from './lib/violation';
+
+const NAME = 'DEVICE_NEVER_EXEC';
+
+/** Source: stage2_set_prot_attr rejects X with DEVICE / NORMAL_NC (facts §2.3), user_mem_abort exec_fault on device → -ENOEXEC (§15.6). */
+export const deviceNeverExec: Invariant<ModelView, ImplView> = {
+  name: NAME,
+  statement: 'No Device or Normal-NC leaf is executable.',
+  source: 'facts §21.5, §21.26, §22 M7',
+  check(s) {
+    const pgt = s.impl.pgt;
+    let at = -1;
+    let mt = '';
+    forEachLeafIn(pgt, s.touched, (l) => {
+      if (at >= 0 || !leafExec(l)) return;
+      const t = leafMemtype(pgt, l);
+      if (t === 'device' || t === 'nc') { at = l.ipa; mt = t; }
+    });
+    return at < 0 ? null : violation(s, NAME, `${mt} leaf at ${hex(at)} is executable`, { ipa: at, expected: 'XN', actual: 'X' });
+  },
+};

@@ -1,0 +1,66 @@
+/** Every invariant fires on its fixture (historical switch on, or a forged snapshot) and is silent on the clean mainline run. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { BUGS } from '../../impl/bugs';
+import { runTrace } from '../runner/runner';
+import { parseTraceText } from '../trace/parse';
+import type { Trace } from '../trace/schema';
+import { ALL_INVARIANTS, invariantByName } from './index';
+import type { Invariant, Snapshot } from './types';
+import type { InvSnapshot } from './lib/view';
+import { FORGES } from './testkit/forges';
+
+const DIR = path.resolve(__dirname, '..', 'fixtures');
+const load = (name: string): Trace => parseTraceText(fs.readFileSync(path.join(DIR, `${name}.json`), 'utf8'));
+const clean = (t: Trace): Trace => ({ ...t, config: { ...t.config, bugs: [] } });
+
+/** The invariant, with the forge applied at the trace's last step when `forge` is given. */
+function checked(inv: Invariant, last: number, forge?: (s: InvSnapshot) => InvSnapshot): Invariant {
+  if (!forge) return inv;
+  return { ...inv, check: (s: Snapshot) => inv.check((s.stepIndex === last ? forge(s as InvSnapshot) : s) as Snapshot) };
+}
+
+function run(t: Trace, inv: Invariant, forge?: (s: InvSnapshot) => InvSnapshot) {
+  const r = runTrace(t, { invariants: [checked(inv, t.steps.length - 1, forge)], collectAll: true });
+  expect(r.error).toBeUndefined();
+  return r.violations;
+}
+
+describe('invariant registry', () => {
+  it('has unique names, including every name impl/bugs.ts refers to', () => {
+    const names = ALL_INVARIANTS.map((i) => i.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const b of BUGS) expect(invariantByName(b.invariant)?.name).toBe(b.invariant);
+    expect(names.length).toBeGreaterThanOrEqual(21);
+  });
+});
+
+describe.each(ALL_INVARIANTS.map((i) => [i.name, i] as const))('%s', (name, inv) => {
+  const t = load(name);
+  const forge = FORGES[name];
+
+  it('has a fixture that is either bug-driven or forged', () => {
+    expect(t.config.bugs.length > 0 || forge !== undefined).toBe(true);
+  });
+
+  it('fires on its fixture', () => {
+    const vs = run(t, inv as Invariant, forge);
+    expect(vs.length).toBeGreaterThan(0);
+    expect(vs[0].invariant).toBe(name);
+    expect(vs[0].step).toBe(t.steps.length - 1);
+  });
+
+  it('is silent on the clean mainline run of the same fixture', () => {
+    expect(run(clean(t), inv as Invariant)).toEqual([]);
+  });
+});
+
+describe('no false positives across fixtures', () => {
+  it.each(ALL_INVARIANTS.map((i) => i.name))('clean %s fixture passes every invariant', (name) => {
+    const t = clean(load(name));
+    const r = runTrace(t, { invariants: ALL_INVARIANTS as readonly Invariant[], collectAll: true });
+    expect(r.error).toBeUndefined();
+    expect(r.violations).toEqual([]);
+    expect(r.stats.steps).toBe(t.steps.length);
+  });
+});

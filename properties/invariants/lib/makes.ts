@@ -1,0 +1,54 @@
+/** Leaves a step made valid, from its recorded pteStores, minus those that only re-describe an old leaf (split, perms). */
+import * as C from '../../../impl/descriptor/codec';
+import type { EffectEvent } from '../../../impl/effects';
+import type { Stage2Pgtable } from '../../../impl/pgtable';
+
+/** One newly valid leaf: event index, IPA span, PA. */
+export interface Make {
+  event: number;
+  ipa: number;
+  size: number;
+  pa: number;
+  lo: number;
+  hi: number;
+}
+
+/** Valid leaves (IPA span → PA) this step's stores replaced or overwrote. */
+function oldLeaves(pgt: Stage2Pgtable, ev: readonly EffectEvent[]): Array<{ ipa: number; size: number; pa: number; exec: boolean }> {
+  const out: Array<{ ipa: number; size: number; pa: number; exec: boolean }> = [];
+  for (const e of ev) {
+    if (e.op !== 'pteStore' || !C.isValid(e.oldLo) || C.isTable(e.oldLo, e.level, pgt.lastLevel)) continue;
+    const size = pgt.geom.granules[e.level];
+    const oa = C.oaOf(e.oldLo, e.oldHi, pgt.geom.pageShift);
+    out.push({ ipa: e.ipa, size, pa: oa - (oa % size), exec: C.isExecutable(e.oldLo, e.oldHi) });
+  }
+  return out;
+}
+
+/**
+ * Leaves made valid by this step whose memory is new to that IPA: not a split of (or a permission
+ * change on) a leaf that mapped the same IPA to the same PA before. `needOldExec`: also count as
+ * new when the old leaf was not executable (for I-cache maintenance).
+ */
+export function newMakes(pgt: Stage2Pgtable, ev: readonly EffectEvent[], needOldExec: boolean): Make[] {
+  const olds = oldLeaves(pgt, ev);
+  const out: Make[] = [];
+  ev.forEach((e, i) => {
+    if (e.op !== 'pteStore' || !C.isValid(e.newLo) || C.isTable(e.newLo, e.level, pgt.lastLevel)) return;
+    const size = pgt.geom.granules[e.level];
+    const oa = C.oaOf(e.newLo, e.newHi, pgt.geom.pageShift);
+    const pa = oa - (oa % size);
+    const same = olds.some((o) => e.ipa >= o.ipa && e.ipa + size <= o.ipa + o.size && pa === o.pa + (e.ipa - o.ipa) && (!needOldExec || o.exec));
+    if (!same) out.push({ event: i, ipa: e.ipa, size, pa, lo: e.newLo, hi: e.newHi });
+  });
+  return out;
+}
+
+/** Is there a maintenance event of `op` before index `before` covering [pa, pa+size)? */
+export function maintained(ev: readonly EffectEvent[], op: 'dcacheCleanInvalPoc' | 'icacheInvalPou', before: number, pa: number, size: number): boolean {
+  for (let j = 0; j < before; j++) {
+    const e = ev[j];
+    if (e.op === op && e.pa <= pa && pa + size <= e.pa + e.size) return true;
+  }
+  return false;
+}

@@ -1,0 +1,34 @@
+/** The structural views of the two executors that invariants read (KvmModel and KvmImpl both fit). */
+import type { Memslot } from '../../../model/memslotTypes';
+import type { PermittedMapping } from '../../../model/kvm/permitted';
+import type { Stage2Pgtable } from '../../../impl/pgtable';
+import type { HostQuery, Snapshot } from '../types';
+
+/** MMU-notifier counters both executors expose (facts §14). */
+export interface NotifierView {
+  readonly seq: number;
+  readonly inProgress: number;
+}
+
+/** What invariants read of the model: memslots (the world's slot table), notifier, the loose spec. */
+export interface ModelView {
+  readonly memslots: ReadonlyMap<number, Memslot>;
+  readonly notifier: NotifierView;
+  permitted(gfn: number): PermittedMapping | null;
+}
+
+/** What invariants read of the implementation: its stage 2, only through the library's read APIs. */
+export interface ImplView {
+  readonly pgt: Stage2Pgtable;
+  /** gfns installed by kvm_phys_addr_ioremap (facts §15.9). */
+  readonly ioremapped: ReadonlySet<number>;
+  /** Built per call by KvmImpl (dirty bitmaps expanded): read only on setMemslot steps. */
+  readonly memslots: ReadonlyMap<number, Memslot>;
+  readonly notifier: NotifierView;
+}
+
+/** The snapshot every invariant in this folder takes. */
+export type InvSnapshot = Snapshot<ModelView, ImplView>;
+
+/** The impl's host mm (the model's is the same deterministic host); undefined on hand-built snapshots. */
+export const hostOf = (s: InvSnapshot): HostQuery | undefined => s.hosts?.impl;

@@ -1,0 +1,64 @@
+/** Range-limited walks of the impl's stage 2 through the one walker: only the step's touched IPA ranges. */
+import { entryBase } from '../../../impl/bbm';
+import { isTable, isValid, oaOf } from '../../../impl/descriptor/codec';
+import { makeCtx, walk, WALK_LEAF, WALK_TABLE_PRE, type Visit, type VisitCtx } from '../../../impl/walker';
+import type { Stage2Pgtable } from '../../../impl/pgtable';
+import type { EntryView } from '../../../impl/check/scan';
+
+export type Ranges = readonly (readonly [number, number])[];
+
+/** A valid leaf: start IPA of its span, level, size, words (reused object: do not retain). */
+export interface Leaf {
+  ipa: number;
+  level: number;
+  size: number;
+  lo: number;
+  hi: number;
+}
+
+interface Arg { fn: (e: EntryView) => void; view: EntryView }
+
+function visitor(ctx: VisitCtx<Arg>, _v: Visit): number {
+  const v = ctx.arg.view;
+  const pgt = ctx.pgt;
+  v.lo = ctx.oldLo;
+  v.hi = ctx.oldHi;
+  v.ipa = entryBase(ctx);
+  v.level = ctx.level;
+  v.ptr = ctx.ptr;
+  v.page = pgt.pool.pageOfPtr(ctx.ptr);
+  v.table = isTable(v.lo, ctx.level, pgt.lastLevel);
+  v.child = v.table ? pgt.pool.pageOfPa(oaOf(v.lo, v.hi, pgt.geom.pageShift)) : -1;
+  ctx.arg.fn(v);
+  return 0;
+}
+
+/**
+ * Show every entry (tables before children, invalid entries too) overlapping `ranges`, clipped to
+ * the IPA space. Cost is the entries of the touched spans, not what is mapped elsewhere.
+ * Source: kvm_pgtable_walk over a range (facts §4).
+ */
+export function forEachEntryIn(pgt: Stage2Pgtable, ranges: Ranges, fn: (e: EntryView) => void): void {
+  const view: EntryView = { ipa: 0, level: 0, ptr: 0, page: 0, lo: 0, hi: 0, table: false, child: -1 };
+  const ctx = makeCtx<Arg>(pgt, { fn, view }, WALK_LEAF | WALK_TABLE_PRE);
+  const limit = pgt.geom.ipaLimit;
+  for (const [a, b] of ranges) {
+    const start = Math.max(0, a);
+    const end = Math.min(limit, b);
+    if (start < end) walk(ctx, visitor, start, end - start);
+  }
+}
+
+/** Every valid leaf overlapping `ranges` (a leaf straddling two ranges may be shown twice). */
+export function forEachLeafIn(pgt: Stage2Pgtable, ranges: Ranges, fn: (l: Leaf) => void): void {
+  const leaf: Leaf = { ipa: 0, level: 0, size: 0, lo: 0, hi: 0 };
+  forEachEntryIn(pgt, ranges, (e) => {
+    if (e.table || !isValid(e.lo)) return;
+    leaf.ipa = e.ipa;
+    leaf.level = e.level;
+    leaf.size = pgt.geom.granules[e.level];
+    leaf.lo = e.lo;
+    leaf.hi = e.hi;
+    fn(leaf);
+  });
+}

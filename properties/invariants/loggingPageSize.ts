@@ -1,0 +1,45 @@
+/** LOGGING_PAGE_SIZE: while logging, new leaves and writable leaves in the slot are page-sized (facts §21.35). */
+import type { Invariant } from './types';
+import type { ImplView, ModelView } from './lib/view';
+import { forEachLeafIn } from './lib/walk';
+import { clip, hex, leafWritable } from './lib/leafInfo';
+import { loggingSlots } from './lib/logging';
+import { newMakes } from './lib/makes';
+import { violation } from './lib/violation';
+
+const NAME = 'LOGGING_PAGE_SIZE';
+
+/**
+ * Read-only blocks made before logging was enabled may stay (no eager split by default); what a
+ * step newly makes valid, and anything writable, must be a page.
+ * Source: user_mem_abort force_pte when logging (facts §15.5, §17).
+ */
+export const loggingPageSize: Invariant<ModelView, ImplView> = {
+  name: NAME,
+  statement: 'While dirty logging is active on a slot, every leaf made valid in it and every writable leaf in it is page-sized.',
+  source: 'facts §17, §21.35, §22 M6',
+  check(s) {
+    const slots = loggingSlots(s.model.memslots);
+    if (slots.length === 0) return null;
+    const pgt = s.impl.pgt;
+    const page = s.config.granule;
+    const inLogging = (a: number, size: number): number => {
+      const m = slots.find((x) => clip(a, a + size, x.gpa, x.gpa + x.size));
+      return m ? Math.max(a, m.gpa) : -1;
+    };
+    // New mappings only: a wrprotect or AF update of an old block re-describes it in place.
+    for (const m of newMakes(pgt, s.events, false)) {
+      const size = m.size;
+      const at = size > page ? inLogging(m.ipa, size) : -1;
+      if (at >= 0) return violation(s, NAME, `leaf of size ${hex(size)} made at ${hex(at)} in a logging slot`, { ipa: at, expected: hex(page), actual: hex(size) });
+    }
+    let at = -1;
+    let size = 0;
+    forEachLeafIn(pgt, s.touched, (l) => {
+      if (at >= 0 || l.size <= page || !leafWritable(l)) return;
+      at = inLogging(l.ipa, l.size);
+      size = l.size;
+    });
+    return at < 0 ? null : violation(s, NAME, `writable leaf of size ${hex(size)} covers ${hex(at)} in a logging slot`, { ipa: at, expected: hex(page), actual: hex(size) });
+  },
+};

@@ -1,0 +1,54 @@
+/** NO_STALE_PFN: leaves follow the host's current PTEs; none inside an open invalidation (seed 001, facts §14, §21.30–33). */
+import type { Invariant, HostQuery } from './types';
+import { hostOf, type ImplView, type ModelView } from './lib/view';
+import { forEachLeafIn, type Leaf } from './lib/walk';
+import { hex, leafPa, leafWritable, samplePages, slotAt } from './lib/leafInfo';
+import { violation } from './lib/violation';
+import { ioremapped } from './lib/ioremapped';
+import type { Stage2Pgtable } from '../../impl/pgtable';
+import type { Memslot } from '../../model/memslotTypes';
+
+const NAME = 'NO_STALE_PFN';
+
+/** Why the page at `ipa` of leaf `l` (inside `slot`) is stale, or null. */
+function stale(pgt: Stage2Pgtable, host: HostQuery, l: Leaf, slot: Memslot, ipa: number, quiescent: boolean): string | null {
+  const hva = slot.hva + (ipa - slot.gpa);
+  if (host.openInvalidations().some((r) => hva >= r.start && hva < r.end)) return `mapped while hva ${hex(hva)} is being invalidated`;
+  if (!quiescent) return null;
+  const pte = host.pte(hva);
+  const pa = leafPa(pgt, l) + (ipa - l.ipa);
+  const page = pgt.geom.granule;
+  if (!pte) return `maps pa ${hex(pa)} but the host maps nothing at hva ${hex(hva)}`;
+  if (pte.pfn * page !== pa) return `maps pa ${hex(pa)} but the host maps pa ${hex(pte.pfn * page)} at hva ${hex(hva)}`;
+  if (leafWritable(l) && !pte.writable) return `writable but the host PTE at hva ${hex(hva)} is read-only`;
+  return null;
+}
+
+/**
+ * Source: mmu_invalidate_retry_gfn (facts §14.4) and the notifier unmap (§14.2); seed 001.
+ * Pages of a block are sampled (ends + stride, ≤ 64 per leaf) to bound the cost.
+ */
+export const noStalePfn: Invariant<ModelView, ImplView> = {
+  name: NAME,
+  statement: 'During an open invalidation no leaf maps a gfn whose hva is inside it; with none open, every leaf maps the pfn the host maps now at the slot\'s hva, writable only if the host PTE is.',
+  source: 'seed 001; facts §14, §21.30, §21.31, §21.33',
+  check(s) {
+    const host = hostOf(s);
+    if (!host || s.touched.length === 0) return null;
+    const pgt = s.impl.pgt;
+    const quiescent = host.openInvalidations().length === 0;
+    let out: { ipa: number; why: string } | null = null;
+    forEachLeafIn(pgt, s.touched, (l) => {
+      if (out) return;
+      for (const ipa of samplePages(l.ipa, l.ipa + l.size, pgt.geom.granule)) {
+        const slot = slotAt(s.model.memslots, ipa);
+        if (!slot) continue; // outside slots: NO_MAPPING_OUTSIDE_SLOTS judges it
+        const why = stale(pgt, host, l, slot, ipa, quiescent);
+        if (why && !ioremapped(s.model, pgt, l, ipa)) { out = { ipa, why }; return; }
+      }
+    });
+    if (!out) return null;
+    const o: { ipa: number; why: string } = out;
+    return violation(s, NAME, `leaf at ${hex(o.ipa)} ${o.why}`, { ipa: o.ipa });
+  },
+};

@@ -1,0 +1,31 @@
+/** RO_SLOT_NEVER_WRITABLE: no writable stage-2 leaf inside a READONLY memslot (seed 000, facts §21.22). */
+import type { Invariant } from './types';
+import type { ImplView, ModelView } from './lib/view';
+import { forEachLeafIn } from './lib/walk';
+import { clip, hex, leafWritable } from './lib/leafInfo';
+import { violation } from './lib/violation';
+
+const NAME = 'RO_SLOT_NEVER_WRITABLE';
+
+/** Source: user_mem_abort writable = !READONLY (facts §15.4), seed 000 (PAGE_S2_DEVICE read-only). */
+export const roSlotNeverWritable: Invariant<ModelView, ImplView> = {
+  name: NAME,
+  statement: 'No writable stage-2 leaf maps any IPA of a READONLY memslot (kvm_phys_addr_ioremap pages excepted).',
+  source: 'seed 000; facts §21.22, §22 M10',
+  check(s) {
+    const ro = [...s.model.memslots.values()].filter((m) => m.flags.readonly);
+    if (ro.length === 0) return null;
+    let found: { ipa: number; slot: number } | null = null;
+    forEachLeafIn(s.impl.pgt, s.touched, (l) => {
+      if (found || !leafWritable(l)) return;
+      const hit = ro.find((m) => clip(l.ipa, l.ipa + l.size, m.gpa, m.gpa + m.size));
+      if (!hit) return;
+      const ipa = Math.max(l.ipa, hit.gpa);
+      // kvm_phys_addr_ioremap pages are not memslot mappings: writable as asked (facts §15.9, §21.20).
+      if (!s.impl.ioremapped.has(Math.floor(ipa / s.config.granule))) found = { ipa, slot: hit.id };
+    });
+    if (!found) return null;
+    const f: { ipa: number; slot: number } = found;
+    return violation(s, NAME, `writable leaf at ${hex(f.ipa)} in READONLY slot ${f.slot}`, { ipa: f.ipa, expected: 'not writable', actual: 'W' });
+  },
+};

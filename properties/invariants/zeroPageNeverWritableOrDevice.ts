@@ -1,0 +1,31 @@
+/** ZERO_PAGE_NEVER_WRITABLE_OR_DEVICE: the shared zero page is mapped read-only Normal (seed 000). */
+import { RAM_BASE_PA } from '../../model/host/constants';
+import type { Invariant } from './types';
+import { hostOf, type ImplView, type ModelView } from './lib/view';
+import { forEachLeafIn } from './lib/walk';
+import { hex, leafMemtype, leafPa, leafWritable } from './lib/leafInfo';
+import { violation } from './lib/violation';
+
+const NAME = 'ZERO_PAGE_NEVER_WRITABLE_OR_DEVICE';
+
+/** Source: seed 000 (kvm_is_mmio_pfn false positive on the zero page), facts §20a, §22 M1. */
+export const zeroPageNeverWritableOrDevice: Invariant<ModelView, ImplView> = {
+  name: NAME,
+  statement: 'A leaf that maps the shared zero page is read-only and Normal memory.',
+  source: 'seed 000; facts §20a, §22 M1',
+  check(s) {
+    const pgt = s.impl.pgt;
+    const page = pgt.geom.granule;
+    // DESIGN §3: the zero page is the first RAM page.
+    const zeroPa = (hostOf(s)?.zeroPfn ?? RAM_BASE_PA / page) * page;
+    let bad: string | null = null;
+    let at = 0;
+    forEachLeafIn(pgt, s.touched, (l) => {
+      const pa = leafPa(pgt, l);
+      if (bad || zeroPa < pa || zeroPa >= pa + l.size) return;
+      const mt = leafMemtype(pgt, l);
+      if (leafWritable(l) || mt !== 'normal') { bad = `${leafWritable(l) ? 'W ' : ''}${mt}`; at = l.ipa + (zeroPa - pa); }
+    });
+    return bad === null ? null : violation(s, NAME, `zero page mapped at ${hex(at)} as ${bad}`, { ipa: at, expected: 'R normal', actual: bad });
+  },
+};

@@ -1,0 +1,116 @@
+/** The side-by-side world (HostMm + KvmModel, HostMm + KvmImpl) and the op-keyed step dispatch table. */
+import { HostMm } from '../../model/host/hostMm';
+import type { HostResult } from '../../model/host/types';
+import { KvmModel } from '../../model/index';
+import type { SetMemslotArgs } from '../../model/memslotTypes';
+import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
+import { KvmImpl } from '../../impl/kvm/index';
+import type { Stage2Pgtable } from '../../impl/pgtable';
+import type { Step } from '../trace/codec';
+import { hostAccessOn, setOwnerOn } from './pkvm';
+
+/** The KVM API both executors share (model/index.ts API comment; impl/kvm mirrors it). */
+export interface KvmApi {
+  setMemslot(args: SetMemslotArgs): Outcome;
+  getDirtyLog(slot: number): { outcome: Outcome; dirty: number[] };
+  clearDirtyLog(slot: number, first: number, count: number): { outcome: Outcome; cleared: number[] };
+  access(vcpu: number, ipa: number, kind: AccessKind, s1?: S1MemType): Outcome;
+  faultBegin(vcpu: number, ipa: number, kind: AccessKind): Outcome;
+  faultCommit(vcpu: number): Outcome;
+  faultInFlight(vcpu: number): boolean;
+  ioremap(ipa: number, pa: number, size: number, writable: boolean): Outcome;
+}
+
+/** pKVM host stage-2 ops, present only on an executor that has a host stage 2 (seed 004); else pkvm.ts runs them on `pgt`. */
+interface PkvmApi {
+  readonly pgt?: Stage2Pgtable;
+  setOwner?(ipa: number, size: number, owner: number): Outcome;
+  hostAccess?(ipa: number, kind: AccessKind): Outcome;
+}
+
+/** One executor: its own host mm and its KVM. */
+export interface Side<K extends KvmApi = KvmApi> {
+  readonly host: HostMm;
+  readonly kvm: K;
+}
+
+/** Both executors of one trace. */
+export interface World {
+  readonly config: Config;
+  readonly model: Side<KvmModel>;
+  readonly impl: Side<KvmImpl>;
+}
+
+/** What one side did for a step. `dirty` carries getDirtyLog's dirty / clearDirtyLog's cleared indices. */
+export interface SideResult {
+  outcome: Outcome;
+  dirty?: readonly number[];
+}
+
+/** Both sides' results; `model` is null for an op the model does not implement (setOwner, hostAccess). */
+export interface StepResult {
+  model: SideResult | null;
+  impl: SideResult;
+}
+
+/** Build a fresh world: each executor gets its own HostMm (the host is deterministic, so both evolve alike). */
+export function newWorld(config: Config): World {
+  const mh = new HostMm({ pageSize: config.granule });
+  const ih = new HostMm({ pageSize: config.granule });
+  return { config, model: { host: mh, kvm: new KvmModel(config, mh) }, impl: { host: ih, kvm: new KvmImpl(config, ih) } };
+}
+
+type Handler<O extends Step['op']> = (side: Side<KvmApi & PkvmApi>, s: Extract<Step, { op: O }>) => SideResult | null;
+
+const host = (r: HostResult): SideResult => ({ outcome: r.ok ? { kind: 'ok' } : { kind: 'errno', errno: r.errno } });
+const ok = (): SideResult => ({ outcome: { kind: 'ok' } });
+const out = (o: Outcome): SideResult => ({ outcome: o });
+
+/**
+ * How each op runs on one side. Host calls are outcomes too (0 or errno). Trace rule (model/index.ts
+ * preconditions, properties/steps guestKinds): faultCommit on a vCPU with nothing in flight is a
+ * no-op `ok` (the fault already ended at faultBegin).
+ */
+export const HANDLERS: { readonly [O in Step['op']]: Handler<O> } = {
+  setMemslot: ({ kvm }, s) => out(kvm.setMemslot(s)),
+  getDirtyLog: ({ kvm }, s) => { const r = kvm.getDirtyLog(s.slot); return { outcome: r.outcome, dirty: r.dirty }; },
+  clearDirtyLog: ({ kvm }, s) => { const r = kvm.clearDirtyLog(s.slot, s.first, s.count); return { outcome: r.outcome, dirty: r.cleared }; },
+  mmap: ({ host: h }, s) => host(h.mmap(s)),
+  munmap: ({ host: h }, s) => host(h.munmap(s.hva, s.size)),
+  mprotect: ({ host: h }, s) => host(h.mprotect(s.hva, s.size, s.prot)),
+  madviseDontneed: ({ host: h }, s) => host(h.madviseDontneed(s.hva, s.size)),
+  migrate: ({ host: h }, s) => host(h.migrate(s.hva)),
+  thpCollapse: ({ host: h }, s) => host(h.thpCollapse(s.hva)),
+  thpSplit: ({ host: h }, s) => host(h.thpSplit(s.hva)),
+  invalidateBegin: ({ host: h }, s) => (h.invalidateBegin(s.hva, s.size), ok()),
+  invalidateEnd: ({ host: h }, s) => (h.invalidateEnd(s.id), ok()),
+  access: ({ kvm }, s) => out(kvm.access(s.vcpu, s.ipa, s.kind, s.s1)),
+  faultBegin: ({ kvm }, s) => out(kvm.faultBegin(s.vcpu, s.ipa, s.kind)),
+  faultCommit: ({ kvm }, s) => (kvm.faultInFlight(s.vcpu) ? out(kvm.faultCommit(s.vcpu)) : ok()),
+  age: ({ host: h }, s) => (h.age(s.hva, s.size), ok()),
+  testAge: ({ host: h }, s) => (h.testAge(s.hva, s.size), ok()),
+  ioremap: ({ kvm }, s) => out(kvm.ioremap(s.ipa, s.pa, s.size, s.writable)),
+  setOwner: ({ kvm }, s) => (kvm.setOwner ? out(kvm.setOwner(s.ipa, s.size, s.owner)) : kvm.pgt ? out(setOwnerOn(kvm.pgt, s.ipa, s.size, s.owner)) : null),
+  hostAccess: ({ kvm }, s) => (kvm.hostAccess ? out(kvm.hostAccess(s.ipa, s.kind)) : kvm.pgt ? out(hostAccessOn(kvm.pgt, s.ipa)) : null),
+};
+
+/** Run `step` on one side through the table. */
+export function applyOne(side: Side, step: Step): SideResult | null {
+  return (HANDLERS[step.op] as Handler<Step['op']>)(side as Side<KvmApi & PkvmApi>, step);
+}
+
+/** Apply `step` to both sides (model first), returning both results. Throws HarnessError when no side can run it. */
+export function applyStep(world: World, step: Step): StepResult {
+  const model = applyOne(world.model, step);
+  const impl = applyOne(world.impl, step);
+  if (impl === null) throw new HarnessError(`op ${step.op}: the implementation does not support it`);
+  return { model, impl };
+}
+
+/** An s2check bug or a trace breaking a runner rule (style-anchors item 10), distinct from a Violation. */
+export class HarnessError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HarnessError';
+  }
+}

@@ -1,0 +1,92 @@
+/** The fast-check property "runTrace finds no violation", and findViolation: search + shrink → a `found` trace (reused by the fuzz CLI). */
+import * as fc from 'fast-check';
+import type { Config } from '../../model/types';
+import { traceArbitrary, type SequenceOptions } from '../steps/arbitraries';
+import type { GenOptions } from '../steps/world';
+import type { Trace } from '../trace/schema';
+import { runTrace, type RunResult } from './runner';
+
+/** Pseudo-invariant name of a harness error (an executor threw, or a trace rule broke). */
+export const HARNESS_ERROR = 'HARNESS_ERROR';
+
+/** What to search. */
+export interface SearchSpec {
+  config: Partial<Config>;
+  seed: number;
+  numRuns: number;
+  /** Cap of generated body steps. @defaultValue 120 */
+  maxSteps?: number;
+  /** Only this invariant counts as a failure (mutant self-check); others are noted in `alsoFired`. */
+  target?: string;
+  /** Generator options (e.g. hostStage2 for the pKVM bugs). */
+  gen?: Partial<GenOptions>;
+  /**
+   * Stop after this many ms; the interruption then counts as a FAILURE (`markInterruptAsFailure`,
+   * pbt-anchors §1.4): a run count that silently shrinks would pass vacuously. @defaultValue none
+   */
+  timeLimitMs?: number;
+}
+
+/** Search result: the shrunk counterexample (with `found`), runs and generated steps before the first failure. */
+export interface SearchResult {
+  found: Trace | null;
+  runs: number;
+  steps: number;
+  /** Names of other invariants seen firing on traces while looking for `target`. */
+  alsoFired: string[];
+  /** The runner stopped on the time limit (reported as failure by fast-check). */
+  interrupted: boolean;
+}
+
+/** The name a run fails with under `target` (null = the run passes). */
+export function failureOf(r: RunResult, target?: string): { invariant: string; step: number; message: string } | null {
+  if (r.error) return { invariant: HARNESS_ERROR, step: r.error.step, message: r.error.message };
+  const v = target === undefined ? r.violations[0] : r.violations.find((x) => x.invariant === target);
+  return v ? { invariant: v.invariant, step: v.step, message: v.message } : null;
+}
+
+/** The property over generated traces: no violation (of `target`, if given). */
+export function traceProperty(spec: Omit<SearchSpec, 'seed' | 'numRuns'>, onRun?: (t: Trace, r: RunResult) => void): fc.IPropertyWithHooks<[Trace]> {
+  const opts: SequenceOptions = { config: spec.config, maxSteps: spec.maxSteps ?? 120, ...spec.gen };
+  return fc.property(traceArbitrary(opts), (t) => {
+    const r = runTrace(t, { validate: false, collectAll: spec.target !== undefined });
+    onRun?.(t, r);
+    return failureOf(r, spec.target) === null;
+  });
+}
+
+/** fast-check parameters for a search: fixed seed and run count; a time limit only as a failure. */
+export function searchParams(spec: SearchSpec): fc.Parameters<[Trace]> {
+  const p: fc.Parameters<[Trace]> = { seed: spec.seed, numRuns: spec.numRuns, endOnFailure: false };
+  if (spec.timeLimitMs !== undefined) return { ...p, interruptAfterTimeLimit: spec.timeLimitMs, markInterruptAsFailure: true };
+  return p;
+}
+
+/**
+ * Search `numRuns` random traces from `seed`; on a failure fast-check shrinks it, and the minimal
+ * trace comes back with `found` = {invariant, step, seed, path, message}. Deterministic in the spec.
+ */
+export function findViolation(spec: SearchSpec): SearchResult {
+  let runs = 0;
+  let steps = 0;
+  let failed = false;
+  const also = new Set<string>();
+  const prop = traceProperty(spec, (t, r) => {
+    if (failed) return;
+    runs++;
+    steps += t.steps.length;
+    for (const v of r.violations) if (v.invariant !== spec.target) also.add(v.invariant);
+    if (failureOf(r, spec.target)) failed = true;
+  });
+  const det = fc.check(prop, searchParams(spec));
+  const res: SearchResult = { found: null, runs, steps, alsoFired: [...also].sort(), interrupted: det.interrupted };
+  if (!det.failed || !det.counterexample) return res;
+  const trace = det.counterexample[0];
+  const f = failureOf(runTrace(trace, { validate: false, collectAll: spec.target !== undefined }), spec.target);
+  if (!f) return res;
+  res.found = {
+    ...trace,
+    found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0] },
+  };
+  return res;
+}

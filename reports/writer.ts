@@ -1,0 +1,50 @@
+/** Write a run report atomically: finding-<hash>.json files, then summary.json, summary.md, summary.html. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { serialize, type Trace } from '../properties/trace';
+import { writeAtomic } from './atomic';
+import { findingFile, type FindingSet, type Signature } from './dedup';
+import { summaryHtml, type HtmlFinding } from './html';
+import { summaryMarkdown } from './markdown';
+import { summarySchema, type FindingEntry, type Summary } from './schema';
+import type { FindingDetail } from './view';
+
+/** The summary entry of a deduplicated finding. */
+export function findingEntry(sig: Signature, trace: Trace, hits: number): FindingEntry {
+  const f = trace.found;
+  if (!f) throw new RangeError('findingEntry: trace without found');
+  return {
+    signature: sig.text, hash: sig.hash, file: findingFile(sig), invariant: sig.invariant, op: sig.op, bugs: sig.bugs,
+    step: f.step, steps: trace.steps.length, seed: f.seed, message: f.message ?? '', hits,
+  };
+}
+
+/** Entries and traces of a finding set, in signature order. */
+export function findingsOf(set: FindingSet): { entry: FindingEntry; trace: Trace }[] {
+  return set.entries().map(({ sig, trace, hits }) => ({ entry: findingEntry(sig, trace, hits), trace }));
+}
+
+/** Produces the picture and outcome table of a finding (the engine's replay), or null. */
+export type Describe = (trace: Trace) => FindingDetail | null;
+
+/**
+ * Write everything under `dir` (created if needed). The summary is validated against its schema
+ * first, so a report on disk is always well-formed; each file is replaced atomically.
+ */
+export function writeReport(dir: string, summary: Summary, findings: readonly { entry: FindingEntry; trace: Trace }[], describe?: Describe): void {
+  const s = summarySchema.parse(summary);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of findings) writeAtomic(path.join(dir, f.entry.file), serialize(f.trace));
+  writeAtomic(path.join(dir, 'summary.json'), `${JSON.stringify(s, null, 2)}\n`);
+  writeAtomic(path.join(dir, 'summary.md'), summaryMarkdown(s));
+  const html: HtmlFinding[] = findings.map((f) => {
+    let detail: FindingDetail | null = null;
+    try {
+      detail = describe ? describe(f.trace) : null;
+    } catch {
+      detail = null; // a picture is a courtesy: never lose the report over it
+    }
+    return { ...f, detail };
+  });
+  writeAtomic(path.join(dir, 'summary.html'), summaryHtml(s, html));
+}
