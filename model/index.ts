@@ -60,7 +60,10 @@ export class KvmModel {
   /** KVM_SET_USER_MEMORY_REGION. Source: kvm_set_memslot, kvm_arch_flush_shadow_memslot, kvm_arch_commit_memory_region (facts §12.3, §13). */
   setMemslot(args: SetMemslotArgs): Outcome {
     const r = setMemslot(this.st.slots, args, { config: this.st.config, vmasIntersecting: (hva, size) => this.host.vmasIntersecting(hva, size) });
-    if (!r.ok) return { kind: 'errno', errno: r.errno };
+    if (!r.ok) {
+      if (r.flushedOld) this.st.stage2.unmap(r.flushedOld.baseGfn, r.flushedOld.npages);
+      return { kind: 'errno', errno: r.errno };
+    }
     if (r.change !== 'none') this.st.slotGeneration += 1;
     if (commitUnmapsOld(r) && r.old) this.st.stage2.unmap(r.old.baseGfn, r.old.npages);
     if (commitWriteProtects(r) && r.new) this.st.stage2.wrprotect(r.new.baseGfn, r.new.npages);

@@ -64,4 +64,4 @@ export type MemslotChange = 'create' | 'delete' | 'move' | 'flagsOnly' | 'none';
 /** Result of setMemslot: `old` is the slot before (delete/move/flagsOnly), `new` the slot after. */
 export type SetMemslotResult =
   | { ok: true; change: MemslotChange; old?: Memslot; new?: Memslot }
-  | { ok: false; errno: Errno };
+  | { ok: false; errno: Errno; /** A MOVE that failed in arch prepare: the old range was already flushed (facts §12.3). */ flushedOld?: Memslot };

@@ -70,7 +70,9 @@ export function setMemslot(table: MemslotTable, args: SetMemslotArgs, ctx: SetMe
     return { ok: false, errno: 'EEXIST' };
   }
   const prep = arm64Prepare({ ...slot, logDirty: slot.flags.logDirty }, ctx);
-  if (prep) return { ok: false, errno: prep.errno };
+  // kvm_set_memslot invalidates and flushes the old slot of a MOVE before arch prepare runs, so a
+  // failed prepare leaves the old range unmapped (the INVALID copy is reverted, the stage 2 is not).
+  if (prep) return c.change === 'move' && old ? { ok: false, errno: prep.errno, flushedOld: old } : { ok: false, errno: prep.errno };
   table.set(slot.id, slot);
   return { ok: true, change: c.change, old, new: slot };
 }

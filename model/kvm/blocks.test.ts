@@ -59,15 +59,20 @@ describe('blocks installed whole at the aligned base (facts §15.4 steps 4–6, 
 });
 
 describe('whole-leaf operations (facts §7, §8)', () => {
-  test('the fuzzer example: READONLY hugetlb block, a 4K invalidation drops the whole block, s1ptw_write is then ok', () => {
+  test('the fuzzer example: READONLY hugetlb block, a 4K invalidation drops the whole block, s1ptw_write then faults as a read', () => {
     const w = hugetlbSlot(['READONLY'], M2, M2);
     expect(w.kvm.access(0, GPA, 'read').kind).toBe('ok');
     expect(w.kvm.mapping(GFN)).toMatchObject({ leafSize: M2, perms: { w: false } });
     w.host.invalidateEnd(w.host.invalidateBegin(HVA + 0x1000, PAGE));
     expect(w.kvm.mappedGfns()).toEqual([]);
-    // A translation fault of a stage-1 walk is a read (facts §15.2): mapped RO again, no injection.
-    expect(w.kvm.access(0, GPA, 's1ptw_write')).toEqual({ kind: 'ok', effective: 'normal-wb' });
+    // A translation fault of a stage-1 walk is a read (facts §15.2): the fault maps RO, no injection
+    // (with the old per-page model the page was still mapped: permission fault = write → injectDabt).
+    expect(w.kvm.faultBegin(0, GPA, 's1ptw_write')).toEqual({ kind: 'ok' });
+    expect(w.kvm.faultCommit(0)).toEqual({ kind: 'ok' });
+    expect(w.kvm.mapping(GFN + 1)).toMatchObject({ leafSize: M2, perms: { w: false } });
     expectSelfConsistent(w);
+    // Re-executed, the walker's write now takes the permission fault: a write into a READONLY slot (§15.3 row 6b).
+    expect(w.kvm.access(0, GPA, 's1ptw_write')).toEqual({ kind: 'injectDabt' });
   });
 
   test('partial munmap of a THP block removes the whole block', () => {

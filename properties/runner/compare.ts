@@ -93,18 +93,6 @@ function visibleText(s: Snap, o: Outcome): string {
   return split && (o.kind === 'retry' || (o.kind === 'ok' && !o.effective)) ? 'ok|retry' : outcomeText(o);
 }
 
-/**
- * An access decided by the hardware on a leaf only one side held (the other mapped less: the model
- * maps pages where KVM maps blocks, or KVM unmapped a whole block): that side answers `ok`, the
- * other takes a fault. Both mappings are checked by MAPPING_PERMITTED, so the difference is a
- * legitimate mapping choice (DESIGN §1), e.g. DC CIVAC on a READONLY slot inside a block.
- */
-function mappingChoice(s: Snap): boolean {
-  const b = s.leafBefore;
-  if (!b || b.model === b.impl) return false;
-  return (b.impl ? s.implOutcome : s.modelOutcome).kind === 'ok' && (!b.impl || !s.events.some((e) => e.op === 'pteStore'));
-}
-
 const listText = (xs: readonly number[] | undefined): string => (xs ? `[${xs.join(',')}]` : '');
 
 /** Model and impl give the same guest-visible outcome for the step, including dirty lists and errnos. */
@@ -116,7 +104,6 @@ export const OUTCOME_EQUAL: Invariant<KvmModel, KvmImpl> = {
     if (s.modelSkipped) return null;
     const m = outcomeText(s.modelOutcome) + listText(s.dirty?.model);
     const i = outcomeText(s.implOutcome) + listText(s.dirty?.impl);
-    if (mappingChoice(s)) return null;
     if (visibleText(s, s.modelOutcome) + listText(s.dirty?.model) === visibleText(s, s.implOutcome) + listText(s.dirty?.impl)) return null;
     return {
       invariant: 'OUTCOME_EQUAL', step: s.stepIndex, expected: m, actual: i,

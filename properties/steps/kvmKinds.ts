@@ -33,6 +33,21 @@ function change(w: GenWorld, old: GenSlot, raw: Raw): StepFor<'setMemslot'> {
   }
 }
 
+/**
+ * Enabling dirty logging on a live slot is preceded by a guest write to its first page and followed
+ * by a write to another of its pages: a write-protected block then takes a logging permission
+ * fault that maps one page inside it (block → table, facts §5.2 step 6, §17) — the
+ * break-before-make path mutants like split-without-bbm live on.
+ */
+function withFollowUp(w: GenWorld, old: GenSlot, step: StepFor<'setMemslot'>, raw: Raw): Step[] {
+  const enables = !old.flags.includes('LOG_DIRTY') && step.flags.includes('LOG_DIRTY') && step.size !== 0;
+  if (!enables || w.pending.size > 0) return [step];
+  const pages = Math.max(1, Math.floor(old.size / w.geo.page));
+  const ipa = old.gpa + ((w.geo.page * (1 + (r(raw, 4) % Math.min(pages, 16)))) % old.size);
+  // A write first makes a huge backing's block writable, so logging's write-protect has work to do.
+  return [{ op: 'access', vcpu: 0, ipa: old.gpa, kind: 'write' }, step, { op: 'access', vcpu: 0, ipa, kind: 'write' }];
+}
+
 /** KVM_SET_USER_MEMORY_REGION: create over a fresh backing, or change / delete an existing slot. */
 export const setMemslot = defineKind('setMemslot', {
   weight: () => 9,
@@ -43,7 +58,7 @@ export const setMemslot = defineKind('setMemslot', {
   resolve: (w, raw) => {
     const id = r(raw, 0) % 32 === 31 ? 0x10000 : nth(SLOT_IDS, r(raw, 0)); // as_id 1: EINVAL
     const old = w.slots.get(id);
-    if (old) return [change(w, old, raw)];
+    if (old) return withFollowUp(w, old, change(w, old, raw), raw);
     const s = id % SLOT_IDS.length;
     const l = layout(w.geo, s, raw, w.config.iaBits);
     const step: Step = { op: 'setMemslot', slot: id, gpa: l.gpa, size: l.size, hva: l.hva, flags: slotFlags(r(raw, 2)) };

@@ -1,0 +1,150 @@
+/**
+ * The MMU's raw stage-2 walk over descriptor words (Arm ARM D8 stage 2 translation): inline bit
+ * operations, one plan per geometry, no calls in the loop. impl/translate.ts gives it meaning.
+ */
+import * as B from './bits';
+import { memTypeOf, type DecodedMemType } from './codec';
+
+/** Walk status: a leaf was reached and the access is allowed. */
+export const HW_OK = 0;
+/** Translation fault (invalid entry, reserved encoding, table outside the pool). */
+export const HW_TRANSLATION = 1;
+/** Access flag fault (AF clear; no hardware AF update). */
+export const HW_ACCESS_FLAG = 2;
+/** Permission fault (S2AP / XN). */
+export const HW_PERMISSION = 3;
+
+/** Access kinds as small ints: 0 read, 1 write, 2 exec. */
+export type HwAccess = 0 | 1 | 2;
+
+/**
+ * Per-geometry constants of the walk, built once by `makeWalkPlan`. The IPA is split at bit
+ * K = shift(2) into two Smis, `high` = ipa >> K and `low` = ipa mod 2^K (so no level's index
+ * field straddles the split and no call boxes a double); the level-L index is
+ * `((L === 3 ? low : high) >>> lv[2L]) & lv[2L + 1]`.
+ */
+export interface WalkPlan {
+  readonly startLevel: number;
+  readonly minBlockLevel: number;
+  /** Clears OA bits below the page: a table descriptor's LO & this, >>> 2, is the table's word index. */
+  readonly pageMask: number;
+  /** HI OA bits of the table window (TABLE_PA_BASE / 2^32). */
+  readonly baseHigh: number;
+  /** 2^−K: ipa × this, truncated, is `high`. */
+  readonly invSplit: number;
+  /** 2^K − 1: (ipa >>> 0) & this is `low`. */
+  readonly lowMask: number;
+  /** 2^K. */
+  readonly splitScale: number;
+  /** 2 ints per level 0..3: shift within its part, index mask. */
+  readonly lv: Int32Array;
+  /**
+   * 3 ints per level 0..3 for a leaf there (≤ 2^30 bytes): ~(size − 1) for the OA, and the masks
+   * of the in-leaf offset's bits in `low` and in `high`.
+   */
+  readonly leaf: Int32Array;
+}
+
+/** Leaf found by the walk (HW_OK, HW_ACCESS_FLAG, HW_PERMISSION) or the faulting level. */
+export interface HwWalkOut {
+  level: number;
+  lo: number;
+  hi: number;
+  /** Output PA (HW_OK only). */
+  pa: number;
+}
+
+export const makeHwWalkOut = (): HwWalkOut => ({ level: -1, lo: 0.5, hi: 0.5, pa: 0.5 }); // double fields from the start
+
+/**
+ * Build the plan: `shifts` = shift(L) for L = 0..3, `indexMasks` as in Geometry, table pages
+ * `pageShift` bytes, table-window HI bits `baseHigh`, blocks from `minBlockLevel`.
+ */
+export function makeWalkPlan(pageShift: number, startLevel: number, minBlockLevel: number,
+  shifts: readonly number[], indexMasks: readonly number[], baseHigh: number): WalkPlan {
+  const k = shifts[2];
+  const lv = new Int32Array(8);
+  const leaf = new Int32Array(12);
+  for (let l = 0; l < 4; l++) {
+    const s = shifts[l];
+    lv[2 * l] = l === 3 ? s : s - k;
+    lv[2 * l + 1] = indexMasks[l];
+    if (s > 30) continue; // no leaves this large
+    leaf[3 * l] = ~(2 ** s - 1);
+    leaf[3 * l + 1] = 2 ** Math.min(s, k) - 1;
+    leaf[3 * l + 2] = s > k ? 2 ** (s - k) - 1 : 0;
+  }
+  return {
+    startLevel, minBlockLevel, pageMask: ~(2 ** pageShift - 1), baseHigh,
+    invSplit: 2 ** -k, lowMask: 2 ** k - 1, splitScale: 2 ** k, lv, leaf,
+  };
+}
+
+/**
+ * memTypeOf for each MemAttr value 0..15 (index with codec memAttrOf): one array load on the hot
+ * path instead of memTypeOf's compare chain.
+ */
+export const memTypeByAttr = (fwb: boolean): readonly DecodedMemType[] =>
+  Array.from({ length: (B.S2_MEMATTR_MASK >>> B.S2_MEMATTR_SHIFT) + 1 }, (_, a) => memTypeOf(a << B.S2_MEMATTR_SHIFT, fwb));
+
+const TWO32 = 4294967296;
+/** Table words per 2^32 bytes of window: 2^32 / 2^pageShift pages × 2^(pageShift − 2) words. */
+const WORDS_PER_HIGH = 2 ** 30;
+// Module-level copies keep the walk's bytecode small enough for V8 to inline it into translate.
+const VALID = B.S2_LO_VALID;
+const TYPE = B.S2_LO_TYPE;
+const TABLE_BITS = VALID | TYPE;
+const AF = B.S2_LO_AF;
+const AP_R = B.S2_LO_S2AP_R;
+const AP_W = B.S2_LO_S2AP_W;
+const XN = B.S2_HI_XN;
+const OA_HI = B.S2_HI_OA_MASK;
+
+/**
+ * Walk from the root entry array at word `rootPtr` for the IPA split as `high`/`low` (see
+ * WalkPlan); the caller has checked ipa < 2^iaBits. Reads every level's descriptor from `words`.
+ * Fault priority: translation, access flag, permission (Arm ARM D8.4 / D8.5); a block above
+ * minBlockLevel and a last-level entry without the type bit are reserved encodings (translation).
+ * A table OA outside the pool's storage is a translation fault at the next level.
+ */
+export function hwWalk(words: Uint32Array, rootPtr: number, high: number, low: number,
+  plan: WalkPlan, access: HwAccess, out: HwWalkOut): number {
+  const lv = plan.lv;
+  let level = plan.startLevel;
+  let base = rootPtr;
+  let lo: number;
+  let hi: number;
+  for (;;) {
+    const ptr = base + 2 * (((level === 3 ? low : high) >>> lv[2 * level]) & lv[2 * level + 1]);
+    lo = words[ptr];
+    hi = words[ptr + 1];
+    if (level === 3 || (lo & TABLE_BITS) !== TABLE_BITS) break;
+    // Next table's first word: (OA − TABLE_PA_BASE) / 2^pageShift pages × 2^(pageShift − 2) words.
+    base = (hi & OA_HI) === plan.baseHigh ? (lo & plan.pageMask) >>> 2 : farBase(lo, hi, plan);
+    level++;
+    if (base < 0 || base >= words.length) return fault(out, level);
+  }
+  out.level = level;
+  // Invalid; last level without the type bit; block below the lowest block level (facts §1.1).
+  if ((lo & VALID) === 0 || (level === 3 ? (lo & TYPE) === 0 : level < plan.minBlockLevel)) return HW_TRANSLATION;
+  out.lo = lo;
+  out.hi = hi;
+  if ((lo & AF) === 0) return HW_ACCESS_FLAG;
+  if ((access === 0 ? lo & AP_R : access === 1 ? lo & AP_W : ~hi & XN) === 0) return HW_PERMISSION;
+  // OA bits below the leaf size are RES0: the in-leaf offset comes from the IPA.
+  const m = plan.leaf;
+  const l3 = 3 * level;
+  out.pa = (hi & OA_HI) * TWO32 + (((lo & m[l3]) | (low & m[l3 + 1])) >>> 0) + (high & m[l3 + 2]) * plan.splitScale;
+  return HW_OK;
+}
+
+/** First word of a table page whose OA lies ≥ 2^32 bytes into the window; −1 when it cannot be a pool page. */
+function farBase(lo: number, hi: number, plan: WalkPlan): number {
+  const base = ((lo & plan.pageMask) >>> 2) + ((hi & OA_HI) - plan.baseHigh) * WORDS_PER_HIGH;
+  return base >= 0 && base < 2 ** 31 ? base : -1;
+}
+
+function fault(out: HwWalkOut, level: number): number {
+  out.level = level;
+  return HW_TRANSLATION;
+}
