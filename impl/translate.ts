@@ -67,10 +67,10 @@ function planOf(pgt: Stage2Pgtable): WalkPlan {
  * Source: Arm ARM D8.3 descriptor formats, D8.4/D8.5 stage 2 permissions and AF, fault priority.
  */
 export function translate(pgt: Stage2Pgtable, ipa: number, access: TranslateAccess, out: TranslateOut): TranslateOut {
-  // NaN, fractions and negatives fail here; Infinity at the limit check.
-  if (!(ipa >= 0 && ipa === Math.floor(ipa))) badIpa(ipa);
+  // NaN, fractions and negatives fail the first test; Infinity the second.
+  if (!(ipa >= 0 && ipa === Math.floor(ipa)) || ipa === Infinity) badIpa(ipa);
   const acc: HwAccess = access === 'read' ? 0 : access === 'write' ? 1 : access === 'exec' ? 2 : badAccess(access);
-  if (ipa >= pgt.geom.ipaLimit) return ipa === Infinity ? badIpa(ipa) : fail(out, 'translation', pgt.geom.startLevel);
+  if (ipa >= pgt.geom.ipaLimit) return fail(out, 'translation', pgt.geom.startLevel);
   const plan = pgt === lastPgt ? lastPlan : planOf(pgt);
   const pool = pgt.pool;
   const st = hwWalk(pool.words, pgt.rootPage << pool.wordShift, (ipa * plan.invSplit) | 0, (ipa >>> 0) & plan.lowMask, plan, acc, hw);

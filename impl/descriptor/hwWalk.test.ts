@@ -1,0 +1,68 @@
+/** Tests of the raw hardware walk: statuses, PA with in-leaf offset, all granules, tables outside the pool. */
+import { HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess } from './hwWalk';
+import * as C from './codec';
+import { PROT_R, PROT_RW } from './prot';
+import { Stage2Pgtable } from '../pgtable';
+import { stage2Map } from '../ops/map';
+import { stage2TestClearYoung } from '../ops/attrs';
+import { TABLE_PA_BASE } from '../pool';
+import type { Granule } from '../../model/types';
+
+const PA = 0x8000_0000;
+
+function walk(pgt: Stage2Pgtable, ipa: number, access: HwAccess = 0): { st: number; level: number; pa: number } {
+  const g = pgt.geom;
+  const plan = makeWalkPlan(g.pageShift, g.startLevel, g.minBlockLevel, g.shifts, g.indexMasks, pgt.pool.tableBaseHigh);
+  const out = makeHwWalkOut();
+  const st = hwWalk(pgt.pool.words, pgt.pool.ptrOfPage(pgt.rootPage), Math.floor(ipa * plan.invSplit), ipa % plan.splitScale, plan, access, out);
+  return { st, level: out.level, pa: st === HW_OK ? out.pa : -1 };
+}
+
+describe('hwWalk', () => {
+  it('walks pages and blocks for every granule, high IPAs included', () => {
+    for (const granule of [4096, 16384, 65536] as Granule[]) {
+      const pgt = new Stage2Pgtable({ granule, iaBits: 48, fwb: false });
+      const ipa = 0xa0_1234_0000 * (granule / 4096);
+      stage2Map(pgt, ipa, granule, PA, PROT_RW);
+      expect([granule, walk(pgt, ipa + 5)]).toEqual([granule, { st: HW_OK, level: 3, pa: PA + 5 }]);
+      expect(walk(pgt, ipa + granule).st).toBe(HW_TRANSLATION);
+      const block = pgt.geom.granules[2];
+      stage2Map(pgt, 2 * block, block, 2 ** 40, PROT_R);
+      expect(walk(pgt, 3 * block - 1)).toEqual({ st: HW_OK, level: 2, pa: 2 ** 40 + block - 1 });
+      expect(walk(pgt, 2 * block, 1).st).toBe(HW_PERMISSION);
+    }
+  });
+
+  it('takes a 1 GiB block offset from both halves of the split IPA', () => {
+    const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    stage2Map(pgt, 2 ** 32, 2 ** 30, 2 ** 34, PROT_RW);
+    expect(walk(pgt, 2 ** 32 + 0x3abc_d123)).toEqual({ st: HW_OK, level: 1, pa: 2 ** 34 + 0x3abc_d123 });
+  });
+
+  it('reports access flag before permission, and exec needs XN clear', () => {
+    const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    stage2Map(pgt, 0x1000, 0x1000, PA, PROT_R);
+    expect(walk(pgt, 0x1000, 2).st).toBe(HW_PERMISSION);
+    stage2TestClearYoung(pgt, 0x1000, 0x1000, true);
+    expect(walk(pgt, 0x1000, 1)).toMatchObject({ st: HW_ACCESS_FLAG, level: 3 });
+  });
+
+  it('faults at the next level on a table descriptor pointing outside the pool', () => {
+    const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    stage2Map(pgt, 0, 0x1000, PA, PROT_R);
+    const root = pgt.pool.ptrOfPage(pgt.rootPage);
+    for (const oa of [TABLE_PA_BASE + 2 ** 33, TABLE_PA_BASE - 2 ** 33, TABLE_PA_BASE + 4096 * 100000]) {
+      pgt.pool.words[root] = C.tableLo(oa, 12);
+      pgt.pool.words[root + 1] = C.tableHi(oa);
+      expect(walk(pgt, 0x10)).toEqual({ st: HW_TRANSLATION, level: pgt.geom.startLevel + 1, pa: -1 });
+    }
+  });
+
+  it('memTypeByAttr agrees with memTypeOf', () => {
+    for (const fwb of [false, true]) {
+      const lo = C.leafLo(PA, 12, C.leafAttrLo(PROT_RW, fwb) as number, true);
+      expect(memTypeByAttr(fwb)[C.memAttrOf(lo)]).toBe(C.memTypeOf(lo, fwb));
+      expect(memTypeByAttr(fwb)).toHaveLength(16);
+    }
+  });
+});
