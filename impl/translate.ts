@@ -4,7 +4,7 @@
  * operation: the raw walk is impl/descriptor/hwWalk.ts; this file validates and gives it meaning.
  */
 import * as C from './descriptor/codec';
-import { HW_OK, HW_TRANSLATION, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess, type WalkPlan } from './descriptor/hwWalk';
+import { HW_OK, HW_TRANSLATION, hwWalkFor, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess, type HwWalkFn, type WalkPlan } from './descriptor/hwWalk';
 import { S2InputError, type Perms } from '../model/types';
 import type { Stage2Pgtable } from './pgtable';
 
@@ -43,6 +43,7 @@ const MEMTYPE_FWB = memTypeByAttr(true);
 const plans = new WeakMap<Stage2Pgtable, WalkPlan>();
 let lastPgt: Stage2Pgtable | null = null;
 let lastPlan = null as unknown as WalkPlan; // valid whenever lastPgt is non-null
+let lastWalk = null as unknown as HwWalkFn; // the specialised walk of lastPlan
 
 function planOf(pgt: Stage2Pgtable): WalkPlan {
   let plan = plans.get(pgt);
@@ -53,6 +54,7 @@ function planOf(pgt: Stage2Pgtable): WalkPlan {
   }
   lastPgt = pgt;
   lastPlan = plan;
+  lastWalk = hwWalkFor(plan);
   return plan;
 }
 
@@ -73,7 +75,7 @@ export function translate(pgt: Stage2Pgtable, ipa: number, access: TranslateAcce
   if (ipa >= pgt.geom.ipaLimit) return fail(out, 'translation', pgt.geom.startLevel);
   const plan = pgt === lastPgt ? lastPlan : planOf(pgt);
   const pool = pgt.pool;
-  const st = hwWalk(pool.words, pgt.rootPage << pool.wordShift, (ipa * plan.invSplit) | 0, (ipa >>> 0) & plan.lowMask, plan, acc, hw);
+  const st = lastWalk(pool.words, pgt.rootPage << pool.wordShift, (ipa * plan.invSplit) | 0, (ipa >>> 0) & plan.lowMask, acc, hw);
   return st === HW_TRANSLATION ? fail(out, 'translation', hw.level) : leaf(pgt, st, out);
 }
 

@@ -1,5 +1,5 @@
 /** Tests of the raw hardware walk: statuses, PA with in-leaf offset, all granules, tables outside the pool. */
-import { HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess } from './hwWalk';
+import { HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwWalk, hwWalkFor, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess } from './hwWalk';
 import * as C from './codec';
 import { PROT_R, PROT_RW } from './prot';
 import { Stage2Pgtable } from '../pgtable';
@@ -63,6 +63,41 @@ describe('hwWalk', () => {
       const lo = C.leafLo(PA, 12, C.leafAttrLo(PROT_RW, fwb) as number, true);
       expect(memTypeByAttr(fwb)[C.memAttrOf(lo)]).toBe(C.memTypeOf(lo, fwb));
       expect(memTypeByAttr(fwb)).toHaveLength(16);
+    }
+  });
+  it('hwWalkFor (specialised per plan) agrees with hwWalk on pages, blocks, faults and far tables', () => {
+    for (const granule of [4096, 16384, 65536] as Granule[]) {
+      for (const iaBits of [36, 40, 44, 48]) {
+        const pgt = new Stage2Pgtable({ granule, iaBits, fwb: false });
+        const g = pgt.geom;
+        const plan = makeWalkPlan(g.pageShift, g.startLevel, g.minBlockLevel, g.shifts, g.indexMasks, pgt.pool.tableBaseHigh);
+        const block = g.granules[2];
+        stage2Map(pgt, 0x10 * granule, granule, PA, PROT_R);
+        stage2Map(pgt, 2 * block, block, 2 ** 40, PROT_RW);
+        stage2TestClearYoung(pgt, 0x10 * granule, granule, true);
+        stage2Map(pgt, 0x11 * granule, granule, PA + granule, PROT_RW);
+        const ipas = [0, 5, 0x10 * granule + 7, 0x11 * granule + 9, 0x12 * granule, 2 * block + 3, 3 * block - 1, 2 ** (iaBits - 1) + granule];
+        const root = pgt.pool.ptrOfPage(pgt.rootPage);
+        for (const far of [false, true]) {
+          if (far) { // point the second root entry (if any) outside the pool
+            pgt.pool.words[root + 2] = C.tableLo(TABLE_PA_BASE + 2 ** 33, g.pageShift);
+            pgt.pool.words[root + 3] = C.tableHi(TABLE_PA_BASE + 2 ** 33);
+            ipas.push(g.granules[g.startLevel] + 1);
+          }
+          for (const ipa of ipas) {
+            for (const access of [0, 1, 2] as HwAccess[]) {
+              const a = makeHwWalkOut();
+              const b = makeHwWalkOut();
+              const high = Math.floor(ipa * plan.invSplit);
+              const low = ipa % plan.splitScale;
+              const sa = hwWalk(pgt.pool.words, root, high, low, plan, access, a);
+              const sb = hwWalkFor(plan)(pgt.pool.words, root, high, low, access, b);
+              expect([granule, iaBits, ipa, access, sb, b]).toEqual([granule, iaBits, ipa, access, sa, a]);
+            }
+          }
+        }
+        expect(walk(pgt, 0x11 * granule + 9)).toEqual({ st: HW_OK, level: 3, pa: PA + granule + 9 });
+      }
     }
   });
 });
