@@ -1,6 +1,7 @@
 /** Stage-2 memory type and exec rights per backing: RAM, device PFNMAP, cacheable PFNMAP (facts §15.6). */
 import type { Vma } from '../host/types';
 import type { Config, MemType } from '../types';
+import { pfnmapIsCacheable } from '../memslotPrepare';
 
 /** How KVM may map a resolved pfn, or why it refuses. */
 export type BackingClass =
@@ -9,7 +10,7 @@ export type BackingClass =
 
 /** A pfnmap VMA is cacheable unless its pgprot is Normal-NC or a Device type. Source: kvm_vma_is_cacheable (§15.4 step 7). */
 export function vmaIsCacheable(vma: Vma): boolean {
-  return vma.kind !== 'pfnmap' || (vma.pgprot ?? 'device') === 'normal';
+  return vma.kind !== 'pfnmap' || pfnmapIsCacheable(vma);
 }
 
 /**

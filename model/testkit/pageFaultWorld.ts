@@ -1,4 +1,4 @@
-/** The page_fault_test world (facts §19.1) built from HostMm + KvmModel, and one scenario runner. */
+/** The page_fault_test world (facts §19.1) built from HostMm + a KVM executor (KvmModel by default), and one scenario runner. */
 import { HostMm } from '../host/hostMm';
 import { KvmModel } from '../index';
 import { DEFAULT_CONFIG, type AccessKind, type MemslotFlag, type Outcome } from '../types';
@@ -48,10 +48,18 @@ const DATA_ACCESSES: Record<GuestAccess, AccessKind[]> = {
   cas: ['cas'], dc_zva: ['dc_zva'], exec: ['exec'], at: [],
 };
 
+/** What a scenario needs of an executor: KvmModel, or KvmImpl (impl/kvm/testkit.ts), which mirrors its API. */
+export type ScenarioKvm = Pick<KvmModel, 'setMemslot' | 'access' | 'getDirtyLog' | 'counters'>;
+
+/** Build the executor under test on `host`. */
+export type MakeKvm = (host: HostMm) => ScenarioKvm;
+
+const makeModel: MakeKvm = (host) => new KvmModel({ ...DEFAULT_CONFIG }, host);
+
 /** Host and slots before the test body: populated PT and data pages (host-built page tables, exec stub). */
-export function buildWorld(sc: Scenario): { host: HostMm; kvm: KvmModel } {
+export function buildWorld(sc: Scenario, makeKvm: MakeKvm = makeModel): { host: HostMm; kvm: ScenarioKvm } {
   const host = new HostMm();
-  const kvm = new KvmModel({ ...DEFAULT_CONFIG }, host);
+  const kvm = makeKvm(host);
   host.mmap({ hva: PT_HVA, size: PT_PAGES * PAGE, prot: 'rw', kind: 'anon', uffd: sc.uffd });
   host.mmap({ hva: DATA_HVA, size: PAGE, prot: 'rw', kind: 'anon', uffd: sc.uffd });
   host.touch(PT_HVA + PTE_PAGE_INDEX * PAGE, true);
@@ -73,8 +81,8 @@ export function buildWorld(sc: Scenario): { host: HostMm; kvm: KvmModel } {
  * writes AF back), then touches the data page. An MMIO write exit is completed by the VMM, which
  * writes the data into the slot's hva (§19.3 #46, #62); a KVM_RUN failure ends the test.
  */
-export function runScenario(sc: Scenario): Observed {
-  const { host, kvm } = buildWorld(sc);
+export function runScenario(sc: Scenario, makeKvm: MakeKvm = makeModel): Observed {
+  const { host, kvm } = buildWorld(sc, makeKvm);
   const uffd0 = host.uffdFaults;
   const data0 = host.pte(DATA_HVA) !== undefined;
   const unexpected: Outcome[] = [];
@@ -97,7 +105,7 @@ export function runScenario(sc: Scenario): Observed {
 }
 
 /** Run accesses in order; false once KVM_RUN failed. */
-function runSteps(kvm: KvmModel, host: HostMm, steps: Array<[AccessKind, number]>, unexpected: Outcome[]): boolean {
+function runSteps(kvm: ScenarioKvm, host: HostMm, steps: Array<[AccessKind, number]>, unexpected: Outcome[]): boolean {
   for (const [kind, ipa] of steps) {
     const out = kvm.access(0, ipa, kind);
     if (out.kind === 'enosys') return false;

@@ -33,7 +33,7 @@ export const dirtyLogComplete: Invariant<ModelView, ImplView> = {
         if (!leafWritable(l)) continue;
         if (l.size > page) { bad = { ipa: c[0], msg: `writable leaf of size ${hex(l.size)} in logging slot ${m.id}` }; return; }
         const idx = (l.ipa - m.gpa) / page;
-        if (!m.dirty?.has(idx) && !ioremapped(s.model, s.impl.pgt, l, l.ipa)) bad = { ipa: l.ipa, msg: `writable leaf in logging slot ${m.id} but page ${idx} is not dirty` };
+        if (!m.dirty?.has(idx) && !ioremapped(s.impl, s.config.granule, l.ipa)) bad = { ipa: l.ipa, msg: `writable leaf in logging slot ${m.id} but page ${idx} is not dirty` };
       }
     });
     if (!bad) return null;

@@ -44,7 +44,7 @@ export const noStalePfn: Invariant<ModelView, ImplView> = {
         const slot = slotAt(s.model.memslots, ipa);
         if (!slot) continue; // outside slots: NO_MAPPING_OUTSIDE_SLOTS judges it
         const why = stale(pgt, host, l, slot, ipa, quiescent);
-        if (why && !ioremapped(s.model, pgt, l, ipa)) { out = { ipa, why }; return; }
+        if (why && !ioremapped(s.impl, s.config.granule, ipa)) { out = { ipa, why }; return; }
       }
     });
     if (!out) return null;

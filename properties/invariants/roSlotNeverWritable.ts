@@ -4,6 +4,7 @@ import type { ImplView, ModelView } from './lib/view';
 import { forEachLeafIn } from './lib/walk';
 import { clip, hex, leafWritable } from './lib/leafInfo';
 import { violation } from './lib/violation';
+import { ioremapped } from './lib/ioremapped';
 
 const NAME = 'RO_SLOT_NEVER_WRITABLE';
 
@@ -22,7 +23,7 @@ export const roSlotNeverWritable: Invariant<ModelView, ImplView> = {
       if (!hit) return;
       const ipa = Math.max(l.ipa, hit.gpa);
       // kvm_phys_addr_ioremap pages are not memslot mappings: writable as asked (facts §15.9, §21.20).
-      if (!s.impl.ioremapped.has(Math.floor(ipa / s.config.granule))) found = { ipa, slot: hit.id };
+      if (!ioremapped(s.impl, s.config.granule, ipa)) found = { ipa, slot: hit.id };
     });
     if (!found) return null;
     const f: { ipa: number; slot: number } = found;
