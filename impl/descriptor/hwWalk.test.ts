@@ -1,5 +1,5 @@
 /** Tests of the raw hardware walk: statuses, PA with in-leaf offset, all granules, tables outside the pool. */
-import { HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwWalk, hwWalkFor, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess } from './hwWalk';
+import { fillFromWalk, HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwTranslateFor, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess, type HwTranslateOut } from './hwWalk';
 import * as C from './codec';
 import { PROT_R, PROT_RW } from './prot';
 import { Stage2Pgtable } from '../pgtable';
@@ -12,7 +12,7 @@ const PA = 0x8000_0000;
 
 function walk(pgt: Stage2Pgtable, ipa: number, access: HwAccess = 0): { st: number; level: number; pa: number } {
   const g = pgt.geom;
-  const plan = makeWalkPlan(g.pageShift, g.startLevel, g.minBlockLevel, g.shifts, g.indexMasks, pgt.pool.tableBaseHigh);
+  const plan = makeWalkPlan(g.pageShift, g.startLevel, g.minBlockLevel, g.shifts, g.indexMasks, pgt.pool.tableBaseHigh, g.ipaLimit);
   const out = makeHwWalkOut();
   const st = hwWalk(pgt.pool.words, pgt.pool.ptrOfPage(pgt.rootPage), Math.floor(ipa * plan.invSplit), ipa % plan.splitScale, plan, access, out);
   return { st, level: out.level, pa: st === HW_OK ? out.pa : -1 };
@@ -65,12 +65,13 @@ describe('hwWalk', () => {
       expect(memTypeByAttr(fwb)).toHaveLength(16);
     }
   });
-  it('hwWalkFor (specialised per plan) agrees with hwWalk on pages, blocks, faults and far tables', () => {
+  it('hwTranslateFor (specialised per plan) agrees with hwWalk + fillFromWalk on pages, blocks, faults and far tables', () => {
+    const fresh = (): HwTranslateOut => ({ ok: false, fault: null, level: -1, pa: 0, perms: { r: false, w: false, x: false }, memtype: null, leafSize: 0 });
     for (const granule of [4096, 16384, 65536] as Granule[]) {
-      for (const iaBits of [36, 40, 44, 48]) {
-        const pgt = new Stage2Pgtable({ granule, iaBits, fwb: false });
+      for (const [iaBits, fwb] of [[36, false], [40, true], [44, false], [48, true]] as const) {
+        const pgt = new Stage2Pgtable({ granule, iaBits, fwb });
         const g = pgt.geom;
-        const plan = makeWalkPlan(g.pageShift, g.startLevel, g.minBlockLevel, g.shifts, g.indexMasks, pgt.pool.tableBaseHigh);
+        const plan = makeWalkPlan(g.pageShift, g.startLevel, g.minBlockLevel, g.shifts, g.indexMasks, pgt.pool.tableBaseHigh, g.ipaLimit);
         const block = g.granules[2];
         stage2Map(pgt, 0x10 * granule, granule, PA, PROT_R);
         stage2Map(pgt, 2 * block, block, 2 ** 40, PROT_RW);
@@ -86,13 +87,14 @@ describe('hwWalk', () => {
           }
           for (const ipa of ipas) {
             for (const access of [0, 1, 2] as HwAccess[]) {
-              const a = makeHwWalkOut();
-              const b = makeHwWalkOut();
+              const w = makeHwWalkOut();
+              const a = fresh();
+              const b = fresh();
               const high = Math.floor(ipa * plan.invSplit);
               const low = ipa % plan.splitScale;
-              const sa = hwWalk(pgt.pool.words, root, high, low, plan, access, a);
-              const sb = hwWalkFor(plan)(pgt.pool.words, root, high, low, access, b);
-              expect([granule, iaBits, ipa, access, sb, b]).toEqual([granule, iaBits, ipa, access, sa, a]);
+              fillFromWalk(hwWalk(pgt.pool.words, root, high, low, plan, access, w), w, memTypeByAttr(fwb), g.granules, a);
+              hwTranslateFor(plan, fwb)(pgt.pool.words, root, ipa, access, b);
+              expect([granule, iaBits, ipa, access, b]).toEqual([granule, iaBits, ipa, access, a]);
             }
           }
         }

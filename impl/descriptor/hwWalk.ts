@@ -26,6 +26,8 @@ export type HwAccess = 0 | 1 | 2;
 export interface WalkPlan {
   readonly startLevel: number;
   readonly minBlockLevel: number;
+  /** 2^iaBits: the first IPA beyond the input range (a translation fault at the start level). */
+  readonly ipaLimit: number;
   /** Clears OA bits below the page: a table descriptor's LO & this, >>> 2, is the table's word index. */
   readonly pageMask: number;
   /** HI OA bits of the table window (TABLE_PA_BASE / 2^32). */
@@ -61,7 +63,7 @@ export const makeHwWalkOut = (): HwWalkOut => ({ level: -1, lo: 0.5, hi: 0.5, pa
  * `pageShift` bytes, table-window HI bits `baseHigh`, blocks from `minBlockLevel`.
  */
 export function makeWalkPlan(pageShift: number, startLevel: number, minBlockLevel: number,
-  shifts: readonly number[], indexMasks: readonly number[], baseHigh: number): WalkPlan {
+  shifts: readonly number[], indexMasks: readonly number[], baseHigh: number, ipaLimit: number): WalkPlan {
   const k = shifts[2];
   const lv = new Int32Array(8);
   const leaf = new Int32Array(12);
@@ -75,7 +77,7 @@ export function makeWalkPlan(pageShift: number, startLevel: number, minBlockLeve
     leaf[3 * l + 2] = s > k ? 2 ** (s - k) - 1 : 0;
   }
   return {
-    startLevel, minBlockLevel, pageMask: ~(2 ** pageShift - 1), baseHigh,
+    startLevel, minBlockLevel, ipaLimit, pageMask: ~(2 ** pageShift - 1), baseHigh,
     invSplit: 2 ** -k, lowMask: 2 ** k - 1, splitScale: 2 ** k, lv, leaf,
   };
 }
@@ -155,46 +157,115 @@ function fault(out: HwWalkOut, level: number): number {
   return HW_TRANSLATION;
 }
 
-/** hwWalk specialised to one plan: same arguments minus the plan, same statuses and `out` fields. */
-export type HwWalkFn = (words: Uint32Array, rootPtr: number, high: number, low: number, access: HwAccess, out: HwWalkOut) => number;
+/** Stage-2 fault kinds of a translation (Arm ARM D8.4/D8.5 fault priority order). */
+export type HwFault = 'translation' | 'permission' | 'accessFlag';
 
-const walkFns = new WeakMap<WalkPlan, HwWalkFn>();
+/** A translation's result as impl/translate.ts reports it; filled in place (no allocation per access). */
+export interface HwTranslateOut {
+  ok: boolean;
+  fault: HwFault | null;
+  level: number;
+  pa: number;
+  perms: { r: boolean; w: boolean; x: boolean };
+  memtype: DecodedMemType | null;
+  leafSize: number;
+}
+
+/** Fault of each walk status (HW_OK → null). */
+const FAULTS: readonly (HwFault | null)[] = [null, 'translation', 'accessFlag', 'permission'];
+
+/** Fill `out` with a fault before any leaf: no perms, memtype or leaf size. */
+export function fillNoLeaf(out: HwTranslateOut, fault: HwFault, level: number): void {
+  out.ok = false;
+  out.fault = fault;
+  out.level = level;
+  out.pa = 0;
+  out.perms.r = out.perms.w = out.perms.x = false;
+  out.memtype = null;
+  out.leafSize = 0;
+}
 
 /**
- * The walk for `plan` as straight-line code (built once per plan): shifts, masks, the level count
- * and the block-level check are constants, so V8 compiles it with no loop or plan loads. Same rules
- * and fault priority as hwWalk (Arm ARM D8.3 descriptors, D8.4/D8.5 AF and permissions).
+ * Fill `out` from a reference walk's status `st` and leaf `w`: perms, memtype and size of the
+ * leaf that was reached (ok, access flag, permission), or a translation fault.
  */
-export function hwWalkFor(plan: WalkPlan): HwWalkFn {
-  let fn = walkFns.get(plan);
+export function fillFromWalk(st: number, w: HwWalkOut, memtypes: readonly DecodedMemType[], leafSizes: readonly number[], out: HwTranslateOut): void {
+  if (st === HW_TRANSLATION) return fillNoLeaf(out, 'translation', w.level);
+  const lo = w.lo;
+  out.perms.r = (lo & AP_R) !== 0;
+  out.perms.w = (lo & AP_W) !== 0;
+  out.perms.x = (w.hi & XN) === 0;
+  out.memtype = memtypes[(lo & B.S2_MEMATTR_MASK) >>> B.S2_MEMATTR_SHIFT];
+  out.leafSize = leafSizes[w.level];
+  out.level = w.level;
+  out.ok = st === HW_OK;
+  out.fault = FAULTS[st];
+  out.pa = st === HW_OK ? w.pa : 0;
+}
+
+/** The translation for one plan and FWB mode: same arguments as hwWalk minus the plan, fills `out`. */
+export type HwTranslateFn = (words: Uint32Array, rootPtr: number, ipa: number, access: HwAccess, out: HwTranslateOut) => void;
+
+const translateFns = new Map<string, HwTranslateFn>();
+const planKey = (p: WalkPlan): string => [p.startLevel, p.minBlockLevel, p.ipaLimit, p.pageMask, p.baseHigh, p.lowMask, ...p.lv, ...p.leaf].join(',');
+
+/**
+ * Translation specialised to `plan` as straight-line code (built once per geometry and FWB mode,
+ * so every table of that shape shares the compiled code): shifts, masks, level count and leaf sizes
+ * are constants. The common case (every table inside the pool window, a valid leaf with AF set
+ * whose S2AP/XN allow the access) fills `out` inline; everything else (faults, reserved encodings,
+ * tables outside the window or the pool) re-walks with the reference hwWalk and fills from it, so
+ * the rules live in one place. Table OA high words are checked once, at the leaf (a table read from
+ * a wrong window only ever leads to the slow path); an out-of-pool read yields undefined, which is
+ * no valid descriptor, so it also ends on the slow path.
+ * Source: Arm ARM D8.3 descriptors, D8.4/D8.5 AF and permissions.
+ */
+export function hwTranslateFor(plan: WalkPlan, fwb: boolean): HwTranslateFn {
+  const key = `${planKey(plan)}|${fwb}`;
+  let fn = translateFns.get(key);
   if (fn === undefined) {
-    const body = `const len = words.length; let base = rootPtr; let ptr = 0; let lo = 0; let hi = 0;\n${levelCode(plan, plan.startLevel)}`;
-    // Generated from the plan's numeric constants only; ~1.3× faster than the plan-driven loop.
-    fn = new Function('far', 'tail', 'plan', `return function hwWalkSpecialised(words, rootPtr, high, low, access, out) {\n${body}\n};`)(farBase, leafTail, plan) as HwWalkFn;
-    walkFns.set(plan, fn);
+    const sizes = [0, 1, 2, 3].map((l) => leafSizeOf(plan, l));
+    const mt = memTypeByAttr(fwb);
+    const slow = (words: Uint32Array, rootPtr: number, high: number, low: number, access: HwAccess, out: HwTranslateOut): void => {
+      const w = makeHwWalkOut();
+      fillFromWalk(hwWalk(words, rootPtr, high, low, plan, access, w), w, mt, sizes, out);
+    };
+    const body = `if (ipa >= ${plan.ipaLimit}) return noLeaf(out, 'translation', ${plan.startLevel});\n`
+      + `const high = (ipa * ${plan.invSplit}) | 0; const low = (ipa >>> 0) & ${plan.lowMask};\n`
+      + `let ptr = 0; let lo = 0; let hi = 0; let far = 0;\n${levelCode(plan, plan.startLevel)}`;
+    // Generated from the plan's numeric constants only (no input text reaches it).
+    fn = new Function('slow', 'mt', 'noLeaf', `return function hwTranslateSpecialised(words, rootPtr, ipa, access, out) {\n${body}\n};`)(slow, mt, fillNoLeaf) as HwTranslateFn;
+    translateFns.set(key, fn);
   }
   return fn;
 }
 
-/** Code for the lookup at `level`: descend into a table, or finish (blocks and invalid entries via `tail`). */
+/** Bytes a leaf at `level` maps under `plan`. */
+const leafSizeOf = (plan: WalkPlan, level: number): number => (level === 3 ? 2 ** plan.lv[6] : 2 ** plan.lv[2 * level] * plan.splitScale);
+
+const SLOW = 'return slow(words, rootPtr, high, low, access, out);\n';
+
+/** Code for the lookup at `level`: descend into a table, or finish at a leaf. */
 function levelCode(plan: WalkPlan, level: number): string {
   const part = level === 3 ? 'low' : 'high';
-  const load = `ptr = base + 2 * ((${part} >>> ${plan.lv[2 * level]}) & ${plan.lv[2 * level + 1]}); lo = words[ptr]; hi = words[ptr + 1];\n`;
+  const base = level === plan.startLevel ? 'rootPtr' : `((lo & ${plan.pageMask}) >>> 2)`;
+  const load = `ptr = ${base} + 2 * ((${part} >>> ${plan.lv[2 * level]}) & ${plan.lv[2 * level + 1]}); lo = words[ptr]; hi = words[ptr + 1];\n`;
   if (level === 3) return `${load}${leafCode(plan, 3)}`;
-  return `${load}if ((lo & ${TABLE_BITS}) !== ${TABLE_BITS}) return tail(lo, hi, ${level}, high, low, plan, access, out);\n`
-    + `base = (hi & ${OA_HI}) === ${plan.baseHigh} ? (lo & ${plan.pageMask}) >>> 2 : far(lo, hi, plan);\n`
-    + `if (base < 0 || base >= len) { out.level = ${level + 1}; return ${HW_TRANSLATION}; }\n`
-    + levelCode(plan, level + 1);
+  const leaf = level >= plan.minBlockLevel && plan.leaf[3 * level] !== 0 ? leafCode(plan, level) : SLOW;
+  return `${load}if ((lo & ${TABLE_BITS}) !== ${TABLE_BITS}) {\n${leaf}}\nfar |= (hi & ${OA_HI}) ^ ${plan.baseHigh};\n${levelCode(plan, level + 1)}`;
 }
 
-/** Code for the leaf checks and PA at `level` (mirrors leafTail). */
+/** Code for an allowed access to a valid leaf at `level` (a page at level 3, a block above); anything else goes slow. */
 function leafCode(plan: WalkPlan, level: number): string {
-  const invalid = level === 3 ? `(lo & ${VALID}) === 0 || (lo & ${TYPE}) === 0` : level < plan.minBlockLevel ? 'true' : `(lo & ${VALID}) === 0`;
+  const valid = level === 3 ? VALID | TYPE | AF : VALID | AF;
   const m = plan.leaf;
   const l3 = 3 * level;
   const highPart = m[l3 + 2] === 0 ? '' : ` + (high & ${m[l3 + 2]}) * ${plan.splitScale}`;
-  return `out.level = ${level};\nif (${invalid}) return ${HW_TRANSLATION};\nout.lo = lo; out.hi = hi;\n`
-    + `if ((lo & ${AF}) === 0) return ${HW_ACCESS_FLAG};\n`
-    + `if ((access === 0 ? lo & ${AP_R} : access === 1 ? lo & ${AP_W} : ~hi & ${XN}) === 0) return ${HW_PERMISSION};\n`
-    + `out.pa = (hi & ${OA_HI}) * ${TWO32} + (((lo & ${m[l3]}) | (low & ${m[l3 + 1]})) >>> 0)${highPart};\nreturn ${HW_OK};`;
+  // Stores only what changed: most accesses repeat the previous result's kind.
+  return `if ((lo & ${valid}) !== ${valid} || far !== 0 || (access === 0 ? lo & ${AP_R} : access === 1 ? lo & ${AP_W} : ~hi & ${XN}) === 0) ${SLOW}`
+    + `out.ok = true; out.level = ${level}; out.leafSize = ${leafSizeOf(plan, level)};\n`
+    + `if (out.fault !== null) out.fault = null;\n`
+    + `const p = out.perms; p.r = (lo & ${AP_R}) !== 0; p.w = (lo & ${AP_W}) !== 0; p.x = (hi & ${XN}) === 0;\n`
+    + `const m = mt[(lo & ${B.S2_MEMATTR_MASK}) >>> ${B.S2_MEMATTR_SHIFT}]; if (out.memtype !== m) out.memtype = m;\n`
+    + `out.pa = (hi & ${OA_HI}) * ${TWO32} + (((lo & ${m[l3]}) | (low & ${m[l3 + 1]})) >>> 0)${highPart};\nreturn;\n`;
 }
