@@ -85,6 +85,7 @@ export class Stage2Pgtable {
     this.pool.refs[page] += delta;
     w[ptr] = lo;
     w[ptr + 1] = hi;
+    this.pool.version++;
     this.effects.pteStore(addr, level, oldLo, oldHi, lo, hi);
   }
 

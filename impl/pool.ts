@@ -23,6 +23,8 @@ export class TablePool {
   /** Pages [0, bump) have been handed out at least once since the last reset. */
   private bump = 0;
   private free: number[] = [];
+  /** Bumped by every change to the storage (entry stores, page alloc/release, reset): readers may cache walks under it. */
+  version = 0;
   private inUse = 0;
 
   constructor(readonly pageSize: number, initialPages = 64, readonly maxPages = Infinity) {
@@ -49,6 +51,7 @@ export class TablePool {
       id = this.bump;
       this.bump += n;
     }
+    this.version++;
     for (let p = id; p < id + n; p++) this.refs[p] = 1;
     this.words.fill(0, id * this.wordsPerPage, (id + n) * this.wordsPerPage);
     this.inUse += n;
@@ -57,6 +60,7 @@ export class TablePool {
 
   /** Return a page to the free list. */
   release(id: number): void {
+    this.version++;
     this.refs[id] = 0;
     this.free.push(id);
     this.inUse--;
@@ -64,6 +68,7 @@ export class TablePool {
 
   /** Drop every page: O(1) in the pool size; pages are zeroed when handed out again. */
   reset(): void {
+    this.version++;
     this.refs.fill(0, 0, this.bump);
     this.bump = 0;
     this.free.length = 0;

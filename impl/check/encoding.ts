@@ -4,7 +4,7 @@
  * MemAttr encodings of the FWB mode, SH = Inner Shareable, no DBM / Contiguous, Device and NC
  * never executable, and no bits outside what the codec round-trips; tables carry no attributes.
  */
-import { decode, encode, isCounted, SH_INNER, toHex, type CodecCtx, type Descriptor } from '../descriptor/codec';
+import { decode, encode, isCanonicalAtRest, isCounted, SH_INNER, toHex, type CodecCtx, type Descriptor } from '../descriptor/codec';
 import { KVM_MAX_OWNER_ID } from '../ops/owner';
 import type { Stage2Pgtable } from '../pgtable';
 import { hex, type Problem } from './problem';
@@ -15,13 +15,13 @@ export interface EncodingOptions {
   maxOwner?: number;
 }
 
-function roundTrips(d: Descriptor, e: EntryView, cc: CodecCtx): boolean {
+function roundTrips(d: Descriptor, e: { lo: number; hi: number }, cc: CodecCtx): boolean {
   const [lo, hi] = encode(d, cc);
   return lo === e.lo && hi === e.hi;
 }
 
 /** Reasons a decoded entry is not something KVM stores at rest. */
-function reasons(d: Descriptor, e: EntryView, cc: CodecCtx, maxOwner: number): [string, string][] {
+function reasons(d: Descriptor, e: { lo: number; hi: number }, cc: CodecCtx, maxOwner: number): [string, string][] {
   if (d.kind === 'invalid') {
     if (d.locked) return [['lockedAtRest', 'LOCKED marker outside a break-before-make step']];
     if (!roundTrips(d, e, cc)) return [['invalidGarbage', 'invalid entry with bits other than an owner id']];
@@ -38,14 +38,18 @@ function reasons(d: Descriptor, e: EntryView, cc: CodecCtx, maxOwner: number): [
   return out;
 }
 
+/** Codes and reasons the decoded entry (lo, hi) at `level` gives (the slow path, without the codec's fast test). */
+export const encodingReasons = (lo: number, hi: number, level: number, cc: CodecCtx, maxOwner: number): [string, string][] =>
+  reasons(decode(lo, hi, level, cc), { lo, hi }, cc, maxOwner);
+
 /** The encoding check as a scan participant. */
 export function encodingCheck(pgt: Stage2Pgtable, opts: EncodingOptions = {}): EntryCheck {
   const cc: CodecCtx = { pageShift: pgt.geom.pageShift, fwb: pgt.fwb, lastLevel: pgt.lastLevel };
   const maxOwner = opts.maxOwner ?? KVM_MAX_OWNER_ID;
   const out: Problem[] = [];
   const visit = (e: EntryView): void => {
-    if (!isCounted(e.lo, e.hi)) return; // the zero entry is always fine
-    for (const [code, why] of reasons(decode(e.lo, e.hi, e.level, cc), e, cc, maxOwner)) {
+    if (!isCounted(e.lo, e.hi) || isCanonicalAtRest(e.lo, e.hi, e.level, cc, maxOwner)) return; // nothing to explain
+    for (const [code, why] of encodingReasons(e.lo, e.hi, e.level, cc, maxOwner)) {
       out.push({ check: 'encoding', code, ipa: e.ipa, level: e.level, message: `${hex(e.ipa)} L${e.level} ${toHex(e.lo, e.hi)}: ${why}` });
     }
   };

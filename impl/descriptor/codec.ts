@@ -94,6 +94,24 @@ export function differsOnlyInPerms(oldLo: number, oldHi: number, newLo: number, 
   return (oldLo & ~loPerm) === (newLo & ~loPerm) && (oldHi & ~B.S2_HI_XN) === (newHi & ~B.S2_HI_XN);
 }
 
+/**
+ * Cheap, allocation-free test that an entry is exactly something KVM stores at rest (facts
+ * §2.2–2.4): an invalid entry holding only an owner id ≤ maxOwner (0 = the zero entry), a table
+ * with no attribute bits, or a leaf with one of the FWB mode's three MemAttr values, SH Inner, no
+ * DBM or Contiguous, XN set on Device/NC and no bit the codec does not round-trip. True implies
+ * impl/check/encoding.ts has nothing to report; false only means "decode and explain".
+ */
+export function isCanonicalAtRest(lo: number, hi: number, level: number, ctx: CodecCtx, maxOwner: number): boolean {
+  if (!isValid(lo)) return hi === 0 && (lo & ~B.S2_OWNER_MASK) === 0 && ownerOf(lo) <= maxOwner;
+  const oaLoBits = (0xffffffff >>> ctx.pageShift) << ctx.pageShift;
+  if (isTable(lo, level, ctx.lastLevel)) return (lo & ~(oaLoBits | B.S2_LO_VALID | B.S2_LO_TYPE)) === 0 && (hi & ~B.S2_HI_OA_MASK) === 0;
+  const loAllowed = oaLoBits | B.S2_LO_VALID | B.S2_LO_TYPE | B.S2_MEMATTR_MASK | B.S2_LO_S2AP_R | B.S2_LO_S2AP_W | B.S2_SH_MASK | B.S2_LO_AF;
+  if ((lo & ~loAllowed) !== 0 || (hi & ~(B.S2_HI_OA_MASK | B.S2_SW_MASK | B.S2_HI_XN)) !== 0) return false;
+  if ((lo & B.S2_SH_MASK) !== B.S2_SH_INNER << B.S2_SH_SHIFT) return false;
+  const mt = memTypeOf(lo, ctx.fwb);
+  return mt === 'normal' || ((mt === 'device' || mt === 'nc') && (hi & B.S2_HI_XN) !== 0);
+}
+
 // ---- constructors ----------------------------------------------------------------------
 
 /** Split an address into the OA parts of the two words. */

@@ -33,13 +33,58 @@ function visitor(ctx: VisitCtx<Arg>, _v: Visit): number {
   return 0;
 }
 
+/** The last walk's entries (struct of arrays, reused), valid while its table, version and ranges are unchanged. */
+const memo = {
+  pgt: null as Stage2Pgtable | null, version: -1, ranges: [] as number[], n: 0,
+  ipa: [] as number[], level: [] as number[], ptr: [] as number[], page: [] as number[], lo: [] as number[], hi: [] as number[], child: [] as number[], table: [] as boolean[],
+};
+
+let replaying = false;
+
+function memoHolds(pgt: Stage2Pgtable, ranges: Ranges): boolean {
+  if (memo.pgt !== pgt || memo.version !== pgt.pool.version || memo.ranges.length !== 2 * ranges.length) return false;
+  for (let i = 0; i < ranges.length; i++) if (memo.ranges[2 * i] !== ranges[i][0] || memo.ranges[2 * i + 1] !== ranges[i][1]) return false;
+  return true;
+}
+
+function record(e: EntryView): void {
+  const k = memo.n++;
+  memo.ipa[k] = e.ipa; memo.level[k] = e.level; memo.ptr[k] = e.ptr; memo.page[k] = e.page;
+  memo.lo[k] = e.lo; memo.hi[k] = e.hi; memo.child[k] = e.child; memo.table[k] = e.table;
+}
+
 /**
  * Show every entry (tables before children, invalid entries too) overlapping `ranges`, clipped to
- * the IPA space. Cost is the entries of the touched spans, not what is mapped elsewhere.
+ * the IPA space. Cost is the entries of the touched spans, not what is mapped elsewhere; the
+ * invariants of one step ask for the same ranges of the same unchanged table, so the walk is done
+ * once and replayed (keyed by table, its pool's version and the ranges' values).
  * Source: kvm_pgtable_walk over a range (facts §4).
  */
 export function forEachEntryIn(pgt: Stage2Pgtable, ranges: Ranges, fn: (e: EntryView) => void): void {
   const view: EntryView = { ipa: 0, level: 0, ptr: 0, page: 0, lo: 0, hi: 0, table: false, child: -1 };
+  if (replaying) return walkRanges(pgt, ranges, fn, view); // a walk inside a replay's callback: leave the memo alone
+  if (!memoHolds(pgt, ranges)) {
+    memo.pgt = null;
+    memo.n = 0;
+    walkRanges(pgt, ranges, record, view);
+    memo.pgt = pgt;
+    memo.version = pgt.pool.version;
+    memo.ranges = ranges.flatMap(([a, b]) => [a, b]);
+  }
+  replaying = true;
+  try {
+    for (let k = 0, n = memo.n; k < n; k++) {
+      view.ipa = memo.ipa[k]; view.level = memo.level[k]; view.ptr = memo.ptr[k]; view.page = memo.page[k];
+      view.lo = memo.lo[k]; view.hi = memo.hi[k]; view.child = memo.child[k]; view.table = memo.table[k];
+      fn(view);
+    }
+  } finally {
+    replaying = false;
+  }
+}
+
+/** The uncached walk of `ranges`, clipped to the IPA space. */
+function walkRanges(pgt: Stage2Pgtable, ranges: Ranges, fn: (e: EntryView) => void, view: EntryView): void {
   const ctx = makeCtx<Arg>(pgt, { fn, view }, WALK_LEAF | WALK_TABLE_PRE);
   const limit = pgt.geom.ipaLimit;
   for (const [a, b] of ranges) {

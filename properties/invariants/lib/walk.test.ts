@@ -1,0 +1,43 @@
+/** The shared touched walk: replayed only while table, pool version and ranges are unchanged; nested walks are safe. */
+import { PROT_RW } from '../../../impl/descriptor/prot';
+import { stage2Map } from '../../../impl/ops/map';
+import { stage2Unmap } from '../../../impl/ops/unmap';
+import { Stage2Pgtable } from '../../../impl/pgtable';
+import { forEachEntryIn, forEachLeafIn, type Leaf } from './walk';
+
+const leaves = (pgt: Stage2Pgtable, ranges: [number, number][]): number[] => {
+  const out: number[] = [];
+  forEachLeafIn(pgt, ranges, (l: Leaf) => out.push(l.ipa));
+  return out;
+};
+
+describe('forEachEntryIn memo', () => {
+  it('sees every change to the table and to the ranges', () => {
+    const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    const r: [number, number][] = [[0, 0x10000]];
+    expect(leaves(pgt, r)).toEqual([]);
+    stage2Map(pgt, 0x3000, 0x2000, 0x80000000, PROT_RW);
+    expect(leaves(pgt, r)).toEqual([0x3000, 0x4000]);
+    expect(leaves(pgt, r)).toEqual([0x3000, 0x4000]);
+    expect(leaves(pgt, [[0x4000, 0x5000]])).toEqual([0x4000]);
+    stage2Unmap(pgt, 0x3000, 0x1000);
+    expect(leaves(pgt, r)).toEqual([0x4000]);
+    const other = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    expect(leaves(other, r)).toEqual([]);
+  });
+
+  it('a walk started inside a replayed walk gets its own entries and leaves the outer one intact', () => {
+    const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    stage2Map(pgt, 0x3000, 0x2000, 0x80000000, PROT_RW);
+    const r: [number, number][] = [[0, 0x10000]];
+    leaves(pgt, r); // fill the memo
+    const outer: number[] = [];
+    const inner: number[][] = [];
+    forEachLeafIn(pgt, r, (l) => { outer.push(l.ipa); inner.push(leaves(pgt, [[0x4000, 0x5000]])); });
+    expect(outer).toEqual([0x3000, 0x4000]);
+    expect(inner).toEqual([[0x4000], [0x4000]]);
+    let n = 0;
+    forEachEntryIn(pgt, r, () => { n++; });
+    expect(n).toBeGreaterThan(2);
+  });
+});
