@@ -45,9 +45,12 @@ export function rawSequenceArbitrary(opts: SequenceOptions = {}): fc.Arbitrary<{
  */
 export function resolveStep(w: GenWorld, rs: RawStep): Step[] {
   const drawn = CATALOG[rs.k];
-  const enabled = CATALOG.filter((e) => e.weight(w.opts) > 0 && e.precondition(w));
-  if (enabled.length === 0) return [];
-  const e = drawn.weight(w.opts) > 0 && drawn.precondition(w) ? drawn : weighted(r(rs.raw, 0) + rs.k, enabled.map((x) => [x.weight(w.opts), x] as const));
+  let e = drawn;
+  if (!(drawn.weight(w.opts) > 0 && drawn.precondition(w))) {
+    const enabled = CATALOG.filter((x) => x.weight(w.opts) > 0 && x.precondition(w));
+    if (enabled.length === 0) return [];
+    e = weighted(r(rs.raw, 0) + rs.k, enabled.map((x) => [x.weight(w.opts), x] as const));
+  }
   const steps = e.resolve(w, rs.raw);
   for (const s of steps) applyToWorld(w, s);
   return steps;
