@@ -5,7 +5,7 @@ import { ALL_INVARIANTS } from '../properties/invariants/index';
 import type { Invariant } from '../properties/invariants/types';
 import { COMPARISONS } from '../properties/runner/compare';
 import { applyStep, newWorld, type World } from '../properties/runner/executors';
-import { failureOf, findViolation, traceProperty } from '../properties/runner/property';
+import { failureOf, findViolation, toTrace, traceProperty } from '../properties/runner/property';
 import { runTrace } from '../properties/runner/runner';
 import { traceArbitrary } from '../properties/steps/arbitraries';
 import type { GenOptions } from '../properties/steps/world';
@@ -49,7 +49,7 @@ export function searchBatch(spec: BatchSpec, timeLimitMs?: number): BatchResult 
   });
   const det = fc.check(prop, { seed: spec.seed, numRuns: spec.numRuns, endOnFailure: false, interruptAfterTimeLimit: Math.max(1, Math.floor(timeLimitMs)) });
   if (!det.failed || !det.counterexample) return { found: null, runs, steps };
-  const trace = det.counterexample[0];
+  const trace = toTrace(det.counterexample[0]);
   const f = failureOf(runTrace(trace, { validate: false }));
   if (!f) return { found: null, runs, steps };
   return { found: { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0] } }, runs, steps };

@@ -4,6 +4,7 @@ import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
 import { parseBugs, type BugSet } from '../bugs';
 import { RecordingEffects } from '../effects';
 import { Stage2Pgtable } from '../pgtable';
+import type { TablePool } from '../pool';
 import { clearDirtyLog, getDirtyLog } from './dirtyLog';
 import { faultBegin, faultCommit, runAccess } from './fault';
 import { ioremap } from './ioremap';
@@ -36,10 +37,11 @@ export interface KvmImplCounters {
 export class KvmImpl {
   private readonly core: KvmCore;
 
-  constructor(config: Config, private readonly host: ImplHost) {
+  /** `pool`: table storage to reuse (it is reset; nothing else may use it while this VM lives). */
+  constructor(config: Config, private readonly host: ImplHost, pool?: TablePool) {
     const bugs = parseBugs(config.bugs, 'config.bugs');
     const effects = new RecordingEffects();
-    const pgt = new Stage2Pgtable({ granule: config.granule, iaBits: config.iaBits, fwb: config.fwb, effects, bugs });
+    const pgt = new Stage2Pgtable({ granule: config.granule, iaBits: config.iaBits, fwb: config.fwb, effects, bugs, ...(pool ? { pool } : {}) });
     const { pmd, pud } = blockSizesOf(pgt.geom);
     this.core = {
       config, host, bugs, pgt, effects, slots: new SlotIndex(), slotGeneration: 0, notifier: new MmuNotifierState(),
@@ -99,7 +101,10 @@ export class KvmImpl {
       let dirty: Set<number> | undefined;
       if (s.dirty !== null) {
         dirty = new Set();
-        for (let i = 0; i < s.npages; i++) if ((s.dirty[i >>> 5] >>> (i & 31)) & 1) dirty.add(i);
+        for (let w = 0; w < s.dirty.length; w++) {
+          if (s.dirty[w] === 0) continue; // most words are clean: O(npages / 32)
+          for (let i = w * 32; i < Math.min(s.npages, w * 32 + 32); i++) if ((s.dirty[w] >>> (i & 31)) & 1) dirty.add(i);
+        }
       }
       out.set(s.id, { id: s.id, gpa: s.gpa, size: s.size, hva: s.hva, baseGfn: s.baseGfn, npages: s.npages,
         flags: { readonly: s.readonly, logDirty: s.logDirty }, dirty });

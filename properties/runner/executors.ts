@@ -6,6 +6,7 @@ import type { SetMemslotArgs } from '../../model/memslotTypes';
 import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
 import { KvmImpl } from '../../impl/kvm/index';
 import type { Stage2Pgtable } from '../../impl/pgtable';
+import type { TablePool } from '../../impl/pool';
 import type { Step } from '../trace/codec';
 import { hostAccessOn, setOwnerOn } from './pkvm';
 
@@ -53,11 +54,11 @@ export interface StepResult {
   impl: SideResult;
 }
 
-/** Build a fresh world: each executor gets its own HostMm (the host is deterministic, so both evolve alike). */
-export function newWorld(config: Config): World {
+/** Build a fresh world: each executor gets its own HostMm (the host is deterministic, so both evolve alike); `pool` is reused table storage for the impl. */
+export function newWorld(config: Config, pool?: TablePool): World {
   const mh = new HostMm({ pageSize: config.granule });
   const ih = new HostMm({ pageSize: config.granule });
-  return { config, model: { host: mh, kvm: new KvmModel(config, mh) }, impl: { host: ih, kvm: new KvmImpl(config, ih) } };
+  return { config, model: { host: mh, kvm: new KvmModel(config, mh) }, impl: { host: ih, kvm: new KvmImpl(config, ih, pool) } };
 }
 
 type Handler<O extends Step['op']> = (side: Side<KvmApi & PkvmApi>, s: Extract<Step, { op: O }>) => SideResult | null;

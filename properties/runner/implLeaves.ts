@@ -31,6 +31,15 @@ export function implLeavesIn(pgt: Stage2Pgtable, start: number, end: number, fn:
   }, start, end - start);
 }
 
+/** Call `fn(ipa, size)` for each valid leaf overlapping [start, end), ascending: spans only, nothing decoded. */
+export function forEachLeafSpan(pgt: Stage2Pgtable, start: number, end: number, fn: (ipa: number, size: number) => void): void {
+  const ctx = makeCtx(pgt, null, WALK_LEAF);
+  walk(ctx, (c: VisitCtx<null>) => {
+    if (C.isValid(c.oldLo)) fn(entryBase(c), pgt.geom.granules[c.level]);
+    return 0;
+  }, start, end - start);
+}
+
 /** The impl's leaf covering `ipa`, or null. */
 export function implLeafAt(pgt: Stage2Pgtable, ipa: number): ImplLeaf | null {
   const g = pgt.geom.granule;

@@ -1,10 +1,21 @@
 /** The fast-check property "runTrace finds no violation", and findViolation: search + shrink → a `found` trace (reused by the fuzz CLI). */
 import * as fc from 'fast-check';
 import type { Config } from '../../model/types';
-import { traceArbitrary, type SequenceOptions } from '../steps/arbitraries';
+import { configOf, stepsArbitrary, type SequenceOptions } from '../steps/arbitraries';
+import { encodeStep, type Step } from '../trace/codec';
+import { TRACE_FORMAT } from '../trace/vocab';
 import type { GenOptions } from '../steps/world';
 import type { Trace } from '../trace/schema';
-import { runTrace, type RunResult } from './runner';
+import { runSteps, runTrace, type RunResult } from './runner';
+
+/** A generated trace before it is written as text: its config and decoded steps (what the search runs). */
+export interface GenTrace {
+  readonly config: Config;
+  readonly steps: readonly Step[];
+}
+
+/** The `s2check-trace/1` form of a generated trace (hex strings, no expect). */
+export const toTrace = (g: GenTrace): Trace => ({ format: TRACE_FORMAT, config: g.config, steps: g.steps.map(encodeStep) });
 
 /** Pseudo-invariant name of a harness error (an executor threw, or a trace rule broke). */
 export const HARNESS_ERROR = 'HARNESS_ERROR';
@@ -45,19 +56,24 @@ export function failureOf(r: RunResult, target?: string): { invariant: string; s
   return v ? { invariant: v.invariant, step: v.step, message: v.message } : null;
 }
 
-/** The property over generated traces: no violation (of `target`, if given). */
-export function traceProperty(spec: Omit<SearchSpec, 'seed' | 'numRuns'>, onRun?: (t: Trace, r: RunResult) => void): fc.IPropertyWithHooks<[Trace]> {
+/**
+ * The property over generated traces: no violation (of `target`, if given). Values are GenTrace
+ * (the same draws and shrinks as traceArbitrary, minus the hex text): convert a counterexample
+ * with toTrace.
+ */
+export function traceProperty(spec: Omit<SearchSpec, 'seed' | 'numRuns'>, onRun?: (t: GenTrace, r: RunResult) => void): fc.IPropertyWithHooks<[GenTrace]> {
   const opts: SequenceOptions = { config: spec.config, maxSteps: spec.maxSteps ?? 120, ...spec.gen };
-  return fc.property(traceArbitrary(opts), (t) => {
-    const r = runTrace(t, { validate: false, collectAll: spec.target !== undefined });
+  const config = configOf(opts);
+  return fc.property(stepsArbitrary(opts).map((steps): GenTrace => ({ config, steps })), (t) => {
+    const r = runSteps(t.config, t.steps, { collectAll: spec.target !== undefined });
     onRun?.(t, r);
     return failureOf(r, spec.target) === null;
   });
 }
 
 /** fast-check parameters for a search: fixed seed and run count; a time limit only as a failure. */
-export function searchParams(spec: SearchSpec): fc.Parameters<[Trace]> {
-  const p: fc.Parameters<[Trace]> = { seed: spec.seed, numRuns: spec.numRuns, endOnFailure: false };
+export function searchParams(spec: SearchSpec): fc.Parameters<[GenTrace]> {
+  const p: fc.Parameters<[GenTrace]> = { seed: spec.seed, numRuns: spec.numRuns, endOnFailure: false };
   if (spec.timeLimitMs !== undefined) return { ...p, interruptAfterTimeLimit: spec.timeLimitMs, markInterruptAsFailure: true };
   return p;
 }
@@ -81,7 +97,7 @@ export function findViolation(spec: SearchSpec): SearchResult {
   const det = fc.check(prop, searchParams(spec));
   const res: SearchResult = { found: null, runs, steps, alsoFired: [...also].sort(), interrupted: det.interrupted };
   if (!det.failed || !det.counterexample) return res;
-  const trace = det.counterexample[0];
+  const trace = toTrace(det.counterexample[0]);
   const f = failureOf(runTrace(trace, { validate: false, collectAll: spec.target !== undefined }), spec.target);
   if (!f) return res;
   res.found = {

@@ -5,13 +5,14 @@ import { ALL_INVARIANTS } from '../invariants/index';
 import type { Invariant, Snapshot, Violation } from '../invariants/types';
 import { decodeStep, type Step } from '../trace/codec';
 import { parseTrace } from '../trace/parse';
-import type { Trace } from '../trace/schema';
+import type { Trace, TraceExpect } from '../trace/schema';
+import type { Config } from '../../model/types';
 import { COMPARISONS } from './compare';
 import { applyOne, HarnessError, newWorld, type SideResult, type StepResult, type World } from './executors';
 import { checkExpect, stepIpa } from './expectCheck';
 import { dirtyRanges, effectRanges, PRE_TOUCH, touchedRanges, type Range, type RunnerMemory } from './touched';
 import { labelStep } from './labels';
-import { implLeafAt } from './implLeaves';
+import { TablePool } from '../../impl/pool';
 import { checkTraceRules } from './rules';
 
 /** How runTrace runs. */
@@ -61,24 +62,10 @@ function runSide(side: World['model'] | World['impl'], step: Step, i: number, wh
   }
 }
 
-function snapshotOf(w: World, i: number, step: Step, r: StepResult, touched: Range[], quiescent: boolean): Snapshot<KvmModel, KvmImpl> {
-  const model = r.model ?? r.impl;
-  return {
-    config: w.config, stepIndex: i, step, model: w.model.kvm, impl: w.impl.kvm,
-    modelOutcome: model.outcome, implOutcome: r.impl.outcome, events: w.impl.kvm.effects.events, touched,
-    dirty: { model: r.model?.dirty, impl: r.impl.dirty }, modelSkipped: r.model === null,
-    hosts: { model: w.model.host, impl: w.impl.host },
-    quiescent,
-  };
-}
-
-/** One step: run both sides, compute touched ranges, return the snapshot. */
+/** One step: run both sides, compute touched ranges, return the snapshot (one object literal: a fixed shape for every invariant). */
 function stepOnce(w: World, mem: RunnerMemory, step: Step, i: number, st: RunStats, clock?: () => number): Snapshot<KvmModel, KvmImpl> {
   checkTraceRules(w, step, i);
   const pre = (PRE_TOUCH[step.op] as (w: World, s: Step, m: RunnerMemory) => Range[])(w, step, mem);
-  const pageIpa = step.op === 'access' || step.op === 'faultBegin' ? step.ipa : undefined;
-  const leafBefore = pageIpa === undefined ? undefined
-    : { model: w.model.kvm.mapping(Math.floor(pageIpa / w.config.granule)) !== undefined, impl: implLeafAt(w.impl.kvm.pgt, pageIpa) !== null };
   w.impl.kvm.effects.clear();
   const t0 = clock?.() ?? 0;
   const model = runSide(w.model, step, i, 'model');
@@ -91,11 +78,20 @@ function stepOnce(w: World, mem: RunnerMemory, step: Step, i: number, st: RunSta
   const slot = step.op === 'getDirtyLog' || step.op === 'clearDirtyLog' ? step.slot : -1;
   const g = w.config.granule;
   const ipa = stepIpa(step, mem);
-  const keep = [...(ipa === undefined ? [] : [[ipa - (ipa % g), ipa - (ipa % g) + g] as const]), ...dirtyRanges(w, slot, model?.dirty), ...dirtyRanges(w, slot, impl.dirty)];
-  const touched = touchedRanges(w, [...pre, ...effectRanges(w, w.impl.kvm.effects.events)], keep);
+  const keep: Range[] = ipa === undefined ? [] : [[ipa - (ipa % g), ipa - (ipa % g) + g]];
+  if (slot >= 0) keep.push(...dirtyRanges(w, slot, model?.dirty), ...dirtyRanges(w, slot, impl.dirty));
+  const events = w.impl.kvm.effects.events;
+  const touched = touchedRanges(w, events.length === 0 ? pre : pre.concat(effectRanges(w, events)), keep);
   for (const [a, b] of touched) st.touchedPages += (b - a) / g;
-  const quiescent = w.model.host.openInvalidations().length === 0 && [...mem.faultIpa.keys()].every((v) => !w.model.kvm.faultInFlight(v));
-  return { ...snapshotOf(w, i, step, { model, impl }, touched, quiescent), ...(leafBefore ? { leafBefore } : {}) };
+  let quiescent = w.model.host.openInvalidations().length === 0;
+  for (const v of mem.faultIpa.keys()) if (quiescent && w.model.kvm.faultInFlight(v)) quiescent = false;
+  const modelSide = model ?? impl;
+  return {
+    config: w.config, stepIndex: i, step, model: w.model.kvm, impl: w.impl.kvm,
+    modelOutcome: modelSide.outcome, implOutcome: impl.outcome, events, touched,
+    dirty: { model: model?.dirty, impl: impl.dirty }, modelSkipped: model === null,
+    hosts: { model: w.model.host, impl: w.impl.host }, quiescent,
+  };
 }
 
 /** Run the checks on one snapshot; returns the violations (at most one unless collectAll). */
@@ -114,14 +110,39 @@ function checkAll(s: Snapshot<KvmModel, KvmImpl>, invariants: readonly Invariant
  */
 export function runTrace(trace: Trace, opts: RunOptions = {}): RunResult {
   const t = opts.validate === false ? trace : parseTrace(trace);
-  const w = newWorld(t.config);
+  return runSteps(t.config, t.steps.map(decodeStep), opts, t.steps.map((s) => s.expect));
+}
+
+/**
+ * Run decoded `steps` under `config` side by side (what runTrace does after decoding; the property
+ * search calls it directly, so generated steps never go through hex text). `expects[i]` is step
+ * i's `expect`, if any.
+ */
+export function runSteps(config: Config, steps: readonly Step[], opts: RunOptions = {}, expects: readonly (TraceExpect | undefined)[] = []): RunResult {
+  const pool = borrowPool(config.granule);
+  try {
+    return runWorld(newWorld(config, pool), steps, expects, opts);
+  } finally {
+    idlePools.push(pool);
+  }
+}
+
+/** Table storage of finished runs, reused by the next (TablePool.reset is O(1)); a run holds its pool until it returns. */
+const idlePools: TablePool[] = [];
+
+function borrowPool(granule: number): TablePool {
+  const i = idlePools.findIndex((p) => p.pageSize === granule);
+  return i >= 0 ? idlePools.splice(i, 1)[0] : new TablePool(granule);
+}
+
+function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpect | undefined)[], opts: RunOptions): RunResult {
   const mem: RunnerMemory = { faultIpa: new Map() };
   const invariants = opts.invariants ?? DEFAULT_INVARIANTS;
   const stats: RunStats = { steps: 0, touchedPages: 0, labels: new Set(), ...(opts.clock ? { time: { model: 0, impl: 0, invariants: 0 } } : {}) };
   const res: RunResult = { outcomes: [], violations: [], expectFailures: [], stats };
-  for (let i = 0; i < t.steps.length; i++) {
-    const ts = t.steps[i];
-    const step = decodeStep(ts);
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
+    const expect = expects[i];
     let snap: Snapshot<KvmModel, KvmImpl>;
     try {
       snap = stepOnce(w, mem, step, i, stats, opts.clock);
@@ -137,7 +158,7 @@ export function runTrace(trace: Trace, opts: RunOptions = {}): RunResult {
     const t0 = opts.clock?.() ?? 0;
     const vs = checkAll(snap, invariants, opts.collectAll ?? false);
     if (stats.time && opts.clock) stats.time.invariants += opts.clock() - t0;
-    const fail = ts.expect ? checkExpect(w, step, mem, ts.expect, r.impl) : null;
+    const fail = expect ? checkExpect(w, step, mem, expect, r.impl) : null;
     if (fail) res.expectFailures.push({ step: i, message: fail });
     if (step.op === 'faultCommit') mem.faultIpa.delete(step.vcpu);
     res.violations.push(...vs);

@@ -3,7 +3,7 @@ import type { EffectEvent } from '../../impl/effects';
 import type { Memslot } from '../../model/memslotTypes';
 import type { Step } from '../trace/codec';
 import type { World } from './executors';
-import { implLeavesIn } from './implLeaves';
+import { forEachLeafSpan } from './implLeaves';
 
 /** [start, end) in IPA bytes. */
 export type Range = readonly [number, number];
@@ -88,12 +88,18 @@ export function dirtyRanges(w: World, slot: number, dirty: readonly number[] | u
 
 /** Sort, clip to [0, limit) and merge overlapping or adjacent ranges. */
 export function coalesce(ranges: readonly Range[], limit: number): Range[] {
-  const sorted = ranges.map(([a, b]) => [Math.max(0, a), Math.min(limit, b)] as const).filter(([a, b]) => a < b).sort((x, y) => x[0] - y[0]);
+  const parts: Array<[number, number]> = [];
+  for (const [a, b] of ranges) {
+    const lo = Math.max(0, a);
+    const hi = Math.min(limit, b);
+    if (lo < hi) parts.push([lo, hi]);
+  }
+  if (parts.length > 1) parts.sort((x, y) => x[0] - y[0]);
   const out: Array<[number, number]> = [];
-  for (const [a, b] of sorted) {
+  for (const p of parts) {
     const last = out[out.length - 1];
-    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
+    if (last && p[0] <= last[1]) last[1] = Math.max(last[1], p[1]);
+    else out.push(p);
   }
   return out;
 }
@@ -109,7 +115,7 @@ export function touchedRanges(w: World, candidates: readonly Range[], keep: read
   const g = w.config.granule;
   const out: Range[] = [...keep];
   for (const [a, b] of coalesce(candidates, pgt.geom.ipaLimit)) {
-    implLeavesIn(pgt, a, b, (l) => void out.push([Math.max(a, l.ipa), Math.min(b, l.ipa + l.size)]));
+    forEachLeafSpan(pgt, a, b, (ipa, size) => void out.push([Math.max(a, ipa), Math.min(b, ipa + size)]));
   }
   return coalesce(out, pgt.geom.ipaLimit).map(([a, b]): Range => [a - (a % g), b % g === 0 ? b : b - (b % g) + g]);
 }
