@@ -1,15 +1,21 @@
-/** Side-by-side runner bench: ns/step with all invariants, time shares (generation, model, impl, invariants), scaling 100 vs 100k mapped pages. */
+/**
+ * Side-by-side runner bench: ns/step with all invariants, time shares (generation, model, impl,
+ * invariants), scaling 100 vs 100k mapped pages. Measures the search's own path: generated steps
+ * (stepsArbitrary) run by runSteps, as traceProperty does; only saved traces go through hex text.
+ */
 import * as fc from 'fast-check';
-import { runTrace } from '../properties/runner/runner';
-import { traceArbitrary } from '../properties/steps/arbitraries';
+import { runSteps, runTrace } from '../properties/runner/runner';
+import { configOf, stepsArbitrary } from '../properties/steps/arbitraries';
 import type { Trace } from '../properties/trace/schema';
 import { DEFAULT_CONFIG } from '../model/types';
 import { registerSuite, timeNs } from './registry';
 
 const clock = (): number => Number(process.hrtime.bigint());
-const arb = traceArbitrary({ maxSteps: 150 });
+const OPTS = { maxSteps: 150 };
+const CONFIG = configOf(OPTS);
+const arb = stepsArbitrary(OPTS);
 const SAMPLE = fc.sample(arb, { seed: 99, numRuns: 40 });
-const STEPS = SAMPLE.reduce((n, t) => n + t.steps.length, 0);
+const STEPS = SAMPLE.reduce((n, t) => n + t.length, 0);
 const shares = { model: 0, impl: 0, invariants: 0 };
 
 /** A world with `pages` pages mapped (2M hugetlb blocks) then `work` page-sized steps over it. */
@@ -39,13 +45,13 @@ const perStepAt = (pages: number): number => {
 registerSuite({
   name: 'sideBySide',
   cases: [
-    { name: 'sideBySide.step', unit: 'ns/op', run: () => timeNs(() => { for (const t of SAMPLE) runTrace(t, { validate: false }); }) / STEPS },
+    { name: 'sideBySide.step', unit: 'ns/op', run: () => timeNs(() => { for (const t of SAMPLE) runSteps(CONFIG, t); }) / STEPS },
     { name: 'sideBySide.generate', unit: 'ns/op', run: () => timeNs(() => fc.sample(arb, { seed: 99, numRuns: 40 })) / STEPS },
     {
       name: 'sideBySide.checked', unit: 'ns/op', run: () => {
         shares.model = shares.impl = shares.invariants = 0;
         for (const t of SAMPLE) {
-          const tm = runTrace(t, { validate: false, clock }).stats.time;
+          const tm = runSteps(CONFIG, t, { clock }).stats.time;
           if (tm) { shares.model += tm.model; shares.impl += tm.impl; shares.invariants += tm.invariants; }
         }
         return (shares.model + shares.impl + shares.invariants) / STEPS;

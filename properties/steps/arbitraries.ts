@@ -5,7 +5,8 @@ import { encodeStep, type Step } from '../trace/codec';
 import type { Trace } from '../trace/schema';
 import { TRACE_FORMAT } from '../trace/vocab';
 import { applyToWorld, CATALOG } from './catalog';
-import { r, weighted, type Raw } from './pick';
+import type { StepKind } from './kind';
+import { r, type Raw } from './pick';
 import { newWorld, type GenOptions, type GenWorld } from './world';
 
 /** One drawn step: catalog index and raw arguments (resolved later, so shrinking keeps it valid). */
@@ -39,36 +40,70 @@ export function rawSequenceArbitrary(opts: SequenceOptions = {}): fc.Arbitrary<{
   });
 }
 
+/** Each catalog entry's weight under `opts` (computed once per sequence). */
+export function catalogWeights(opts: GenOptions): readonly number[] {
+  return CATALOG.map((e) => e.weight(opts));
+}
+
+/** Is catalog entry `k` drawable now: a positive weight and its precondition holding? */
+const enabled = (w: GenWorld, weights: readonly number[], k: number): boolean => weights[k] > 0 && CATALOG[k].precondition(w);
+
+/** The enabled entry that `n mod (total enabled weight)` lands on, if any is enabled (no list built). */
+function redraw(w: GenWorld, weights: readonly number[], n: number): StepKind | undefined {
+  let total = 0;
+  for (let k = 0; k < CATALOG.length; k++) if (enabled(w, weights, k)) total += weights[k];
+  if (total === 0) return undefined;
+  let left = n % total;
+  let last: StepKind | undefined;
+  for (let k = 0; k < CATALOG.length; k++) {
+    if (!enabled(w, weights, k)) continue;
+    if (left < weights[k]) return CATALOG[k];
+    left -= weights[k];
+    last = CATALOG[k];
+  }
+  return last;
+}
+
 /**
  * Resolve one raw step: the drawn entry if its precondition holds, else an enabled entry re-drawn
  * by weight from the same raw numbers (generic: no op is special-cased).
  */
-export function resolveStep(w: GenWorld, rs: RawStep): Step[] {
-  const drawn = CATALOG[rs.k];
-  let e = drawn;
-  if (!(drawn.weight(w.opts) > 0 && drawn.precondition(w))) {
-    const enabled = CATALOG.filter((x) => x.weight(w.opts) > 0 && x.precondition(w));
-    if (enabled.length === 0) return [];
-    e = weighted(r(rs.raw, 0) + rs.k, enabled.map((x) => [x.weight(w.opts), x] as const));
-  }
+export function resolveStep(w: GenWorld, rs: RawStep, weights: readonly number[] = catalogWeights(w.opts)): Step[] {
+  const e = enabled(w, weights, rs.k) ? CATALOG[rs.k] : redraw(w, weights, r(rs.raw, 0) + rs.k);
+  if (e === undefined) return [];
   const steps = e.resolve(w, rs.raw);
   for (const s of steps) applyToWorld(w, s);
   return steps;
 }
 
-/** Resolve a whole raw sequence in a fresh world; with `quiesce`, close what is left open. */
-export function resolveAll(config: Config, raws: readonly RawStep[], opts: SequenceOptions = {}): Step[] {
-  const w = newWorld(config, opts);
-  const out = raws.flatMap((rs) => resolveStep(w, rs));
-  if (opts.quiesce ?? true) {
-    for (const e of CATALOG) {
-      for (const s of e.drain?.(w) ?? []) {
-        applyToWorld(w, s);
-        out.push(s);
-      }
+/** Resolve raw steps in order into `out`, updating the world. */
+function resolveInto(w: GenWorld, weights: readonly number[], raws: readonly RawStep[], out: Step[]): void {
+  for (const rs of raws) for (const s of resolveStep(w, rs, weights)) out.push(s);
+}
+
+/** Append the steps that close what is left open (faults in flight, open invalidations). */
+function quiesce(w: GenWorld, out: Step[]): void {
+  for (const e of CATALOG) {
+    for (const s of e.drain?.(w) ?? []) {
+      applyToWorld(w, s);
+      out.push(s);
     }
   }
+}
+
+/** Resolve raw sequences one after the other in a fresh world; with `quiesce`, close what is left open. */
+function resolveParts(config: Config, parts: ReadonlyArray<readonly RawStep[]>, opts: SequenceOptions): Step[] {
+  const w = newWorld(config, opts);
+  const weights = catalogWeights(w.opts);
+  const out: Step[] = [];
+  for (const raws of parts) resolveInto(w, weights, raws, out);
+  if (opts.quiesce ?? true) quiesce(w, out);
   return out;
+}
+
+/** Resolve a whole raw sequence in a fresh world; with `quiesce`, close what is left open. */
+export function resolveAll(config: Config, raws: readonly RawStep[], opts: SequenceOptions = {}): Step[] {
+  return resolveParts(config, [raws], opts);
 }
 
 /** The config a sequence carries. */
@@ -77,7 +112,7 @@ export const configOf = (opts: SequenceOptions): Config => ({ ...DEFAULT_CONFIG,
 /** Executable step sequences (numbers). */
 export function stepsArbitrary(opts: SequenceOptions = {}): fc.Arbitrary<Step[]> {
   const config = configOf(opts);
-  return rawSequenceArbitrary(opts).map(({ prologue, body }) => resolveAll(config, [...prologue, ...body], opts));
+  return rawSequenceArbitrary(opts).map(({ prologue, body }) => resolveParts(config, [prologue, body], opts));
 }
 
 /** Whole `s2check-trace/1` traces (hex strings, no expect). */

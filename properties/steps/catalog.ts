@@ -13,9 +13,12 @@ export const CATALOG: readonly StepKind[] = [
   madviseDontneed, migrate, thpCollapse, thpSplit, invalidateBegin, age, testAge, ioremap, setOwner, hostAccess,
 ];
 
+/** Catalog entries by op name, built once. */
+const BY_NAME: ReadonlyMap<OpName, StepKind> = new Map(CATALOG.map((e) => [e.name, e]));
+
 /** The catalog entry of `op`. */
 export function kindOf(op: OpName): StepKind {
-  const k = CATALOG.find((e) => e.name === op);
+  const k = BY_NAME.get(op);
   if (!k) throw new RangeError(`no catalog entry for op ${op}`);
   return k;
 }

@@ -1,26 +1,37 @@
 /** Catalog entries of host-mm steps: VMA changes, page moves, open invalidations, aging (facts §14, §16). */
 import type { VmaProt } from '../../model/types';
 import { defineKind, rawArgs } from './kind';
-import { backing, SLOT_IDS } from './layout';
-import { nth, r, weighted } from './pick';
+import { backing, SLOT_IDS, type RawOrder } from './layout';
+import { choices, nth, nthOf, pick, r } from './pick';
 import { pickHva, pickRange } from './targets';
 import type { GenWorld } from './world';
 
 const always = (): boolean => true;
+const MPROTECT_PROTS = choices<VmaProt>([[45, 'r'], [45, 'rw'], [10, 'none']]);
+/** The raws an mmap's backing reads, in its order. */
+const MMAP_BACKING_ORDER: RawOrder = [1, 2, 3, 4, 5, 0];
 
+/** Forget the VMAs inside [hva, hva+size) (in place, keeping the others' order). */
 function dropCovered(w: GenWorld, hva: number, size: number): void {
-  w.vmas = w.vmas.filter((v) => !(hva <= v.hva && v.hva + v.size <= hva + size));
+  let kept = 0;
+  for (const v of w.vmas) if (!(hva <= v.hva && v.hva + v.size <= hva + size)) w.vmas[kept++] = v;
+  w.vmas.length = kept;
+}
+
+/** Forget the open invalidation `id` (in place). */
+function close(w: GenWorld, id: number): void {
+  const i = w.open.findIndex((o) => o.id === id);
+  if (i >= 0) w.open.splice(i, 1);
 }
 
 /** mmap(MAP_FIXED): (re)back a slot's range with any kind, or remap a VMA. */
 export const mmap = defineKind('mmap', {
   weight: () => 4, precondition: always, arbitrary: rawArgs,
   resolve: (w, raw) => {
-    const slots = [...w.slots.values()];
-    const s = slots.length > 0 ? nth(slots, r(raw, 0)) : undefined;
+    const s = w.slots.size > 0 ? nthOf(w.slots.values(), w.slots.size, r(raw, 0)) : undefined;
     const idx = s ? s.slot % SLOT_IDS.length : 0;
-    const { hva, size } = s ? { hva: s.hva, size: s.size } : pickRange(w, raw);
-    return [backing(w.geo, idx, hva, size, [r(raw, 1), r(raw, 2), r(raw, 3), r(raw, 4), r(raw, 5), r(raw, 0)], false)];
+    const { hva, size } = s ?? pickRange(w, raw);
+    return [backing(w.geo, idx, hva, size, raw, MMAP_BACKING_ORDER, false)];
   },
   update: (w, s) => {
     dropCovered(w, s.hva, s.size);
@@ -36,7 +47,7 @@ export const munmap = defineKind('munmap', {
 
 export const mprotect = defineKind('mprotect', {
   weight: () => 3, precondition: always, arbitrary: rawArgs,
-  resolve: (w, raw) => [{ op: 'mprotect', ...pickRange(w, raw), prot: weighted<VmaProt>(r(raw, 4), [[45, 'r'], [45, 'rw'], [10, 'none']]) }],
+  resolve: (w, raw) => [{ op: 'mprotect', ...pickRange(w, raw), prot: pick(r(raw, 4), MPROTECT_PROTS) }],
 });
 
 export const madviseDontneed = defineKind('madviseDontneed', {
@@ -70,7 +81,7 @@ export const invalidateEnd = defineKind('invalidateEnd', {
   // ends soon: while an invalidation is open, full accesses and setMemslot are blocked
   weight: () => 14, precondition: (w) => w.open.length > 0, arbitrary: rawArgs,
   resolve: (w, raw) => [{ op: 'invalidateEnd', id: nth(w.open, r(raw, 0)).id }],
-  update: (w, s) => void (w.open = w.open.filter((o) => o.id !== s.id)),
+  update: (w, s) => close(w, s.id),
   drain: (w) => w.open.map((o) => ({ op: 'invalidateEnd' as const, id: o.id })),
 });
 

@@ -1,12 +1,15 @@
 /** Catalog entries of KVM ioctls: setMemslot, getDirtyLog, clearDirtyLog, ioremap (facts §12–13, §15.9, §17). */
 import { defineKind, rawArgs } from './kind';
-import { backing, IOREMAP_IPA, layout, SLOT_IDS, slotFlags } from './layout';
-import { nth, r, type Raw } from './pick';
+import { backing, IOREMAP_IPA, layout, SLOT_IDS, slotFlags, type RawOrder } from './layout';
+import { nth, nthOf, r, type Raw } from './pick';
 import type { GenSlot, GenWorld, StepFor } from './world';
 import type { Step } from '../trace/codec';
+import type { MemslotFlag } from '../../model/types';
 
 const ro = (f: readonly string[]): boolean => f.includes('READONLY');
 const KVM_USER_MEM_SLOTS = 32767;
+/** The raws a new slot's backing reads, in its order. */
+const SLOT_BACKING_ORDER: RawOrder = [4, 3, 5, 2, 1, 0];
 
 /** Would KVM accept this region? The light copy of the ioctl's checks (facts §12.2, §13: EINVAL, EEXIST, EFAULT). */
 function accepted(w: GenWorld, s: StepFor<'setMemslot'>, old: GenSlot | undefined): boolean {
@@ -20,17 +23,23 @@ function accepted(w: GenWorld, s: StepFor<'setMemslot'>, old: GenSlot | undefine
 
 /** A change to an existing slot: delete, move, flags-only, no-op, or an immutable-field change (EINVAL). */
 function change(w: GenWorld, old: GenSlot, raw: Raw): StepFor<'setMemslot'> {
-  const base = { op: 'setMemslot' as const, slot: old.slot, gpa: old.gpa, size: old.size, hva: old.hva, flags: [...old.flags] };
-  const logDirty = old.flags.includes('LOG_DIRTY');
+  const step = { op: 'setMemslot' as const, slot: old.slot, gpa: old.gpa, size: old.size, hva: old.hva, flags: old.flags.slice() };
   switch (r(raw, 1) % 10) {
-    case 0: case 1: case 2: return { ...base, size: 0 };
-    case 3: return { ...base, gpa: old.gpa + w.geo.block };
-    case 4: return { ...base, gpa: old.gpa + w.geo.window * (1 + (r(raw, 2) % 2)) };
-    case 5: case 6: return { ...base, flags: logDirty ? old.flags.filter((f) => f !== 'LOG_DIRTY') : [...old.flags, 'LOG_DIRTY'] };
-    case 7: return base;
-    case 8: return { ...base, size: old.size + w.geo.page };
-    default: return { ...base, flags: ro(old.flags) ? old.flags.filter((f) => f !== 'READONLY') : ['READONLY', ...old.flags] };
+    case 0: case 1: case 2: step.size = 0; break;
+    case 3: step.gpa = old.gpa + w.geo.block; break;
+    case 4: step.gpa = old.gpa + w.geo.window * (1 + (r(raw, 2) % 2)); break;
+    case 5: case 6: step.flags = toggled(old.flags, 'LOG_DIRTY', false); break;
+    case 7: break;
+    case 8: step.size = old.size + w.geo.page; break;
+    default: step.flags = toggled(old.flags, 'READONLY', true);
   }
+  return step;
+}
+
+/** `flags` without `f`, or with it added (first or last). */
+function toggled(flags: readonly MemslotFlag[], f: MemslotFlag, first: boolean): MemslotFlag[] {
+  if (flags.includes(f)) return flags.filter((x) => x !== f);
+  return first ? [f, ...flags] : [...flags, f];
 }
 
 /**
@@ -63,7 +72,7 @@ export const setMemslot = defineKind('setMemslot', {
     const l = layout(w.geo, s, raw, w.config.iaBits);
     const step: Step = { op: 'setMemslot', slot: id, gpa: l.gpa, size: l.size, hva: l.hva, flags: slotFlags(r(raw, 2)) };
     const covered = w.vmas.some((v) => v.hva <= l.hva && l.hva + l.size <= v.hva + v.size);
-    return covered && r(raw, 5) % 4 !== 0 ? [step] : [backing(w.geo, s, l.hva, l.size, [r(raw, 4), r(raw, 3), r(raw, 5), r(raw, 2), r(raw, 1), r(raw, 0)], l.giant), step];
+    return covered && r(raw, 5) % 4 !== 0 ? [step] : [backing(w.geo, s, l.hva, l.size, raw, SLOT_BACKING_ORDER, l.giant), step];
   },
   update: (w, s) => {
     const old = w.slots.get(s.slot);
@@ -72,9 +81,9 @@ export const setMemslot = defineKind('setMemslot', {
   },
 });
 
+/** A slot id for dirty-log ioctls: mostly a live slot, sometimes any reused id (maybe absent). */
 function slotArg(w: GenWorld, n: number): number {
-  const ids = [...w.slots.keys()];
-  return ids.length > 0 && n % 8 !== 0 ? nth(ids, n) : nth(SLOT_IDS, n);
+  return w.slots.size > 0 && n % 8 !== 0 ? nthOf(w.slots.keys(), w.slots.size, n) : nth(SLOT_IDS, n);
 }
 
 /** KVM_GET_DIRTY_LOG (facts §17). */
@@ -83,6 +92,12 @@ export const getDirtyLog = defineKind('getDirtyLog', {
   resolve: (w, raw) => [{ op: 'getDirtyLog', slot: slotArg(w, r(raw, 0)) }],
 });
 
+/** A clear count: choice 0 to the end, 1 one 64-page word, 2 any length up to the slot (`n`). */
+function dirtyCount(npages: number, first: number, choice: number, n: number): number {
+  if (choice === 0) return Math.max(0, npages - first);
+  return choice === 1 ? 64 : 1 + (n % Math.max(1, npages));
+}
+
 /** KVM_CLEAR_DIRTY_LOG: aligned and unaligned `first`, counts to the end, 64-page and odd counts (facts §17). */
 export const clearDirtyLog = defineKind('clearDirtyLog', {
   weight: () => 2, precondition: () => true, arbitrary: rawArgs,
@@ -90,7 +105,7 @@ export const clearDirtyLog = defineKind('clearDirtyLog', {
     const slot = slotArg(w, r(raw, 0));
     const npages = (w.slots.get(slot)?.size ?? w.geo.block) / w.geo.page;
     const first = r(raw, 1) % 6 === 5 ? 1 : npages > 64 && r(raw, 1) % 2 === 1 ? 64 : 0;
-    const count = [Math.max(0, npages - first), 64, 1 + (r(raw, 3) % Math.max(1, npages))][r(raw, 2) % 3];
+    const count = dirtyCount(npages, first, r(raw, 2) % 3, r(raw, 3));
     return [{ op: 'clearDirtyLog', slot, first, count }];
   },
 });

@@ -81,11 +81,18 @@ export function slotAt(w: GenWorld, ipa: number): GenSlot | undefined {
   return undefined;
 }
 
-/** vCPUs without a fault in flight. */
-export function freeVcpus(w: GenWorld): number[] {
-  const out: number[] = [];
-  for (let v = 0; v < w.opts.vcpus; v++) if (!w.pending.has(v)) out.push(v);
-  return out;
+/** How many vCPUs have no fault in flight. */
+export function freeVcpuCount(w: GenWorld): number {
+  let n = 0;
+  for (let v = 0; v < w.opts.vcpus; v++) if (!w.pending.has(v)) n++;
+  return n;
+}
+
+/** Free vCPU number `n mod count` in ascending order (at least one must be free). */
+export function nthFreeVcpu(w: GenWorld, n: number): number {
+  let i = n % freeVcpuCount(w);
+  for (let v = 0; v < w.opts.vcpus; v++) if (!w.pending.has(v) && i-- === 0) return v;
+  return -1;
 }
 
 /** The step as a generic record, for updates that only read fields. */
