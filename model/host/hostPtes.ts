@@ -18,14 +18,18 @@ export interface HostPte {
  */
 export class PteTable {
   private readonly units = new Map<number, HostPte>();
+  /** The unit the last lookup found (a one-entry cache, re-validated against `units` on use). */
+  private last: HostPte | undefined;
 
   constructor(private readonly sizes: readonly number[]) {}
 
   /** The unit covering `hva`, if populated. */
   lookup(hva: number): HostPte | undefined {
+    const last = this.last;
+    if (last !== undefined && hva >= last.hva && hva < last.hva + last.size && this.units.get(last.hva) === last) return last;
     for (const s of this.sizes) {
       const u = this.units.get(hva - (hva % s));
-      if (u !== undefined && u.size === s && hva < u.hva + u.size) return u;
+      if (u !== undefined && u.size === s && hva < u.hva + u.size) return (this.last = u);
     }
     return undefined;
   }

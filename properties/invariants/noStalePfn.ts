@@ -2,7 +2,7 @@
 import type { Invariant, HostQuery } from './types';
 import { hostOf, type ImplView, type ModelView } from './lib/view';
 import { forEachLeafIn, type Leaf } from './lib/walk';
-import { hex, leafPa, leafWritable, samplePages, slotAt } from './lib/leafInfo';
+import { clip, hex, leafPa, leafWritable, samplePages, slotAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
 import { ioremapped } from './lib/ioremapped';
 import type { Stage2Pgtable } from '../../impl/pgtable';
@@ -11,10 +11,10 @@ import type { Memslot } from '../../model/memslotTypes';
 const NAME = 'NO_STALE_PFN';
 
 /** Why the page at `ipa` of leaf `l` (inside `slot`) is stale, or null. */
-function stale(pgt: Stage2Pgtable, host: HostQuery, l: Leaf, slot: Memslot, ipa: number, quiescent: boolean): string | null {
+function stale(pgt: Stage2Pgtable, host: HostQuery, open: readonly { start: number; end: number }[], l: Leaf, slot: Memslot, ipa: number): string | null {
   const hva = slot.hva + (ipa - slot.gpa);
-  if (host.openInvalidations().some((r) => hva >= r.start && hva < r.end)) return `mapped while hva ${hex(hva)} is being invalidated`;
-  if (!quiescent) return null;
+  if (open.some((r) => hva >= r.start && hva < r.end)) return `mapped while hva ${hex(hva)} is being invalidated`;
+  if (open.length > 0) return null;
   const pte = host.pte(hva);
   const pa = leafPa(pgt, l) + (ipa - l.ipa);
   const page = pgt.geom.granule;
@@ -26,7 +26,8 @@ function stale(pgt: Stage2Pgtable, host: HostQuery, l: Leaf, slot: Memslot, ipa:
 
 /**
  * Source: mmu_invalidate_retry_gfn (facts §14.4) and the notifier unmap (§14.2); seed 001.
- * Pages of a block are sampled (ends + stride, ≤ 64 per leaf) to bound the cost.
+ * Only the part of a leaf inside a touched range can have changed on either side this step; its
+ * pages are sampled (ends + stride, ≤ 64 per part) to bound the cost.
  */
 export const noStalePfn: Invariant<ModelView, ImplView> = {
   name: NAME,
@@ -36,15 +37,18 @@ export const noStalePfn: Invariant<ModelView, ImplView> = {
     const host = hostOf(s);
     if (!host || s.touched.length === 0) return null;
     const pgt = s.impl.pgt;
-    const quiescent = host.openInvalidations().length === 0;
+    const open = host.openInvalidations();
     let out: { ipa: number; why: string } | null = null;
     forEachLeafIn(pgt, s.touched, (l) => {
-      if (out) return;
-      for (const ipa of samplePages(l.ipa, l.ipa + l.size, pgt.geom.granule)) {
-        const slot = slotAt(s.model.memslots, ipa);
-        if (!slot) continue; // outside slots: NO_MAPPING_OUTSIDE_SLOTS judges it
-        const why = stale(pgt, host, l, slot, ipa, quiescent);
-        if (why && !ioremapped(s.impl, s.config.granule, ipa)) { out = { ipa, why }; return; }
+      for (const [a, b] of s.touched) {
+        const part = out ? null : clip(l.ipa, l.ipa + l.size, a, b);
+        if (!part) continue;
+        for (const ipa of samplePages(part[0], part[1], pgt.geom.granule)) {
+          const slot = slotAt(s.model.memslots, ipa);
+          if (!slot) continue; // outside slots: NO_MAPPING_OUTSIDE_SLOTS judges it
+          const why = stale(pgt, host, open, l, slot, ipa);
+          if (why && !ioremapped(s.impl, s.config.granule, ipa)) { out = { ipa, why }; return; }
+        }
       }
     });
     if (!out) return null;
