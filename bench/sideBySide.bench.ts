@@ -34,19 +34,28 @@ function warmUp(): void {
 const WORK_STEPS = 2000;
 const warmedScale = new Set<number>();
 
-/** A world with `pages` pages mapped (2M hugetlb blocks) then `work` page-sized steps over it. */
+/**
+ * A world with `pages` pages mapped (2M hugetlb blocks in slot 0) and, with `work`, the same
+ * WORK_STEPS steps whatever `pages` is: write faults and 4K MADV_DONTNEED zaps (each unmaps the
+ * stage-2 page the previous write mapped) in a separate 2M anon slot. Only the amount mapped
+ * differs between sizes, so the ratio measures how much the checks depend on it.
+ */
 function scaled(pages: number, work: boolean): Trace {
   const M2 = 0x200000;
   const size = Math.max(M2, Math.ceil((pages * 4096) / M2) * M2);
   const hex = (n: number): string => `0x${n.toString(16)}`;
+  const WORK_GPA = 0x100_0000_0000 / 4; // 256 GiB: above slot 0 for every size
+  const WORK_HVA = 0x7e00_0000_0000;
   const steps: Trace['steps'] = [
     { op: 'mmap', hva: '0x7f0000000000', size: hex(size), prot: 'rw', kind: 'hugetlb', hugeSize: hex(M2) },
     { op: 'setMemslot', slot: 0, gpa: '0x40000000', size: hex(size), hva: '0x7f0000000000', flags: [] },
+    { op: 'mmap', hva: hex(WORK_HVA), size: hex(M2), prot: 'rw', kind: 'anon' },
+    { op: 'setMemslot', slot: 1, gpa: hex(WORK_GPA), size: hex(M2), hva: hex(WORK_HVA), flags: [] },
   ];
   for (let a = 0; a < size; a += M2) steps.push({ op: 'access', vcpu: 0, ipa: hex(0x40000000 + a), kind: 'read' });
   for (let i = 0; work && i < WORK_STEPS; i++) {
-    const off = ((i * 7919) % (size / 4096)) * 4096;
-    steps.push(i % 2 === 0 ? { op: 'access', vcpu: 0, ipa: hex(0x40000000 + off), kind: 'write' } : { op: 'madviseDontneed', hva: hex(0x7f0000000000 + off), size: '0x1000' });
+    const off = ((Math.floor(i / 2) * 7919) % (M2 / 4096)) * 4096;
+    steps.push(i % 2 === 0 ? { op: 'access', vcpu: 0, ipa: hex(WORK_GPA + off), kind: 'write' } : { op: 'madviseDontneed', hva: hex(WORK_HVA + off), size: '0x1000' });
   }
   return { format: 's2check-trace/1', config: { ...DEFAULT_CONFIG }, steps };
 }
