@@ -1,7 +1,7 @@
 /** Tests of the raw hardware walk: statuses, PA with in-leaf offset, all granules, tables outside the pool. */
 import { fillFromWalk, HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwTranslateFor, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess, type HwTranslateOut } from './hwWalk';
 import * as C from './codec';
-import { PROT_R, PROT_RW } from './prot';
+import { PROT_DEVICE, PROT_R, PROT_RW } from './prot';
 import { Stage2Pgtable } from '../pgtable';
 import { stage2Map } from '../ops/map';
 import { stage2TestClearYoung } from '../ops/attrs';
@@ -77,7 +77,12 @@ describe('hwWalk', () => {
         stage2Map(pgt, 2 * block, block, 2 ** 40, PROT_RW);
         stage2TestClearYoung(pgt, 0x10 * granule, granule, true);
         stage2Map(pgt, 0x11 * granule, granule, PA + granule, PROT_RW);
-        const ipas = [0, 5, 0x10 * granule + 7, 0x11 * granule + 9, 0x12 * granule, 2 * block + 3, 3 * block - 1, 2 ** (iaBits - 1) + granule];
+        stage2Map(pgt, 0x13 * granule, granule, 0x900_0000, PROT_DEVICE | PROT_R);
+        const ipas = [0, 5, 0x10 * granule + 7, 0x11 * granule + 9, 0x12 * granule, 0x13 * granule + 1, 2 * block + 3, 3 * block - 1, 2 ** (iaBits - 1) + granule];
+        if (granule === 4096) { // a 1G block (level 1): its offset spans both halves of the split IPA
+          stage2Map(pgt, 2 ** 33, 2 ** 30, 2 ** 34, PROT_RW);
+          ipas.push(2 ** 33 + 0x1234_5678);
+        }
         const root = pgt.pool.ptrOfPage(pgt.rootPage);
         for (const far of [false, true]) {
           if (far) { // point the second root entry (if any) outside the pool
