@@ -26,9 +26,10 @@ export const makeTranslateOut = (): TranslateOut => ({
 /** Walk plans per table (geometry and pool window are fixed for a table's lifetime). */
 const plans = new WeakMap<Stage2Pgtable, WalkPlan>();
 let lastPgt: Stage2Pgtable | null = null;
-let lastFn = null as unknown as HwTranslateFn; // the specialised translation of lastPlan
+let lastFn = null as unknown as HwTranslateFn; // the specialised translation of lastPgt's plan
 
-function planOf(pgt: Stage2Pgtable): void {
+/** Make `pgt` the table `lastFn` translates for (its plan built once per table). */
+function selectTable(pgt: Stage2Pgtable): void {
   let plan = plans.get(pgt);
   if (plan === undefined) {
     const g = pgt.geom;
@@ -53,7 +54,7 @@ export function translate(pgt: Stage2Pgtable, ipa: number, access: TranslateAcce
   // NaN, fractions and negatives fail the first test; Infinity the second.
   if (!(ipa >= 0 && ipa === Math.floor(ipa)) || ipa === Infinity) badIpa(ipa);
   const acc: HwAccess = access === 'read' ? 0 : access === 'write' ? 1 : access === 'exec' ? 2 : badAccess(access);
-  if (pgt !== lastPgt) planOf(pgt);
+  if (pgt !== lastPgt) selectTable(pgt);
   const pool = pgt.pool;
   lastFn(pool.words, pgt.rootPage << pool.wordShift, ipa, acc, out);
   return out;

@@ -1,8 +1,9 @@
 /** Tests of the raw hardware walk: statuses, PA with in-leaf offset, all granules, tables outside the pool. */
-import { fillFromWalk, HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwTranslateFor, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess, type HwTranslateOut } from './hwWalk';
+import { fillFromWalk, HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwTranslateFor, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess } from './hwWalk';
 import * as C from './codec';
 import { PROT_DEVICE, PROT_R, PROT_RW } from './prot';
 import { Stage2Pgtable } from '../pgtable';
+import { makeTranslateOut } from '../translate';
 import { stage2Map } from '../ops/map';
 import { stage2TestClearYoung } from '../ops/attrs';
 import { TABLE_PA_BASE } from '../pool';
@@ -66,7 +67,6 @@ describe('hwWalk', () => {
     }
   });
   it('hwTranslateFor (specialised per plan) agrees with hwWalk + fillFromWalk on pages, blocks, faults and far tables', () => {
-    const fresh = (): HwTranslateOut => ({ ok: false, fault: null, level: -1, pa: 0, perms: { r: false, w: false, x: false }, memtype: null, leafSize: 0 });
     for (const granule of [4096, 16384, 65536] as Granule[]) {
       for (const [iaBits, fwb] of [[36, false], [40, true], [44, false], [48, true]] as const) {
         const pgt = new Stage2Pgtable({ granule, iaBits, fwb });
@@ -93,8 +93,8 @@ describe('hwWalk', () => {
           for (const ipa of ipas) {
             for (const access of [0, 1, 2] as HwAccess[]) {
               const w = makeHwWalkOut();
-              const a = fresh();
-              const b = fresh();
+              const a = makeTranslateOut();
+              const b = makeTranslateOut();
               const high = Math.floor(ipa * plan.invSplit);
               const low = ipa % plan.splitScale;
               fillFromWalk(hwWalk(pgt.pool.words, root, high, low, plan, access, w), w, memTypeByAttr(fwb), g.granules, a);

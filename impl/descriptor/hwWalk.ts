@@ -226,8 +226,8 @@ export function hwTranslateFor(plan: WalkPlan, fwb: boolean): HwTranslateFn {
   if (fn === undefined) {
     const sizes = [0, 1, 2, 3].map((l) => leafSizeOf(plan, l));
     const mt = memTypeByAttr(fwb);
+    const w = makeHwWalkOut(); // consumed by fillFromWalk before slow returns: one per specialised function
     const slow = (words: Uint32Array, rootPtr: number, high: number, low: number, access: HwAccess, out: HwTranslateOut): void => {
-      const w = makeHwWalkOut();
       fillFromWalk(hwWalk(words, rootPtr, high, low, plan, access, w), w, mt, sizes, out);
     };
     const body = `if (ipa >= ${plan.ipaLimit}) return noLeaf(out, 'translation', ${plan.startLevel});\n`

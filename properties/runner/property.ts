@@ -1,21 +1,10 @@
 /** The fast-check property "runTrace finds no violation", and findViolation: search + shrink → a `found` trace (reused by the fuzz CLI). */
 import * as fc from 'fast-check';
 import type { Config } from '../../model/types';
-import { configOf, stepsArbitrary, type SequenceOptions } from '../steps/arbitraries';
-import { encodeStep, type Step } from '../trace/codec';
-import { TRACE_FORMAT } from '../trace/vocab';
+import { genTraceArbitrary, toTrace, type GenTrace, type SequenceOptions } from '../steps/arbitraries';
 import type { GenOptions } from '../steps/world';
 import type { Trace } from '../trace/schema';
 import { runSteps, runTrace, type RunResult } from './runner';
-
-/** A generated trace before it is written as text: its config and decoded steps (what the search runs). */
-export interface GenTrace {
-  readonly config: Config;
-  readonly steps: readonly Step[];
-}
-
-/** The `s2check-trace/1` form of a generated trace (hex strings, no expect). */
-export const toTrace = (g: GenTrace): Trace => ({ format: TRACE_FORMAT, config: g.config, steps: g.steps.map(encodeStep) });
 
 /** Pseudo-invariant name of a harness error (an executor threw, or a trace rule broke). */
 export const HARNESS_ERROR = 'HARNESS_ERROR';
@@ -63,8 +52,7 @@ export function failureOf(r: RunResult, target?: string): { invariant: string; s
  */
 export function traceProperty(spec: Omit<SearchSpec, 'seed' | 'numRuns'>, onRun?: (t: GenTrace, r: RunResult) => void): fc.IPropertyWithHooks<[GenTrace]> {
   const opts: SequenceOptions = { config: spec.config, maxSteps: spec.maxSteps ?? 120, ...spec.gen };
-  const config = configOf(opts);
-  return fc.property(stepsArbitrary(opts).map((steps): GenTrace => ({ config, steps })), (t) => {
+  return fc.property(genTraceArbitrary(opts), (t) => {
     const r = runSteps(t.config, t.steps, { collectAll: spec.target !== undefined });
     onRun?.(t, r);
     return failureOf(r, spec.target) === null;

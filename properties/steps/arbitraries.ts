@@ -117,6 +117,20 @@ export function stepsArbitrary(opts: SequenceOptions = {}): fc.Arbitrary<Step[]>
 
 /** Whole `s2check-trace/1` traces (hex strings, no expect). */
 export function traceArbitrary(opts: SequenceOptions = {}): fc.Arbitrary<Trace> {
-  const config = configOf(opts);
-  return stepsArbitrary(opts).map((steps): Trace => ({ format: TRACE_FORMAT, config, steps: steps.map(encodeStep) }));
+  return genTraceArbitrary(opts).map(toTrace);
 }
+
+/** A generated trace before it is written as text: its config and decoded steps (what the search runs). */
+export interface GenTrace {
+  readonly config: Config;
+  readonly steps: readonly Step[];
+}
+
+/** Generated traces as config + decoded steps: the same draws and shrinks as traceArbitrary, minus the hex text. */
+export function genTraceArbitrary(opts: SequenceOptions = {}): fc.Arbitrary<GenTrace> {
+  const config = configOf(opts);
+  return stepsArbitrary(opts).map((steps): GenTrace => ({ config, steps }));
+}
+
+/** The `s2check-trace/1` form of a generated trace (hex strings, no expect). */
+export const toTrace = (g: GenTrace): Trace => ({ format: TRACE_FORMAT, config: g.config, steps: g.steps.map(encodeStep) });
