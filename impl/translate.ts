@@ -3,7 +3,7 @@
  * (Arm ARM D8 "The AArch64 Virtual Memory System Architecture", stage 2 translation). Not a KVM
  * operation: the raw walk is impl/descriptor/hwWalk.ts; this file validates and gives it meaning.
  */
-import { hwTranslateFor, makeWalkPlan, type HwAccess, type HwFault, type HwTranslateFn, type HwTranslateOut, type WalkPlan } from './descriptor/hwWalk';
+import { HwTranslateOut, hwTranslateFor, makeWalkPlan, type HwAccess, type HwFault, type HwTranslateFn, type WalkPlan } from './descriptor/hwWalk';
 import { S2InputError } from '../model/types';
 import type { Stage2Pgtable } from './pgtable';
 
@@ -14,14 +14,13 @@ export type TranslateFault = HwFault;
  * Result of one translation; one object is reused across calls (no allocation per access).
  * ok; fault (null when ok); level of the leaf or of the faulting lookup; output PA (ok only);
  * perms and memtype of the leaf when one was reached (ok, accessFlag, permission), else all false
- * and null; leafSize = bytes the leaf maps, 0 on a translation fault.
+ * and null (decoded from the leaf's words when read); leafSize = bytes the leaf maps, 0 on a
+ * translation fault.
  */
 export type TranslateOut = HwTranslateOut;
 
 /** A fresh out object for translate (allocate once, reuse). */
-export const makeTranslateOut = (): TranslateOut => ({
-  ok: false, fault: null, level: -1, pa: 0, perms: { r: false, w: false, x: false }, memtype: null, leafSize: 0,
-});
+export const makeTranslateOut = (): TranslateOut => new HwTranslateOut();
 
 /** Walk plans per table (geometry and pool window are fixed for a table's lifetime). */
 const plans = new WeakMap<Stage2Pgtable, WalkPlan>();

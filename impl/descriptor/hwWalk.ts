@@ -160,15 +160,41 @@ function fault(out: HwWalkOut, level: number): number {
 /** Stage-2 fault kinds of a translation (Arm ARM D8.4/D8.5 fault priority order). */
 export type HwFault = 'translation' | 'permission' | 'accessFlag';
 
-/** A translation's result as impl/translate.ts reports it; filled in place (no allocation per access). */
-export interface HwTranslateOut {
-  ok: boolean;
-  fault: HwFault | null;
-  level: number;
-  pa: number;
-  perms: { r: boolean; w: boolean; x: boolean };
-  memtype: DecodedMemType | null;
-  leafSize: number;
+/**
+ * A translation's result as impl/translate.ts reports it, filled in place (no allocation per
+ * access). The walk stores the leaf's descriptor words; `perms` and `memtype` are decoded from them
+ * when read, so a caller pays only for what it reads.
+ */
+export class HwTranslateOut {
+  ok = false;
+  fault: HwFault | null = null;
+  /** Level of the leaf, or of the faulting lookup. */
+  level = -1;
+  /** Output PA (ok only, else 0). */
+  pa = 0;
+  /** Bytes the leaf maps; 0 on a translation fault. */
+  leafSize = 0;
+  /** The leaf's descriptor words as int32 (meaningful while `memtypes` is set). */
+  lo = 0;
+  hi = 0;
+  /** memTypeByAttr table of the walk's FWB mode when a leaf was reached (ok, accessFlag, permission), else null. */
+  memtypes: readonly DecodedMemType[] | null = null;
+  private readonly p = { r: false, w: false, x: false };
+
+  /** The leaf's S2AP/XN permissions (all false when no leaf was reached); one object, rewritten on each read. */
+  get perms(): { r: boolean; w: boolean; x: boolean } {
+    const p = this.p;
+    const leaf = this.memtypes !== null;
+    p.r = leaf && (this.lo & AP_R) !== 0;
+    p.w = leaf && (this.lo & AP_W) !== 0;
+    p.x = leaf && (this.hi & XN) === 0;
+    return p;
+  }
+
+  /** The leaf's memory type (null when no leaf was reached). */
+  get memtype(): DecodedMemType | null {
+    return this.memtypes === null ? null : this.memtypes[(this.lo & B.S2_MEMATTR_MASK) >>> B.S2_MEMATTR_SHIFT];
+  }
 }
 
 /** Fault of each walk status (HW_OK → null). */
@@ -180,22 +206,20 @@ export function fillNoLeaf(out: HwTranslateOut, fault: HwFault, level: number): 
   out.fault = fault;
   out.level = level;
   out.pa = 0;
-  out.perms.r = out.perms.w = out.perms.x = false;
-  out.memtype = null;
+  out.memtypes = null;
+  out.lo = out.hi = 0;
   out.leafSize = 0;
 }
 
 /**
- * Fill `out` from a reference walk's status `st` and leaf `w`: perms, memtype and size of the
- * leaf that was reached (ok, access flag, permission), or a translation fault.
+ * Fill `out` from a reference walk's status `st` and leaf `w`: the leaf that was reached (ok,
+ * access flag, permission) with its size, or a translation fault.
  */
 export function fillFromWalk(st: number, w: HwWalkOut, memtypes: readonly DecodedMemType[], leafSizes: readonly number[], out: HwTranslateOut): void {
   if (st === HW_TRANSLATION) return fillNoLeaf(out, 'translation', w.level);
-  const lo = w.lo;
-  out.perms.r = (lo & AP_R) !== 0;
-  out.perms.w = (lo & AP_W) !== 0;
-  out.perms.x = (w.hi & XN) === 0;
-  out.memtype = memtypes[(lo & B.S2_MEMATTR_MASK) >>> B.S2_MEMATTR_SHIFT];
+  out.lo = w.lo | 0;
+  out.hi = w.hi | 0;
+  out.memtypes = memtypes;
   out.leafSize = leafSizes[w.level];
   out.level = w.level;
   out.ok = st === HW_OK;
@@ -210,31 +234,22 @@ const translateFns = new Map<string, HwTranslateFn>();
 const planKey = (p: WalkPlan): string => [p.startLevel, p.minBlockLevel, p.ipaLimit, p.pageMask, p.baseHigh, p.lowMask, ...p.lv, ...p.leaf].join(',');
 
 /**
- * Translation specialised to `plan` as straight-line code (built once per geometry and FWB mode,
- * so every table of that shape shares the compiled code): shifts, masks, level count and leaf sizes
- * are constants. The common case (every table inside the pool window, a valid leaf with AF set
- * whose S2AP/XN allow the access) fills `out` inline; everything else (faults, reserved encodings,
- * tables outside the window or the pool) re-walks with the reference hwWalk and fills from it, so
- * the rules live in one place. Table OA high words are checked once, at the leaf (a table read from
- * a wrong window only ever leads to the slow path); an out-of-pool read yields undefined, which is
- * no valid descriptor, so it also ends on the slow path.
+ * Translation specialised to `plan` (built once per geometry and FWB mode, so every table of that
+ * shape shares the compiled code). The generated function holds only the table descent and the
+ * level-3 page case with shifts, masks and sizes as constants, small enough (under V8's inlining
+ * budget, 460 bytes of bytecode) to be inlined into translate's caller: a valid page with AF set
+ * whose S2AP/XN allow the access fills `out` there. Every other case (blocks, faults, reserved
+ * encodings, tables outside the window or the pool) re-walks with the reference hwWalk and fills
+ * from it, so the rules live in one place. Table OA high words are checked once,
+ * at the leaf (a table read from a wrong window only ever leads to the slow path); an out-of-pool
+ * read yields undefined, which is no valid descriptor, so it also ends on the slow path.
  * Source: Arm ARM D8.3 descriptors, D8.4/D8.5 AF and permissions.
  */
 export function hwTranslateFor(plan: WalkPlan, fwb: boolean): HwTranslateFn {
   const key = `${planKey(plan)}|${fwb}`;
   let fn = translateFns.get(key);
   if (fn === undefined) {
-    const sizes = [0, 1, 2, 3].map((l) => leafSizeOf(plan, l));
-    const mt = memTypeByAttr(fwb);
-    const w = makeHwWalkOut(); // consumed by fillFromWalk before slow returns: one per specialised function
-    const slow = (words: Uint32Array, rootPtr: number, high: number, low: number, access: HwAccess, out: HwTranslateOut): void => {
-      fillFromWalk(hwWalk(words, rootPtr, high, low, plan, access, w), w, mt, sizes, out);
-    };
-    const body = `if (ipa >= ${plan.ipaLimit}) return noLeaf(out, 'translation', ${plan.startLevel});\n`
-      + `const high = (ipa * ${plan.invSplit}) | 0; const low = (ipa >>> 0) & ${plan.lowMask};\n`
-      + `let ptr = 0; let lo = 0; let hi = 0; let far = 0;\n${levelCode(plan, plan.startLevel)}`;
-    // Generated from the plan's numeric constants only (no input text reaches it).
-    fn = new Function('slow', 'mt', 'noLeaf', `return function hwTranslateSpecialised(words, rootPtr, ipa, access, out) {\n${body}\n};`)(slow, mt, fillNoLeaf) as HwTranslateFn;
+    fn = compileTranslate(plan, memTypeByAttr(fwb));
     translateFns.set(key, fn);
   }
   return fn;
@@ -243,29 +258,56 @@ export function hwTranslateFor(plan: WalkPlan, fwb: boolean): HwTranslateFn {
 /** Bytes a leaf at `level` maps under `plan`. */
 const leafSizeOf = (plan: WalkPlan, level: number): number => (level === 3 ? 2 ** plan.lv[6] : 2 ** plan.lv[2 * level] * plan.splitScale);
 
-const SLOW = 'return slow(words, rootPtr, high, low, access, out);\n';
-
-/** Code for the lookup at `level`: descend into a table, or finish at a leaf. */
-function levelCode(plan: WalkPlan, level: number): string {
-  const part = level === 3 ? 'low' : 'high';
-  const base = level === plan.startLevel ? 'rootPtr' : `((lo & ${plan.pageMask}) >>> 2)`;
-  const load = `ptr = ${base} + 2 * ((${part} >>> ${plan.lv[2 * level]}) & ${plan.lv[2 * level + 1]}); lo = words[ptr]; hi = words[ptr + 1];\n`;
-  if (level === 3) return `${load}${leafCode(plan, 3)}`;
-  const leaf = level >= plan.minBlockLevel && plan.leaf[3 * level] !== 0 ? leafCode(plan, level) : SLOW;
-  return `${load}if ((lo & ${TABLE_BITS}) !== ${TABLE_BITS}) {\n${leaf}}\nfar |= (hi & ${OA_HI}) ^ ${plan.baseHigh};\n${levelCode(plan, level + 1)}`;
+function compileTranslate(plan: WalkPlan, mt: readonly DecodedMemType[]): HwTranslateFn {
+  const sizes = [0, 1, 2, 3].map((l) => leafSizeOf(plan, l));
+  const w = makeHwWalkOut(); // consumed by fillFromWalk before slow returns: one per specialised function
+  /** Everything but an allowed access to a valid page under in-window tables: the reference walk. */
+  const slow = (words: Uint32Array, rootPtr: number, ipa: number, access: HwAccess, out: HwTranslateOut): void => {
+    if (ipa >= plan.ipaLimit) return fillNoLeaf(out, 'translation', plan.startLevel);
+    const high = (ipa * plan.invSplit) | 0;
+    const low = (ipa >>> 0) & plan.lowMask;
+    fillFromWalk(hwWalk(words, rootPtr, high, low, plan, access, w), w, mt, sizes, out);
+  };
+  // The descent runs in one labelled block; the IPA range check and every other case leave it for
+  // the reference walk. Masks live in locals and the fill stores raw words: the bytecode stays
+  // under V8's inlining budget, so the whole translation inlines into translate's caller.
+  const m = plan.leaf;
+  const body = `walk: {\nif (ipa >= ${plan.ipaLimit}) break walk;\n`
+    + `const window = ${plan.baseHigh}; const pageMask = ${plan.pageMask}; const oaHi = ${OA_HI}; let far = 0;\n`
+    + `const high = (ipa * ${plan.invSplit}) | 0; const low = (ipa >>> 0) & ${plan.lowMask};\n`
+    + `${levelCode(plan, plan.startLevel)}`
+    + `out.ok = true; out.fault = null; out.level = 3; out.leafSize = ${sizes[3]}; out.lo = lo | 0; out.hi = hi | 0; out.memtypes = mt;\n`
+    + `out.pa = (hi & oaHi) * ${TWO32} + (((lo & ${m[9]}) | (low & ${m[10]})) >>> 0);\nreturn;\n}\n`
+    + 'slow(words, rootPtr, ipa, access, out);';
+  // Generated from the plan's numeric constants only (no input text reaches it).
+  return new Function('slow', 'mt',
+    `return function hwTranslateSpecialised(words, rootPtr, ipa, access, out) {\n${body}\n};`)(slow, mt) as HwTranslateFn;
 }
 
-/** Code for an allowed access to a valid leaf at `level` (a page at level 3, a block above); anything else goes slow. */
-function leafCode(plan: WalkPlan, level: number): string {
-  const valid = level === 3 ? VALID | TYPE | AF : VALID | AF;
-  const m = plan.leaf;
-  const l3 = 3 * level;
-  const highPart = m[l3 + 2] === 0 ? '' : ` + (high & ${m[l3 + 2]}) * ${plan.splitScale}`;
-  // Stores only what changed: most accesses repeat the previous result's kind.
-  return `if ((lo & ${valid}) !== ${valid} || far !== 0 || (access === 0 ? lo & ${AP_R} : access === 1 ? lo & ${AP_W} : ~hi & ${XN}) === 0) ${SLOW}`
-    + `out.ok = true; out.level = ${level}; out.leafSize = ${leafSizeOf(plan, level)};\n`
-    + `if (out.fault !== null) out.fault = null;\n`
-    + `const p = out.perms; p.r = (lo & ${AP_R}) !== 0; p.w = (lo & ${AP_W}) !== 0; p.x = (hi & ${XN}) === 0;\n`
-    + `const m = mt[(lo & ${B.S2_MEMATTR_MASK}) >>> ${B.S2_MEMATTR_SHIFT}]; if (out.memtype !== m) out.memtype = m;\n`
-    + `out.pa = (hi & ${OA_HI}) * ${TWO32} + (((lo & ${m[l3]}) | (low & ${m[l3 + 1]})) >>> 0)${highPart};\nreturn;\n`;
+/**
+ * Code for the lookup at `level`: descend into a table, or break out of the walk block for a
+ * non-table entry. `far` ORs each table entry's HI word XOR the window's: its OA_HI bits are zero
+ * iff every table was inside the window.
+ */
+function levelCode(plan: WalkPlan, level: number): string {
+  const part = level === 3 ? 'low' : 'high';
+  const base = level === plan.startLevel ? 'rootPtr' : '((lo & pageMask) >>> 2)';
+  // Twice the index (2 words per descriptor) straight from the IPA part: ((part >>> shift) & mask) << 1.
+  const shift = plan.lv[2 * level];
+  const twice = shift === 0 ? `((${part} << 1) & ${plan.lv[2 * level + 1] * 2})` : `((${part} >>> ${shift - 1}) & ${plan.lv[2 * level + 1] * 2})`;
+  const load = level === plan.startLevel ? `let ptr = ${base} + ${twice}; let lo = words[ptr];\n` : `ptr = ${base} + ${twice}; lo = words[ptr];\n`;
+  if (level === 3) return `${load}${pageCode()}`;
+  return `${load}if (~lo & ${TABLE_BITS}) break walk;\nfar |= words[ptr + 1] ^ window;\n${levelCode(plan, level + 1)}`;
+}
+
+/**
+ * Code for the level-3 entry: only an allowed access to a valid page stays in the walk block. The
+ * permission test gathers S2AP R (bit 6), S2AP W (bit 7) and "XN clear" (moved to bit 8) and
+ * shifts by the access kind (0 read, 1 write, 2 exec), so the needed bit lands on bit 6.
+ */
+function pageCode(): string {
+  const valid = VALID | TYPE | AF;
+  const xnToBit8 = Math.log2(XN) - 8;
+  return `const hi = words[ptr + 1];\n`
+    + `if ((~lo & ${valid}) !== 0 || (far & oaHi) !== 0 || ((((lo & ${AP_R | AP_W}) | ((~hi & ${XN}) >>> ${xnToBit8})) >>> access) & ${AP_R}) === 0) break walk;\n`;
 }
