@@ -3,6 +3,7 @@ import { makeGeometry, LAST_LEVEL, type Geometry } from './geometry';
 import { TablePool } from './pool';
 import { NULL_EFFECTS, type Effects } from './effects';
 import { isCounted, isLocked, isValid } from './descriptor/codec';
+import { hwTranslateFor, makeWalkPlan, type HwTranslateFn } from './descriptor/hwWalk';
 import type { BugSet } from './bugs';
 import { S2InputError, type Granule } from '../model/types';
 
@@ -48,6 +49,10 @@ export class Stage2Pgtable {
   readonly annotationNotCounted: boolean;
   /** First page of the concatenated root. */
   rootPage: number;
+  /** Word index of the root's first entry (pool.ptrOfPage(rootPage)), kept with rootPage for the hot walk. */
+  rootWord: number;
+  /** The MMU's walk for this table's geometry, pool window and FWB mode (shared per shape; impl/translate.ts calls it). */
+  readonly hwTranslate: HwTranslateFn;
 
   constructor(opts: PgtableOptions) {
     this.geom = makeGeometry(opts.granule, opts.iaBits);
@@ -62,17 +67,21 @@ export class Stage2Pgtable {
     opts.pool?.reset();
     this.pool = opts.pool ?? new TablePool(opts.granule, 64, opts.maxPages);
     this.rootPage = this.allocRoot();
+    this.rootWord = this.pool.ptrOfPage(this.rootPage);
+    const g = this.geom;
+    this.hwTranslate = hwTranslateFor(makeWalkPlan(g.pageShift, g.startLevel, g.minBlockLevel, g.shifts, g.indexMasks, this.pool.tableBaseHigh, g.ipaLimit), this.fwb);
   }
 
   /** Drop all mappings and tables, keeping the storage (cheap: see TablePool.reset). */
   reset(): void {
     this.pool.reset();
     this.rootPage = this.allocRoot();
+    this.rootWord = this.pool.ptrOfPage(this.rootPage);
   }
 
   /** Word index of the root entry that covers `addr` (roots are contiguous pages). */
   rootPtr(addr: number): number {
-    return this.pool.ptrOfPage(this.rootPage) + 2 * Math.floor(addr / this.geom.granules[this.geom.startLevel]);
+    return this.rootWord + 2 * Math.floor(addr / this.geom.granules[this.geom.startLevel]);
   }
 
   /** Store an entry, keeping the containing page's refcount (facts §2.5) and recording it. */

@@ -3,7 +3,7 @@
  * (Arm ARM D8 "The AArch64 Virtual Memory System Architecture", stage 2 translation). Not a KVM
  * operation: the raw walk is impl/descriptor/hwWalk.ts; this file validates and gives it meaning.
  */
-import { HwTranslateOut, hwTranslateFor, makeWalkPlan, type HwAccess, type HwFault, type HwTranslateFn, type WalkPlan } from './descriptor/hwWalk';
+import { HwTranslateOut, type HwAccess, type HwFault } from './descriptor/hwWalk';
 import { S2InputError } from '../model/types';
 import type { Stage2Pgtable } from './pgtable';
 
@@ -22,23 +22,6 @@ export type TranslateOut = HwTranslateOut;
 /** A fresh out object for translate (allocate once, reuse). */
 export const makeTranslateOut = (): TranslateOut => new HwTranslateOut();
 
-/** Walk plans per table (geometry and pool window are fixed for a table's lifetime). */
-const plans = new WeakMap<Stage2Pgtable, WalkPlan>();
-let lastPgt: Stage2Pgtable | null = null;
-let lastFn = null as unknown as HwTranslateFn; // the specialised translation of lastPgt's plan
-
-/** Make `pgt` the table `lastFn` translates for (its plan built once per table). */
-function selectTable(pgt: Stage2Pgtable): void {
-  let plan = plans.get(pgt);
-  if (plan === undefined) {
-    const g = pgt.geom;
-    plan = makeWalkPlan(g.pageShift, g.startLevel, g.minBlockLevel, g.shifts, g.indexMasks, pgt.pool.tableBaseHigh, g.ipaLimit);
-    plans.set(pgt, plan);
-  }
-  lastPgt = pgt;
-  lastFn = hwTranslateFor(plan, pgt.fwb);
-}
-
 /**
  * Translate `ipa` for `access` and fill `out`. Faults, in Arm ARM priority order:
  * - translation: IPA ≥ 2^iaBits (reported at the start level: the IPA is beyond VTCR_EL2.T0SZ,
@@ -53,9 +36,7 @@ export function translate(pgt: Stage2Pgtable, ipa: number, access: TranslateAcce
   // NaN, fractions and negatives fail the first test; Infinity the second.
   if (!(ipa >= 0 && ipa === Math.floor(ipa)) || ipa === Infinity) badIpa(ipa);
   const acc: HwAccess = access === 'read' ? 0 : access === 'write' ? 1 : access === 'exec' ? 2 : badAccess(access);
-  if (pgt !== lastPgt) selectTable(pgt);
-  const pool = pgt.pool;
-  lastFn(pool.words, pgt.rootPage << pool.wordShift, ipa, acc, out);
+  pgt.hwTranslate(pgt.pool.words, pgt.rootWord, ipa, acc, out);
   return out;
 }
 

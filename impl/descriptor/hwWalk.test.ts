@@ -100,7 +100,7 @@ describe('hwWalk', () => {
               const b = makeTranslateOut();
               const high = Math.floor(ipa * plan.invSplit);
               const low = ipa % plan.splitScale;
-              fillFromWalk(hwWalk(pgt.pool.words, root, high, low, plan, access, w), w, memTypeByAttr(fwb), g.granules, a);
+              fillFromWalk(hwWalk(pgt.pool.words, root, high, low, plan, access, w), w, { sizes: g.granules, memtypes: memTypeByAttr(fwb) }, a);
               hwTranslateFor(plan, fwb)(pgt.pool.words, root, ipa, access, b);
               expect([granule, iaBits, ipa, access, view(b)]).toEqual([granule, iaBits, ipa, access, view(a)]);
               expect(b).toEqual(a); // the raw leaf words too

@@ -165,6 +165,12 @@ export type HwFault = 'translation' | 'permission' | 'accessFlag';
  * access). The walk stores the leaf's descriptor words; `perms` and `memtype` are decoded from them
  * when read, so a caller pays only for what it reads.
  */
+/** What a translation needs to read a leaf's words: leaf bytes per level (plan) and memtype per MemAttr (FWB mode). */
+export interface LeafDecode {
+  readonly sizes: readonly number[];
+  readonly memtypes: readonly DecodedMemType[];
+}
+
 export class HwTranslateOut {
   ok = false;
   fault: HwFault | null = null;
@@ -172,19 +178,17 @@ export class HwTranslateOut {
   level = -1;
   /** Output PA (ok only, else 0). */
   pa = 0;
-  /** Bytes the leaf maps; 0 on a translation fault. */
-  leafSize = 0;
-  /** The leaf's descriptor words as int32 (meaningful while `memtypes` is set). */
+  /** The leaf's descriptor words as int32 (meaningful while `leaf` is set). */
   lo = 0;
   hi = 0;
-  /** memTypeByAttr table of the walk's FWB mode when a leaf was reached (ok, accessFlag, permission), else null. */
-  memtypes: readonly DecodedMemType[] | null = null;
+  /** How to read the leaf (its plan's sizes, its FWB mode's memtypes) when one was reached (ok, accessFlag, permission), else null. */
+  leaf: LeafDecode | null = null;
   private readonly p = { r: false, w: false, x: false };
 
   /** The leaf's S2AP/XN permissions (all false when no leaf was reached); one object, rewritten on each read. */
   get perms(): { r: boolean; w: boolean; x: boolean } {
     const p = this.p;
-    const leaf = this.memtypes !== null;
+    const leaf = this.leaf !== null;
     p.r = leaf && (this.lo & AP_R) !== 0;
     p.w = leaf && (this.lo & AP_W) !== 0;
     p.x = leaf && (this.hi & XN) === 0;
@@ -193,7 +197,12 @@ export class HwTranslateOut {
 
   /** The leaf's memory type (null when no leaf was reached). */
   get memtype(): DecodedMemType | null {
-    return this.memtypes === null ? null : this.memtypes[(this.lo & B.S2_MEMATTR_MASK) >>> B.S2_MEMATTR_SHIFT];
+    return this.leaf === null ? null : this.leaf.memtypes[(this.lo & B.S2_MEMATTR_MASK) >>> B.S2_MEMATTR_SHIFT];
+  }
+
+  /** Bytes the leaf maps; 0 on a translation fault. */
+  get leafSize(): number {
+    return this.leaf === null ? 0 : this.leaf.sizes[this.level];
   }
 }
 
@@ -206,21 +215,19 @@ export function fillNoLeaf(out: HwTranslateOut, fault: HwFault, level: number): 
   out.fault = fault;
   out.level = level;
   out.pa = 0;
-  out.memtypes = null;
+  out.leaf = null;
   out.lo = out.hi = 0;
-  out.leafSize = 0;
 }
 
 /**
  * Fill `out` from a reference walk's status `st` and leaf `w`: the leaf that was reached (ok,
  * access flag, permission) with its size, or a translation fault.
  */
-export function fillFromWalk(st: number, w: HwWalkOut, memtypes: readonly DecodedMemType[], leafSizes: readonly number[], out: HwTranslateOut): void {
+export function fillFromWalk(st: number, w: HwWalkOut, leaf: LeafDecode, out: HwTranslateOut): void {
   if (st === HW_TRANSLATION) return fillNoLeaf(out, 'translation', w.level);
   out.lo = w.lo | 0;
   out.hi = w.hi | 0;
-  out.memtypes = memtypes;
-  out.leafSize = leafSizes[w.level];
+  out.leaf = leaf;
   out.level = w.level;
   out.ok = st === HW_OK;
   out.fault = FAULTS[st];
@@ -259,45 +266,47 @@ export function hwTranslateFor(plan: WalkPlan, fwb: boolean): HwTranslateFn {
 const leafSizeOf = (plan: WalkPlan, level: number): number => (level === 3 ? 2 ** plan.lv[6] : 2 ** plan.lv[2 * level] * plan.splitScale);
 
 function compileTranslate(plan: WalkPlan, mt: readonly DecodedMemType[]): HwTranslateFn {
-  const sizes = [0, 1, 2, 3].map((l) => leafSizeOf(plan, l));
+  const leaf: LeafDecode = { sizes: [0, 1, 2, 3].map((l) => leafSizeOf(plan, l)), memtypes: mt };
   const w = makeHwWalkOut(); // consumed by fillFromWalk before slow returns: one per specialised function
   /** Everything but an allowed access to a valid page under in-window tables: the reference walk. */
   const slow = (words: Uint32Array, rootPtr: number, ipa: number, access: HwAccess, out: HwTranslateOut): void => {
     if (ipa >= plan.ipaLimit) return fillNoLeaf(out, 'translation', plan.startLevel);
     const high = (ipa * plan.invSplit) | 0;
     const low = (ipa >>> 0) & plan.lowMask;
-    fillFromWalk(hwWalk(words, rootPtr, high, low, plan, access, w), w, mt, sizes, out);
+    fillFromWalk(hwWalk(words, rootPtr, high, low, plan, access, w), w, leaf, out);
   };
   // The descent runs in one labelled block; the IPA range check and every other case leave it for
   // the reference walk. Masks live in locals and the fill stores raw words: the bytecode stays
   // under V8's inlining budget, so the whole translation inlines into translate's caller.
   const m = plan.leaf;
   const body = `walk: {\nif (ipa >= ${plan.ipaLimit}) break walk;\n`
-    + `const window = ${plan.baseHigh}; const pageMask = ${plan.pageMask}; const oaHi = ${OA_HI}; let far = 0;\n`
+    + `const window = ${plan.baseHigh}; const oaHi = ${OA_HI}; let far = 0;\n`
     + `const high = (ipa * ${plan.invSplit}) | 0; const low = (ipa >>> 0) & ${plan.lowMask};\n`
     + `${levelCode(plan, plan.startLevel)}`
-    + `out.ok = true; out.fault = null; out.level = 3; out.leafSize = ${sizes[3]}; out.lo = lo | 0; out.hi = hi | 0; out.memtypes = mt;\n`
+    + `out.ok = true; out.fault = null; out.level = 3; out.lo = lo | 0; out.hi = hi | 0; out.leaf = leaf;\n`
     + `out.pa = (hi & oaHi) * ${TWO32} + (((lo & ${m[9]}) | (low & ${m[10]})) >>> 0);\nreturn;\n}\n`
     + 'slow(words, rootPtr, ipa, access, out);';
   // Generated from the plan's numeric constants only (no input text reaches it).
-  return new Function('slow', 'mt',
-    `return function hwTranslateSpecialised(words, rootPtr, ipa, access, out) {\n${body}\n};`)(slow, mt) as HwTranslateFn;
+  return new Function('slow', 'leaf',
+    `return function hwTranslateSpecialised(words, rootPtr, ipa, access, out) {\n${body}\n};`)(slow, leaf) as HwTranslateFn;
 }
 
 /**
  * Code for the lookup at `level`: descend into a table, or break out of the walk block for a
- * non-table entry. `far` ORs each table entry's HI word XOR the window's: its OA_HI bits are zero
- * iff every table was inside the window.
+ * non-table entry. The fast path takes only table entries whose bits below the page (the type bits
+ * and the IGNORED bits 11:2) read exactly "valid table", so the next table's word index is LO >>> 2;
+ * anything else in those bits goes to the reference walk. `far` ORs each table entry's HI word XOR
+ * the window's: its OA_HI bits are zero iff every table was inside the window.
  */
 function levelCode(plan: WalkPlan, level: number): string {
   const part = level === 3 ? 'low' : 'high';
-  const base = level === plan.startLevel ? 'rootPtr' : '((lo & pageMask) >>> 2)';
+  const base = level === plan.startLevel ? 'rootPtr' : '(lo >>> 2)';
   // Twice the index (2 words per descriptor) straight from the IPA part: ((part >>> shift) & mask) << 1.
   const shift = plan.lv[2 * level];
   const twice = shift === 0 ? `((${part} << 1) & ${plan.lv[2 * level + 1] * 2})` : `((${part} >>> ${shift - 1}) & ${plan.lv[2 * level + 1] * 2})`;
   const load = level === plan.startLevel ? `let ptr = ${base} + ${twice}; let lo = words[ptr];\n` : `ptr = ${base} + ${twice}; lo = words[ptr];\n`;
   if (level === 3) return `${load}${pageCode()}`;
-  return `${load}if (~lo & ${TABLE_BITS}) break walk;\nfar |= words[ptr + 1] ^ window;\n${levelCode(plan, level + 1)}`;
+  return `${load}if ((lo & ${~plan.pageMask}) !== ${TABLE_BITS}) break walk;\nfar |= words[ptr + 1] ^ window;\n${levelCode(plan, level + 1)}`;
 }
 
 /**
