@@ -69,7 +69,7 @@ describe('hwWalk', () => {
       expect(memTypeByAttr(fwb)).toHaveLength(16);
     }
   });
-  it('hwTranslateFor (specialised per plan) agrees with hwWalk + fillFromWalk on pages, blocks, faults and far tables', () => {
+  it('hwTranslateFor (specialised per plan) agrees with hwWalk + fillFromWalk on pages, blocks, faults, far tables and set IGNORED bits', () => {
     for (const granule of [4096, 16384, 65536] as Granule[]) {
       for (const [iaBits, fwb] of [[36, false], [40, true], [44, false], [48, true]] as const) {
         const pgt = new Stage2Pgtable({ granule, iaBits, fwb });
@@ -87,8 +87,9 @@ describe('hwWalk', () => {
           ipas.push(2 ** 33 + 0x1234_5678);
         }
         const root = pgt.pool.ptrOfPage(pgt.rootPage);
-        for (const far of [false, true]) {
-          if (far) { // point the second root entry (if any) outside the pool
+        for (const mode of ['near', 'ignoredBits', 'far'] as const) {
+          if (mode === 'ignoredBits') pgt.pool.words[root] |= 0xffc; // table descriptor bits 11:2 are IGNORED (Arm ARM D8.3)
+          if (mode === 'far') { // point the second root entry (if any) outside the pool
             pgt.pool.words[root + 2] = C.tableLo(TABLE_PA_BASE + 2 ** 33, g.pageShift);
             pgt.pool.words[root + 3] = C.tableHi(TABLE_PA_BASE + 2 ** 33);
             ipas.push(g.granules[g.startLevel] + 1);
