@@ -28,6 +28,19 @@ export interface PgtableOptions {
 
 const NO_BUGS: BugSet = new Set();
 
+/** Specialised walks by geometry, table window and FWB mode (a table is built per run: no plan text per table). */
+const walks = new Map<string, HwTranslateFn>();
+
+function walkFor(g: Geometry, baseHigh: number, fwb: boolean): HwTranslateFn {
+  const key = `${g.granule}/${g.iaBits}/${baseHigh}/${fwb}`;
+  let fn = walks.get(key);
+  if (fn === undefined) {
+    fn = hwTranslateFor(makeWalkPlan(g.pageShift, g.startLevel, g.minBlockLevel, g.shifts, g.indexMasks, baseHigh, g.ipaLimit), fwb);
+    walks.set(key, fn);
+  }
+  return fn;
+}
+
 /** stage2_pte_is_counted; with `annotation-not-refcounted` owner annotations are not counted (seed 004). */
 function counted(lo: number, hi: number, annotationNotCounted: boolean): boolean {
   if (!isCounted(lo, hi)) return false;
@@ -68,8 +81,7 @@ export class Stage2Pgtable {
     this.pool = opts.pool ?? new TablePool(opts.granule, 64, opts.maxPages);
     this.rootPage = this.allocRoot();
     this.rootWord = this.pool.ptrOfPage(this.rootPage);
-    const g = this.geom;
-    this.hwTranslate = hwTranslateFor(makeWalkPlan(g.pageShift, g.startLevel, g.minBlockLevel, g.shifts, g.indexMasks, this.pool.tableBaseHigh, g.ipaLimit), this.fwb);
+    this.hwTranslate = walkFor(this.geom, this.pool.tableBaseHigh, this.fwb);
   }
 
   /** Drop all mappings and tables, keeping the storage (cheap: see TablePool.reset). */

@@ -43,20 +43,20 @@ export function checkBbm(events: readonly EffectEvent[], geom: Geometry, lastLev
       return;
     }
     const size = geom.granules[ev.level];
-    const at = `event ${i} ${hex(ev.ipa)} L${ev.level}`;
+    const at = (): string => `event ${i} ${hex(ev.ipa)} L${ev.level}`; // message text only when there is a problem
     const oldValid = isValid(ev.oldLo);
     const newValid = isValid(ev.newLo);
     const bothLeaves = !isTable(ev.oldLo, ev.level, lastLevel) && !isTable(ev.newLo, ev.level, lastLevel);
     if (oldValid && newValid && !(bothLeaves && isInPlaceChange(ev.oldLo, ev.oldHi, ev.newLo, ev.newHi))) {
       out.push({ check: 'bbm', code: 'bbmValidToValid', event: i, ipa: ev.ipa, level: ev.level,
-        message: `${at}: ${toHex(ev.oldLo, ev.oldHi)} replaced in place by ${toHex(ev.newLo, ev.newHi)}` });
+        message: `${at()}: ${toHex(ev.oldLo, ev.oldHi)} replaced in place by ${toHex(ev.newLo, ev.newHi)}` });
     }
     if (oldValid && !newValid) pending.push({ ipa: ev.ipa, size, level: ev.level, event: i });
     if (!oldValid && newValid) {
       const stale = pending.find((p) => overlaps(p.ipa, p.size, ev.ipa, size));
       if (stale) {
         out.push({ check: 'bbm', code: 'bbmNoTlbi', event: i, ipa: ev.ipa, level: ev.level,
-          message: `${at}: made valid while the break at event ${stale.event} (${hex(stale.ipa)} L${stale.level}) has no TLBI yet` });
+          message: `${at()}: made valid while the break at event ${stale.event} (${hex(stale.ipa)} L${stale.level}) has no TLBI yet` });
       }
     }
   });
