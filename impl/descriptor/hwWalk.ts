@@ -172,8 +172,8 @@ export interface LeafDecode {
 }
 
 export class HwTranslateOut {
-  ok = false;
-  fault: HwFault | null = null;
+  /** HW_OK, HW_TRANSLATION, HW_ACCESS_FLAG, HW_PERMISSION, or −1 before the first translation. */
+  status = -1;
   /** Level of the leaf, or of the faulting lookup. */
   level = -1;
   /** Output PA (ok only, else 0). */
@@ -184,6 +184,16 @@ export class HwTranslateOut {
   /** How to read the leaf (its plan's sizes, its FWB mode's memtypes) when one was reached (ok, accessFlag, permission), else null. */
   leaf: LeafDecode | null = null;
   private readonly p = { r: false, w: false, x: false };
+
+  /** The access was translated. */
+  get ok(): boolean {
+    return this.status === HW_OK;
+  }
+
+  /** The fault, null when ok. */
+  get fault(): HwFault | null {
+    return this.status > HW_OK ? FAULTS[this.status] : null;
+  }
 
   /** The leaf's S2AP/XN permissions (all false when no leaf was reached); one object, rewritten on each read. */
   get perms(): { r: boolean; w: boolean; x: boolean } {
@@ -209,10 +219,9 @@ export class HwTranslateOut {
 /** Fault of each walk status (HW_OK → null). */
 const FAULTS: readonly (HwFault | null)[] = [null, 'translation', 'accessFlag', 'permission'];
 
-/** Fill `out` with a fault before any leaf: no perms, memtype or leaf size. */
-export function fillNoLeaf(out: HwTranslateOut, fault: HwFault, level: number): void {
-  out.ok = false;
-  out.fault = fault;
+/** Fill `out` with a translation fault at `level`, before any leaf: no perms, memtype or leaf size. */
+export function fillNoLeaf(out: HwTranslateOut, level: number): void {
+  out.status = HW_TRANSLATION;
   out.level = level;
   out.pa = 0;
   out.leaf = null;
@@ -224,13 +233,12 @@ export function fillNoLeaf(out: HwTranslateOut, fault: HwFault, level: number): 
  * access flag, permission) with its size, or a translation fault.
  */
 export function fillFromWalk(st: number, w: HwWalkOut, leaf: LeafDecode, out: HwTranslateOut): void {
-  if (st === HW_TRANSLATION) return fillNoLeaf(out, 'translation', w.level);
+  if (st === HW_TRANSLATION) return fillNoLeaf(out, w.level);
   out.lo = w.lo | 0;
   out.hi = w.hi | 0;
   out.leaf = leaf;
   out.level = w.level;
-  out.ok = st === HW_OK;
-  out.fault = FAULTS[st];
+  out.status = st;
   out.pa = st === HW_OK ? w.pa : 0;
 }
 
@@ -269,23 +277,21 @@ function compileTranslate(plan: WalkPlan, mt: readonly DecodedMemType[]): HwTran
   const leaf: LeafDecode = { sizes: [0, 1, 2, 3].map((l) => leafSizeOf(plan, l)), memtypes: mt };
   const w = makeHwWalkOut(); // consumed by fillFromWalk before slow returns: one per specialised function
   /** Everything but an allowed access to a valid page under in-window tables: the reference walk. */
-  const slow = (words: Uint32Array, rootPtr: number, ipa: number, access: HwAccess, out: HwTranslateOut): void => {
-    if (ipa >= plan.ipaLimit) return fillNoLeaf(out, 'translation', plan.startLevel);
-    const high = (ipa * plan.invSplit) | 0;
-    const low = (ipa >>> 0) & plan.lowMask;
+  const slow = (words: Uint32Array, rootPtr: number, high: number, low: number, access: HwAccess, out: HwTranslateOut): void => {
+    if (high < 0) return fillNoLeaf(out, plan.startLevel); // IPA ≥ 2^iaBits
     fillFromWalk(hwWalk(words, rootPtr, high, low, plan, access, w), w, leaf, out);
   };
   // The descent runs in one labelled block; the IPA range check and every other case leave it for
   // the reference walk. Masks live in locals and the fill stores raw words: the bytecode stays
   // under V8's inlining budget, so the whole translation inlines into translate's caller.
   const m = plan.leaf;
-  const body = `walk: {\nif (ipa >= ${plan.ipaLimit}) break walk;\n`
-    + `const window = ${plan.baseHigh}; const oaHi = ${OA_HI}; let far = 0;\n`
-    + `const high = (ipa * ${plan.invSplit}) | 0; const low = (ipa >>> 0) & ${plan.lowMask};\n`
+  const body = `let high = -1; let low = 0;\nwalk: {\nif (ipa >= ${plan.ipaLimit}) break walk;\n`
+    + `const window = ${plan.baseHigh}; const oaHi = ${OA_HI};\n`
+    + `high = (ipa * ${plan.invSplit}) | 0; low = (ipa >>> 0) & ${plan.lowMask};\n`
     + `${levelCode(plan, plan.startLevel)}`
-    + `out.ok = true; out.fault = null; out.level = 3; out.lo = lo | 0; out.hi = hi | 0; out.leaf = leaf;\n`
+    + `out.status = 0; out.level = 3; out.lo = lo | 0; out.hi = hi | 0; out.leaf = leaf;\n`
     + `out.pa = (hi & oaHi) * ${TWO32} + (((lo & ${m[9]}) | (low & ${m[10]})) >>> 0);\nreturn;\n}\n`
-    + 'slow(words, rootPtr, ipa, access, out);';
+    + 'slow(words, rootPtr, high, low, access, out);';
   // Generated from the plan's numeric constants only (no input text reaches it).
   return new Function('slow', 'leaf',
     `return function hwTranslateSpecialised(words, rootPtr, ipa, access, out) {\n${body}\n};`)(slow, leaf) as HwTranslateFn;
@@ -306,7 +312,8 @@ function levelCode(plan: WalkPlan, level: number): string {
   const twice = shift === 0 ? `((${part} << 1) & ${plan.lv[2 * level + 1] * 2})` : `((${part} >>> ${shift - 1}) & ${plan.lv[2 * level + 1] * 2})`;
   const load = level === plan.startLevel ? `let ptr = ${base} + ${twice}; let lo = words[ptr];\n` : `ptr = ${base} + ${twice}; lo = words[ptr];\n`;
   if (level === 3) return `${load}${pageCode()}`;
-  return `${load}if ((lo & ${~plan.pageMask}) !== ${TABLE_BITS}) break walk;\nfar |= words[ptr + 1] ^ window;\n${levelCode(plan, level + 1)}`;
+  const far = level === plan.startLevel ? 'let far =' : 'far |=';
+  return `${load}if ((lo & ${~plan.pageMask}) !== ${TABLE_BITS}) break walk;\n${far} words[ptr + 1] ^ window;\n${levelCode(plan, level + 1)}`;
 }
 
 /**
