@@ -10,7 +10,8 @@ import type { Config } from '../../model/types';
 import { COMPARISONS } from './compare';
 import { applyOne, HarnessError, newWorld, type SideResult, type StepResult, type World } from './executors';
 import { checkExpect, stepIpa } from './expectCheck';
-import { dirtyRanges, effectRanges, PRE_TOUCH, touchedRanges, type Range, type RunnerMemory } from './touched';
+import { dirtyRanges, effectRanges, newTouchScratch, PRE_TOUCH, touchedRanges, type RunnerMemory, type TouchScratch } from './touched';
+import type { SpanList } from './spans';
 import { labelStep } from './labels';
 import { TablePool } from '../../impl/pool';
 import { checkTraceRules } from './rules';
@@ -63,9 +64,10 @@ function runSide(side: World['model'] | World['impl'], step: Step, i: number, wh
 }
 
 /** One step: run both sides, compute touched ranges, return the snapshot (one object literal: a fixed shape for every invariant). */
-function stepOnce(w: World, mem: RunnerMemory, step: Step, i: number, st: RunStats, clock?: () => number): Snapshot<KvmModel, KvmImpl> {
+function stepOnce(w: World, mem: RunnerMemory, sc: TouchScratch, step: Step, i: number, st: RunStats, clock?: () => number): Snapshot<KvmModel, KvmImpl> {
   checkTraceRules(w, step, i);
-  const pre = (PRE_TOUCH[step.op] as (w: World, s: Step, m: RunnerMemory) => Range[])(w, step, mem);
+  sc.candidates.clear();
+  (PRE_TOUCH[step.op] as (w: World, s: Step, m: RunnerMemory, out: SpanList) => void)(w, step, mem, sc.candidates);
   w.impl.kvm.effects.clear();
   const t0 = clock?.() ?? 0;
   const model = runSide(w.model, step, i, 'model');
@@ -78,10 +80,12 @@ function stepOnce(w: World, mem: RunnerMemory, step: Step, i: number, st: RunSta
   const slot = step.op === 'getDirtyLog' || step.op === 'clearDirtyLog' ? step.slot : -1;
   const g = w.config.granule;
   const ipa = stepIpa(step, mem);
-  const keep: Range[] = ipa === undefined ? [] : [[ipa - (ipa % g), ipa - (ipa % g) + g]];
-  if (slot >= 0) keep.push(...dirtyRanges(w, slot, model?.dirty), ...dirtyRanges(w, slot, impl.dirty));
+  sc.keep.clear();
+  if (ipa !== undefined) sc.keep.push(ipa - (ipa % g), ipa - (ipa % g) + g);
+  if (slot >= 0) { dirtyRanges(w, slot, model?.dirty, sc.keep); dirtyRanges(w, slot, impl.dirty, sc.keep); }
   const events = w.impl.kvm.effects.events;
-  const touched = touchedRanges(w, events.length === 0 ? pre : pre.concat(effectRanges(w, events)), keep);
+  effectRanges(w, events, sc.candidates);
+  const touched = touchedRanges(w, sc);
   for (const [a, b] of touched) st.touchedPages += (b - a) / g;
   let quiescent = w.model.host.openInvalidations().length === 0;
   for (const v of mem.faultIpa.keys()) if (quiescent && w.model.kvm.faultInFlight(v)) quiescent = false;
@@ -137,6 +141,7 @@ function borrowPool(granule: number): TablePool {
 
 function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpect | undefined)[], opts: RunOptions): RunResult {
   const mem: RunnerMemory = { faultIpa: new Map() };
+  const sc = newTouchScratch();
   const invariants = opts.invariants ?? DEFAULT_INVARIANTS;
   const stats: RunStats = { steps: 0, touchedPages: 0, labels: new Set(), ...(opts.clock ? { time: { model: 0, impl: 0, invariants: 0 } } : {}) };
   const res: RunResult = { outcomes: [], violations: [], expectFailures: [], stats };
@@ -145,7 +150,7 @@ function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpe
     const expect = expects[i];
     let snap: Snapshot<KvmModel, KvmImpl>;
     try {
-      snap = stepOnce(w, mem, step, i, stats, opts.clock);
+      snap = stepOnce(w, mem, sc, step, i, stats, opts.clock);
     } catch (e) {
       if (!(e instanceof HarnessError)) throw e;
       res.error = { step: i, message: e.message };
