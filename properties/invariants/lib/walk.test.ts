@@ -1,9 +1,10 @@
-/** The shared touched walk: replayed only while table, pool version and ranges are unchanged; nested walks are safe. */
+/** The shared touched walk: replayed only while table, pool version and ranges are unchanged; nested walks are safe; per-walk values and page counts follow the table. */
 import { PROT_RW } from '../../../impl/descriptor/prot';
 import { stage2Map } from '../../../impl/ops/map';
 import { stage2Unmap } from '../../../impl/ops/unmap';
 import { Stage2Pgtable } from '../../../impl/pgtable';
-import { forEachEntryIn, forEachLeafIn, type Leaf } from './walk';
+import { forEachEntryIn, forEachLeafIn, perWalk, type Leaf } from './walk';
+import { countedEntries, pagesIn } from './tablePages';
 
 const leaves = (pgt: Stage2Pgtable, ranges: [number, number][]): number[] => {
   const out: number[] = [];
@@ -39,5 +40,52 @@ describe('forEachEntryIn memo', () => {
     let n = 0;
     forEachEntryIn(pgt, r, () => { n++; });
     expect(n).toBeGreaterThan(2);
+  });
+});
+
+describe('perWalk', () => {
+  it('computes once per walk and again after a change to the table or the ranges', () => {
+    const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    stage2Map(pgt, 0x3000, 0x2000, 0x80000000, PROT_RW);
+    const key = {};
+    let runs = 0;
+    const get = (r: [number, number][]): number[] => perWalk(pgt, r, key, () => { runs++; return leaves(pgt, r); });
+    const r: [number, number][] = [[0, 0x10000]];
+    expect(get(r)).toEqual([0x3000, 0x4000]);
+    expect(get([[0, 0x10000]])).toEqual([0x3000, 0x4000]);
+    expect(runs).toBe(1);
+    stage2Unmap(pgt, 0x3000, 0x1000);
+    expect(get(r)).toEqual([0x4000]);
+    expect(get([[0x5000, 0x6000]])).toEqual([]);
+    expect(runs).toBe(3);
+  });
+
+  it('inside a replay of other ranges computes without caching and leaves the outer walk intact', () => {
+    const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    stage2Map(pgt, 0x3000, 0x2000, 0x80000000, PROT_RW);
+    const key = {};
+    let runs = 0;
+    const outer: number[] = [];
+    forEachLeafIn(pgt, [[0, 0x10000]], (l) => {
+      outer.push(l.ipa);
+      expect(perWalk(pgt, [[0x4000, 0x5000]], key, () => { runs++; return leaves(pgt, [[0x4000, 0x5000]]); })).toEqual([0x4000]);
+    });
+    expect(outer).toEqual([0x3000, 0x4000]);
+    expect(runs).toBe(2);
+  });
+});
+
+describe('countedEntries', () => {
+  it('follows every store (counts are kept per pool version)', () => {
+    const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    stage2Map(pgt, 0x3000, 0x2000, 0x80000000, PROT_RW);
+    const page = pagesIn(pgt, [[0x3000, 0x4000]]).find((p) => p.level === 3);
+    expect(page).toBeDefined();
+    const n = page ? page.page : -1;
+    expect(countedEntries(pgt, n)).toBe(2);
+    stage2Unmap(pgt, 0x3000, 0x1000);
+    expect(countedEntries(pgt, n)).toBe(1);
+    stage2Map(pgt, 0x5000, 0x3000, 0x80000000, PROT_RW);
+    expect(countedEntries(pgt, n)).toBe(4);
   });
 });
