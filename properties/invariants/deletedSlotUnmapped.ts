@@ -4,13 +4,27 @@ import type { ImplView, ModelView } from './lib/view';
 import { forEachLeafIn } from './lib/walk';
 import { clip, hex, slotAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
+import type { Memslot } from '../../model/memslotTypes';
 
 const NAME = 'DELETED_SLOT_UNMAPPED';
 /** Slot placements seen after the previous step, per impl object (the invariant's own memory, O(#slots)). */
 const before = new WeakMap<object, Map<number, { gpa: number; size: number }>>();
 
+/** Do the placements `p` record exactly the slots of `slots` (same ids, in the same order, same gpa and size)? */
+function samePlacements(p: Map<number, { gpa: number; size: number }>, slots: ReadonlyMap<number, Memslot>): boolean {
+  if (p.size !== slots.size) return false;
+  const it = p.entries();
+  for (const m of slots.values()) {
+    const e = it.next();
+    if (e.done === true || e.value[0] !== m.id || e.value[1].gpa !== m.gpa || e.value[1].size !== m.size) return false;
+  }
+  return true;
+}
+
+/** Record this step's placements and return the previous step's (a fresh copy only when a slot moved, came or went). */
 function remember(s: { impl: ImplView; model: ModelView }): Map<number, { gpa: number; size: number }> | undefined {
   const prev = before.get(s.impl);
+  if (prev && samePlacements(prev, s.model.memslots)) return prev;
   before.set(s.impl, new Map([...s.model.memslots.values()].map((m) => [m.id, { gpa: m.gpa, size: m.size }])));
   return prev;
 }

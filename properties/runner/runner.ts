@@ -63,8 +63,22 @@ function runSide(side: World['model'] | World['impl'], step: Step, i: number, wh
   }
 }
 
+/** What one run keeps across its steps: the world, the runner's memory, range scratch, the snapshot's constant parts. */
+interface RunState {
+  readonly w: World;
+  readonly mem: RunnerMemory;
+  readonly sc: TouchScratch;
+  readonly hosts: NonNullable<Snapshot['hosts']>;
+  readonly st: RunStats;
+  readonly clock?: () => number;
+}
+
+/** The snapshot's `dirty` when neither side reports a list (most steps): one shared object. */
+const NO_DIRTY: NonNullable<Snapshot['dirty']> = Object.freeze({ model: undefined, impl: undefined });
+
 /** One step: run both sides, compute touched ranges, return the snapshot (one object literal: a fixed shape for every invariant). */
-function stepOnce(w: World, mem: RunnerMemory, sc: TouchScratch, step: Step, i: number, st: RunStats, clock?: () => number): Snapshot<KvmModel, KvmImpl> {
+function stepOnce(rs: RunState, step: Step, i: number): Snapshot<KvmModel, KvmImpl> {
+  const { w, mem, sc, st, clock } = rs;
   checkTraceRules(w, step, i);
   sc.candidates.clear();
   (PRE_TOUCH[step.op] as (w: World, s: Step, m: RunnerMemory, out: SpanList) => void)(w, step, mem, sc.candidates);
@@ -93,19 +107,19 @@ function stepOnce(w: World, mem: RunnerMemory, sc: TouchScratch, step: Step, i: 
   return {
     config: w.config, stepIndex: i, step, model: w.model.kvm, impl: w.impl.kvm,
     modelOutcome: modelSide.outcome, implOutcome: impl.outcome, events, touched,
-    dirty: { model: model?.dirty, impl: impl.dirty }, modelSkipped: model === null,
-    hosts: { model: w.model.host, impl: w.impl.host }, quiescent,
+    dirty: model?.dirty === undefined && impl.dirty === undefined ? NO_DIRTY : { model: model?.dirty, impl: impl.dirty }, modelSkipped: model === null,
+    hosts: rs.hosts, quiescent,
   };
 }
 
-/** Run the checks on one snapshot; returns the violations (at most one unless collectAll). */
-function checkAll(s: Snapshot<KvmModel, KvmImpl>, invariants: readonly Invariant[], collectAll: boolean): Violation[] {
-  const out: Violation[] = [];
+/** Run the checks on one snapshot, appending violations to `into` (at most one unless collectAll); returns how many. */
+function checkAll(s: Snapshot<KvmModel, KvmImpl>, invariants: readonly Invariant[], collectAll: boolean, into: Violation[]): number {
+  let n = 0;
   for (const inv of invariants) {
     const v = inv.check(s as Snapshot);
-    if (v) { out.push(v); if (!collectAll) break; }
+    if (v) { into.push(v); n++; if (!collectAll) break; }
   }
-  return out;
+  return n;
 }
 
 /**
@@ -141,16 +155,17 @@ function borrowPool(granule: number): TablePool {
 
 function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpect | undefined)[], opts: RunOptions): RunResult {
   const mem: RunnerMemory = { faultIpa: new Map() };
-  const sc = newTouchScratch();
   const invariants = opts.invariants ?? DEFAULT_INVARIANTS;
+  const collectAll = opts.collectAll ?? false;
   const stats: RunStats = { steps: 0, touchedPages: 0, labels: new Set(), ...(opts.clock ? { time: { model: 0, impl: 0, invariants: 0 } } : {}) };
+  const rs: RunState = { w, mem, sc: newTouchScratch(), hosts: { model: w.model.host, impl: w.impl.host }, st: stats, clock: opts.clock };
   const res: RunResult = { outcomes: [], violations: [], expectFailures: [], stats };
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
     const expect = expects[i];
     let snap: Snapshot<KvmModel, KvmImpl>;
     try {
-      snap = stepOnce(w, mem, sc, step, i, stats, opts.clock);
+      snap = stepOnce(rs, step, i);
     } catch (e) {
       if (!(e instanceof HarnessError)) throw e;
       res.error = { step: i, message: e.message };
@@ -161,13 +176,12 @@ function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpe
     res.outcomes.push(r);
     labelStep(snap, stats.labels);
     const t0 = opts.clock?.() ?? 0;
-    const vs = checkAll(snap, invariants, opts.collectAll ?? false);
+    const found = checkAll(snap, invariants, collectAll, res.violations);
     if (stats.time && opts.clock) stats.time.invariants += opts.clock() - t0;
     const fail = expect ? checkExpect(w, step, mem, expect, r.impl) : null;
     if (fail) res.expectFailures.push({ step: i, message: fail });
     if (step.op === 'faultCommit') mem.faultIpa.delete(step.vcpu);
-    res.violations.push(...vs);
-    if (vs.length > 0 && !opts.collectAll) return res;
+    if (found > 0 && !collectAll) return res;
   }
   return res;
 }
