@@ -1,7 +1,7 @@
 /** NO_STALE_PFN: leaves follow the host's current PTEs; none inside an open invalidation (seed 001, facts §14, §21.30–33). */
 import type { Invariant, HostQuery } from './types';
 import { hostOf, type ImplView, type ModelView } from './lib/view';
-import { forEachLeafIn, type Leaf } from './lib/walk';
+import { leavesIn, type Leaf } from './lib/walk';
 import { hex, leafPa, leafWritable, sampleAt, sampleCount, slotAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
 import { ioremapped } from './lib/ioremapped';
@@ -40,9 +40,8 @@ export const noStalePfn: Invariant<ModelView, ImplView> = {
     let open: readonly { start: number; end: number }[] | null = null; // asked for once, when a leaf is there
     const touched = s.touched;
     const page = pgt.geom.granule;
-    let out: { ipa: number; why: string } | null = null;
-    forEachLeafIn(pgt, touched, (l) => {
-      for (let r = 0; r < touched.length && !out; r++) {
+    for (const l of leavesIn(pgt, touched)) {
+      for (let r = 0; r < touched.length; r++) {
         const lo = Math.max(l.ipa, touched[r][0]);
         const hi = Math.min(l.ipa + l.size, touched[r][1]);
         if (lo >= hi) continue;
@@ -51,12 +50,10 @@ export const noStalePfn: Invariant<ModelView, ImplView> = {
           const slot = slotAt(s.model.memslots, ipa);
           if (!slot) continue; // outside slots: NO_MAPPING_OUTSIDE_SLOTS judges it
           const why = stale(pgt, host, (open ??= host.openInvalidations()), l, slot, ipa);
-          if (why && !ioremapped(s.impl, s.config.granule, ipa)) { out = { ipa, why }; return; }
+          if (why && !ioremapped(s.impl, s.config.granule, ipa)) return violation(s, NAME, `leaf at ${hex(ipa)} ${why}`, { ipa });
         }
       }
-    });
-    if (!out) return null;
-    const o: { ipa: number; why: string } = out;
-    return violation(s, NAME, `leaf at ${hex(o.ipa)} ${o.why}`, { ipa: o.ipa });
+    }
+    return null;
   },
 };

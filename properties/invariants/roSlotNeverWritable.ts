@@ -1,7 +1,7 @@
 /** RO_SLOT_NEVER_WRITABLE: no writable stage-2 leaf inside a READONLY memslot (seed 000, facts §21.22). */
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { forEachLeafIn } from './lib/walk';
+import { leavesIn } from './lib/walk';
 import { hex, leafWritable, overlaps } from './lib/leafInfo';
 import type { Memslot } from '../../model/memslotTypes';
 import { violation } from './lib/violation';
@@ -28,17 +28,14 @@ export const roSlotNeverWritable: Invariant<ModelView, ImplView> = {
   check(s) {
     const slots = s.model.memslots;
     if (!anyReadonly(slots)) return null;
-    let found: { ipa: number; slot: number } | null = null;
-    forEachLeafIn(s.impl.pgt, s.touched, (l) => {
-      if (found || !leafWritable(l)) return;
+    for (const l of leavesIn(s.impl.pgt, s.touched)) {
+      if (!leafWritable(l)) continue;
       const hit = firstReadonlyOverlap(slots, l.ipa, l.ipa + l.size);
-      if (!hit) return;
+      if (!hit) continue;
       const ipa = Math.max(l.ipa, hit.gpa);
       // kvm_phys_addr_ioremap pages are not memslot mappings: writable as asked (facts §15.9, §21.20).
-      if (!ioremapped(s.impl, s.config.granule, ipa)) found = { ipa, slot: hit.id };
-    });
-    if (!found) return null;
-    const f: { ipa: number; slot: number } = found;
-    return violation(s, NAME, `writable leaf at ${hex(f.ipa)} in READONLY slot ${f.slot}`, { ipa: f.ipa, expected: 'not writable', actual: 'W' });
+      if (!ioremapped(s.impl, s.config.granule, ipa)) return violation(s, NAME, `writable leaf at ${hex(ipa)} in READONLY slot ${hit.id}`, { ipa, expected: 'not writable', actual: 'W' });
+    }
+    return null;
   },
 };

@@ -41,7 +41,9 @@ export function newMakes(pgt: Stage2Pgtable, ev: readonly EffectEvent[], needOld
     const size = pgt.geom.granules[e.level];
     const oa = C.oaOf(e.newLo, e.newHi, pgt.geom.pageShift);
     const pa = oa - (oa % size);
-    const same = (olds ??= oldLeaves(pgt, ev)).some((o) => e.ipa >= o.ipa && e.ipa + size <= o.ipa + o.size && pa === o.pa + (e.ipa - o.ipa) && (!needOldExec || o.exec));
+    olds ??= oldLeaves(pgt, ev);
+    let same = false;
+    for (const o of olds) if (e.ipa >= o.ipa && e.ipa + size <= o.ipa + o.size && pa === o.pa + (e.ipa - o.ipa) && (!needOldExec || o.exec)) { same = true; break; }
     if (!same) (out ??= []).push({ event: i, ipa: e.ipa, size, pa, lo: e.newLo, hi: e.newHi });
   }
   return out ?? NO_MAKES;

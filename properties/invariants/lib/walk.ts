@@ -7,7 +7,7 @@ import type { EntryView } from '../../../impl/check/scan';
 
 export type Ranges = readonly (readonly [number, number])[];
 
-/** A valid leaf: start IPA of its span, level, size, words (reused object: do not retain). */
+/** A valid leaf: start IPA of its span, level, size, words (forEachLeafIn reuses one object: do not retain). */
 export interface Leaf {
   ipa: number;
   level: number;
@@ -146,4 +146,20 @@ export function perWalk<T>(pgt: Stage2Pgtable, ranges: Ranges, key: object, comp
   const v = compute();
   if (memoHolds(pgt, ranges)) memo.derived.set(key, v);
   return v;
+}
+
+/** perWalk key of leavesIn's list. */
+const LEAVES = {};
+
+/**
+ * The valid leaves overlapping `ranges`, in walk order (a leaf straddling two ranges may appear
+ * twice), as one list per walk shared by every invariant of the step: loop over it, no callback.
+ * Read-only, like every perWalk value.
+ */
+export function leavesIn(pgt: Stage2Pgtable, ranges: Ranges): readonly Readonly<Leaf>[] {
+  return perWalk(pgt, ranges, LEAVES, () => {
+    const out: Leaf[] = [];
+    forEachLeafIn(pgt, ranges, (l) => { out.push({ ipa: l.ipa, level: l.level, size: l.size, lo: l.lo, hi: l.hi }); });
+    return out;
+  });
 }
