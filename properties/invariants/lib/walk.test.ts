@@ -87,5 +87,24 @@ describe('countedEntries', () => {
     expect(countedEntries(pgt, n)).toBe(1);
     stage2Map(pgt, 0x5000, 0x3000, 0x80000000, PROT_RW);
     expect(countedEntries(pgt, n)).toBe(4);
+    stage2Unmap(pgt, 0x5000, 0x3000);
+    stage2Map(pgt, 0x3000, 0x1000, 0x80000000, PROT_RW);
+    expect(countedEntries(pgt, n)).toBe(2); // the words of the first count again
+  });
+
+  it('agrees with a plain count on every page, across stores, frees and a pool that grows', () => {
+    const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    const plain = (page: number): number => {
+      const w = pgt.pool.words;
+      let k = 0;
+      for (let i = 0; i < pgt.geom.entries; i++) if (w[pgt.pool.ptrOfPage(page) + 2 * i] !== 0 || w[pgt.pool.ptrOfPage(page) + 2 * i + 1] !== 0) k++;
+      return k;
+    };
+    for (let i = 0; i < 120; i++) {
+      const ipa = ((i * 7919) % 400) * 0x200000 + ((i * 31) % 512) * 0x1000;
+      if (i % 3 === 2) stage2Unmap(pgt, ipa - (ipa % 0x200000), 0x200000);
+      else stage2Map(pgt, ipa, 0x1000 * (1 + (i % 4)), 0x80000000, PROT_RW);
+      for (const p of pagesIn(pgt, [[0, 400 * 0x200000]])) expect([p.page, countedEntries(pgt, p.page)]).toEqual([p.page, plain(p.page)]);
+    }
   });
 });
