@@ -10,13 +10,12 @@ const NAME = 'DELETED_SLOT_UNMAPPED';
 /** Slot placements seen after the previous step, per impl object (the invariant's own memory, O(#slots)). */
 const before = new WeakMap<object, Map<number, { gpa: number; size: number }>>();
 
-/** Do the placements `p` record exactly the slots of `slots` (same ids, in the same order, same gpa and size)? */
+/** Do the placements `p` hold exactly what a copy of `slots` would (same ids, gpa and size)? */
 function samePlacements(p: Map<number, { gpa: number; size: number }>, slots: ReadonlyMap<number, Memslot>): boolean {
   if (p.size !== slots.size) return false;
-  const it = p.entries();
   for (const m of slots.values()) {
-    const e = it.next();
-    if (e.done === true || e.value[0] !== m.id || e.value[1].gpa !== m.gpa || e.value[1].size !== m.size) return false;
+    const e = p.get(m.id);
+    if (e === undefined || e.gpa !== m.gpa || e.size !== m.size) return false;
   }
   return true;
 }

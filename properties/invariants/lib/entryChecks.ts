@@ -15,13 +15,11 @@ export function problemsIn(pgt: Stage2Pgtable, ranges: Ranges, checks: readonly 
 /** Owner ids the invariants accept in annotations (the 8-bit owner field; pKVM host stage 2 uses small ids). */
 export const MAX_OWNER = 0xff;
 
-const ENCODING = {};
-const PLACEMENT = {};
+const encodingProblems = (pgt: Stage2Pgtable, ranges: Ranges): Problem[] => problemsIn(pgt, ranges, [encodingCheck(pgt, { maxOwner: MAX_OWNER })]);
+const placementProblems = (pgt: Stage2Pgtable, ranges: Ranges): Problem[] => problemsIn(pgt, ranges, [placementCheck(pgt)]);
 
 /** encodingCheck(pgt, {maxOwner: MAX_OWNER}) problems over `ranges`, once per walk (shared: read-only). */
-export const encodingProblemsIn = (pgt: Stage2Pgtable, ranges: Ranges): readonly Problem[] =>
-  perWalk(pgt, ranges, ENCODING, () => problemsIn(pgt, ranges, [encodingCheck(pgt, { maxOwner: MAX_OWNER })]));
+export const encodingProblemsIn = (pgt: Stage2Pgtable, ranges: Ranges): readonly Problem[] => perWalk(pgt, ranges, encodingProblems);
 
 /** placementCheck(pgt) problems over `ranges`, once per walk (shared: read-only). */
-export const placementProblemsIn = (pgt: Stage2Pgtable, ranges: Ranges): readonly Problem[] =>
-  perWalk(pgt, ranges, PLACEMENT, () => problemsIn(pgt, ranges, [placementCheck(pgt)]));
+export const placementProblemsIn = (pgt: Stage2Pgtable, ranges: Ranges): readonly Problem[] => perWalk(pgt, ranges, placementProblems);

@@ -12,21 +12,18 @@ export interface PageSeen {
   readonly isRoot: boolean;
 }
 
-/** perWalk key of pagesIn's list. */
-const PAGES = {};
+function pageList(pgt: Stage2Pgtable, ranges: Ranges): PageSeen[] {
+  const seen = new Map<number, PageSeen>();
+  forEachEntryIn(pgt, ranges, (e) => {
+    if (seen.has(e.page)) return;
+    const isRoot = e.page >= pgt.rootPage && e.page < pgt.rootPage + pgt.geom.rootPages;
+    seen.set(e.page, { page: e.page, ipa: e.ipa, level: e.level, isRoot });
+  });
+  return [...seen.values()];
+}
 
 /** Pages holding entries overlapping `ranges`, roots included (each once, in walk order). Shared per walk: read-only. */
-export function pagesIn(pgt: Stage2Pgtable, ranges: Ranges): readonly PageSeen[] {
-  return perWalk(pgt, ranges, PAGES, () => {
-    const seen = new Map<number, PageSeen>();
-    forEachEntryIn(pgt, ranges, (e) => {
-      if (seen.has(e.page)) return;
-      const isRoot = e.page >= pgt.rootPage && e.page < pgt.rootPage + pgt.geom.rootPages;
-      seen.set(e.page, { page: e.page, ipa: e.ipa, level: e.level, isRoot });
-    });
-    return [...seen.values()];
-  });
-}
+export const pagesIn = (pgt: Stage2Pgtable, ranges: Ranges): readonly PageSeen[] => perWalk(pgt, ranges, pageList);
 
 /** Counts of table pages at one pool version: valid until the pool changes (every store bumps the version). */
 const counts = { pool: null as TablePool | null, version: -1, byPage: new Map<number, number>() };

@@ -3,7 +3,7 @@ import { PROT_RW } from '../../../impl/descriptor/prot';
 import { stage2Map } from '../../../impl/ops/map';
 import { stage2Unmap } from '../../../impl/ops/unmap';
 import { Stage2Pgtable } from '../../../impl/pgtable';
-import { forEachEntryIn, forEachLeafIn, perWalk, type Leaf } from './walk';
+import { forEachEntryIn, forEachLeafIn, perWalk, type Leaf, type Ranges } from './walk';
 import { countedEntries, pagesIn } from './tablePages';
 
 const leaves = (pgt: Stage2Pgtable, ranges: [number, number][]): number[] => {
@@ -47,9 +47,9 @@ describe('perWalk', () => {
   it('computes once per walk and again after a change to the table or the ranges', () => {
     const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
     stage2Map(pgt, 0x3000, 0x2000, 0x80000000, PROT_RW);
-    const key = {};
     let runs = 0;
-    const get = (r: [number, number][]): number[] => perWalk(pgt, r, key, () => { runs++; return leaves(pgt, r); });
+    const compute = (p: Stage2Pgtable, r: Ranges): number[] => { runs++; return leaves(p, r.map(([a, b]): [number, number] => [a, b])); };
+    const get = (r: [number, number][]): number[] => perWalk(pgt, r, compute);
     const r: [number, number][] = [[0, 0x10000]];
     expect(get(r)).toEqual([0x3000, 0x4000]);
     expect(get([[0, 0x10000]])).toEqual([0x3000, 0x4000]);
@@ -63,12 +63,12 @@ describe('perWalk', () => {
   it('inside a replay of other ranges computes without caching and leaves the outer walk intact', () => {
     const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
     stage2Map(pgt, 0x3000, 0x2000, 0x80000000, PROT_RW);
-    const key = {};
     let runs = 0;
+    const compute = (p: Stage2Pgtable, r: Ranges): number[] => { runs++; return leaves(p, r.map(([a, b]): [number, number] => [a, b])); };
     const outer: number[] = [];
     forEachLeafIn(pgt, [[0, 0x10000]], (l) => {
       outer.push(l.ipa);
-      expect(perWalk(pgt, [[0x4000, 0x5000]], key, () => { runs++; return leaves(pgt, [[0x4000, 0x5000]]); })).toEqual([0x4000]);
+      expect(perWalk(pgt, [[0x4000, 0x5000]], compute)).toEqual([0x4000]);
     });
     expect(outer).toEqual([0x3000, 0x4000]);
     expect(runs).toBe(2);

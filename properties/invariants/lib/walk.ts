@@ -41,7 +41,7 @@ const memo = {
   pgt: null as Stage2Pgtable | null, version: -1, ranges: [] as number[], nRanges: 0, n: 0,
   ipa: [] as number[], level: [] as number[], ptr: [] as number[], page: [] as number[], lo: [] as number[], hi: [] as number[], child: [] as number[], table: [] as boolean[],
   leaves: [] as number[], nLeaves: 0,
-  derived: new Map<object, unknown>(),
+  derived: new Map<(pgt: Stage2Pgtable, ranges: Ranges) => unknown, unknown>(),
 };
 
 /** Replays in progress: a walk asked for inside one must not rebuild the memo it is reading. */
@@ -136,20 +136,32 @@ export function forEachLeafIn(pgt: Stage2Pgtable, ranges: Ranges, fn: (l: Leaf) 
 }
 
 /**
- * `compute()` once per walk: a value derived only from the entries of `ranges` on `pgt` (e.g. the
- * table pages they lie in), kept with the memo under `key` and dropped when the memo is rebuilt.
- * The value is shared by every caller of the same walk: treat it as read-only.
+ * `compute(pgt, ranges)` once per walk: a value derived only from the entries of `ranges` on `pgt`
+ * (e.g. the table pages they lie in), kept with the memo (the function is the key) and dropped
+ * when the memo is rebuilt. Pass a module-level function (no closure per call). The value is
+ * shared by every caller of the same walk: treat it as read-only.
  */
-export function perWalk<T>(pgt: Stage2Pgtable, ranges: Ranges, key: object, compute: () => T): T {
-  if (!ensure(pgt, ranges)) return compute();
-  if (memo.derived.has(key)) return memo.derived.get(key) as T;
-  const v = compute();
-  if (memoHolds(pgt, ranges)) memo.derived.set(key, v);
+export function perWalk<T>(pgt: Stage2Pgtable, ranges: Ranges, compute: (pgt: Stage2Pgtable, ranges: Ranges) => T): T {
+  if (!ensure(pgt, ranges)) return compute(pgt, ranges);
+  if (memo.derived.has(compute)) return memo.derived.get(compute) as T;
+  const v = compute(pgt, ranges);
+  if (memoHolds(pgt, ranges)) memo.derived.set(compute, v);
   return v;
 }
 
-/** perWalk key of leavesIn's list. */
-const LEAVES = {};
+function leafList(pgt: Stage2Pgtable, ranges: Ranges): Leaf[] {
+  const out: Leaf[] = [];
+  if (!memoHolds(pgt, ranges)) { // inside a replay of other ranges: the uncached walk
+    forEachLeafIn(pgt, ranges, (l) => { out.push({ ipa: l.ipa, level: l.level, size: l.size, lo: l.lo, hi: l.hi }); });
+    return out;
+  }
+  const gran = pgt.geom.granules;
+  for (let j = 0; j < memo.nLeaves; j++) {
+    const k = memo.leaves[j];
+    out.push({ ipa: memo.ipa[k], level: memo.level[k], size: gran[memo.level[k]], lo: memo.lo[k], hi: memo.hi[k] });
+  }
+  return out;
+}
 
 /**
  * The valid leaves overlapping `ranges`, in walk order (a leaf straddling two ranges may appear
@@ -157,9 +169,5 @@ const LEAVES = {};
  * Read-only, like every perWalk value.
  */
 export function leavesIn(pgt: Stage2Pgtable, ranges: Ranges): readonly Readonly<Leaf>[] {
-  return perWalk(pgt, ranges, LEAVES, () => {
-    const out: Leaf[] = [];
-    forEachLeafIn(pgt, ranges, (l) => { out.push({ ipa: l.ipa, level: l.level, size: l.size, lo: l.lo, hi: l.hi }); });
-    return out;
-  });
+  return perWalk(pgt, ranges, leafList);
 }
