@@ -10,8 +10,7 @@ import type { Config } from '../../model/types';
 import { COMPARISONS } from './compare';
 import { applyOne, HarnessError, newWorld, type SideResult, type StepResult, type World } from './executors';
 import { checkExpect, stepIpa } from './expectCheck';
-import { dirtyRanges, effectRanges, newTouchScratch, PRE_TOUCH, touchedRanges, type RunnerMemory, type TouchScratch } from './touched';
-import type { SpanList } from './spans';
+import { dirtyRanges, effectRanges, newTouchScratch, preTouch, touchedRanges, type RunnerMemory, type TouchScratch } from './touched';
 import { labelStep } from './labels';
 import { TablePool } from '../../impl/pool';
 import { checkTraceRules } from './rules';
@@ -81,7 +80,7 @@ function stepOnce(rs: RunState, step: Step, i: number): Snapshot<KvmModel, KvmIm
   const { w, mem, sc, st, clock } = rs;
   checkTraceRules(w, step, i);
   sc.candidates.clear();
-  (PRE_TOUCH[step.op] as (w: World, s: Step, m: RunnerMemory, out: SpanList) => void)(w, step, mem, sc.candidates);
+  preTouch(w, step, mem, sc.candidates);
   w.impl.kvm.effects.clear();
   const t0 = clock?.() ?? 0;
   const model = runSide(w.model, step, i, 'model');

@@ -36,9 +36,6 @@ export function hvaToIpaRanges(slots: ReadonlyMap<number, Memslot>, hva: number,
   }
 }
 
-type PreTouch<O extends Step['op']> = (w: World, s: Extract<Step, { op: O }>, mem: RunnerMemory, out: SpanList) => void;
-
-const none = (): void => {};
 const page = (w: World, ipa: number, out: SpanList): void => { const g = w.config.granule; const p = alignDown(ipa, g); out.push(p, p + g); };
 const hvaRange = (w: World, hva: number, size: number, out: SpanList): void => hvaToIpaRanges(w.model.kvm.memslots, hva, size, out);
 /** A single-hva host op may change the whole host leaf around it (THP, hugetlb) or build a PMD (collapse). */
@@ -50,34 +47,29 @@ const hostLeaf = (w: World, hva: number, out: SpanList): void => {
 const slotRange = (s: Memslot | undefined, out: SpanList): void => { if (s) out.push(s.gpa, s.gpa + s.size); };
 
 /**
- * Ranges known before the step runs, per op (the step's own range, the slot it replaces, the page a
- * split fault commits), appended to `out`. Effects-derived and dirty-derived ranges are added after it runs.
+ * Append to `out` the ranges known before the step runs, per op (the step's own range, the slot it
+ * replaces, the page a split fault commits). Effects-derived and dirty-derived ranges are added
+ * after it runs. A switch, not an op-keyed table: one monomorphic dispatch per step.
  */
-export const PRE_TOUCH: { readonly [O in Step['op']]: PreTouch<O> } = {
-  setMemslot: (w, s, _m, out) => { slotRange(w.model.kvm.memslots.get(s.slot), out); if (s.size > 0) out.push(s.gpa, s.gpa + s.size); },
-  getDirtyLog: none,
-  clearDirtyLog: none,
-  mmap: (w, s, _m, out) => hvaRange(w, s.hva, s.size, out),
-  munmap: (w, s, _m, out) => hvaRange(w, s.hva, s.size, out),
-  mprotect: (w, s, _m, out) => hvaRange(w, s.hva, s.size, out),
-  madviseDontneed: (w, s, _m, out) => hvaRange(w, s.hva, s.size, out),
-  migrate: (w, s, _m, out) => hostLeaf(w, s.hva, out),
-  thpCollapse: (w, s, _m, out) => hostLeaf(w, s.hva, out),
-  thpSplit: (w, s, _m, out) => hostLeaf(w, s.hva, out),
-  invalidateBegin: (w, s, _m, out) => hvaRange(w, s.hva, s.size, out),
-  invalidateEnd: (w, s, _m, out) => {
-    const r = w.model.host.openInvalidations().find((o) => o.id === s.id);
-    if (r) hvaRange(w, r.start, r.end - r.start, out);
-  },
-  access: (w, s, _m, out) => page(w, s.ipa, out),
-  faultBegin: (w, s, _m, out) => page(w, s.ipa, out),
-  faultCommit: (w, s, mem, out) => { const ipa = mem.faultIpa.get(s.vcpu); if (ipa !== undefined) page(w, ipa, out); },
-  age: (w, s, _m, out) => hvaRange(w, s.hva, s.size, out),
-  testAge: none,
-  ioremap: (w, s, _m, out) => out.push(alignDown(s.ipa, w.config.granule), s.ipa + s.size),
-  setOwner: (_w, s, _m, out) => out.push(s.ipa, s.ipa + s.size),
-  hostAccess: (w, s, _m, out) => page(w, s.ipa, out),
-};
+export function preTouch(w: World, s: Step, mem: RunnerMemory, out: SpanList): void {
+  switch (s.op) {
+    case 'setMemslot': slotRange(w.model.kvm.memslots.get(s.slot), out); if (s.size > 0) out.push(s.gpa, s.gpa + s.size); return;
+    case 'getDirtyLog': case 'clearDirtyLog': case 'testAge': return;
+    case 'mmap': case 'munmap': case 'mprotect': case 'madviseDontneed': case 'invalidateBegin': case 'age':
+      return hvaRange(w, s.hva, s.size, out);
+    case 'migrate': case 'thpCollapse': case 'thpSplit': return hostLeaf(w, s.hva, out);
+    case 'invalidateEnd': {
+      const r = w.model.host.openInvalidations().find((o) => o.id === s.id);
+      if (r) hvaRange(w, r.start, r.end - r.start, out);
+      return;
+    }
+    case 'access': case 'faultBegin': case 'hostAccess': return page(w, s.ipa, out);
+    case 'faultCommit': { const ipa = mem.faultIpa.get(s.vcpu); if (ipa !== undefined) page(w, ipa, out); return; }
+    case 'ioremap': return out.push(alignDown(s.ipa, w.config.granule), s.ipa + s.size);
+    case 'setOwner': return out.push(s.ipa, s.ipa + s.size);
+    default: { const never: never = s; throw new Error(`preTouch: unknown op ${(never as Step).op}`); }
+  }
+}
 
 /** Append the ranges of the impl's recorded descriptor stores. */
 export function effectRanges(w: World, events: readonly EffectEvent[], out: SpanList): void {
