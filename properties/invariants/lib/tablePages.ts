@@ -28,23 +28,6 @@ export const pagesIn = (pgt: Stage2Pgtable, ranges: Ranges): readonly PageSeen[]
 /** Counts of table pages at one pool version: valid until the pool changes (every store bumps the version). */
 const counts = { pool: null as TablePool | null, version: -1, byPage: new Map<number, number>() };
 
-/** A page's words when it was last counted, and that count: reused while the words are byte-identical. */
-interface Counted { readonly copy: Buffer; n: number }
-
-/** Per pool: a byte view of its words (re-made when the pool grows) and the pages counted so far. */
-interface PoolCounts { words: Uint32Array; bytes: Buffer; readonly pages: Map<number, Counted> }
-const byPool = new WeakMap<TablePool, PoolCounts>();
-/** Copies kept per pool before starting over (bounds the memory: ≤ this many pages). */
-const MAX_COPIES = 1024;
-
-function poolCounts(pool: TablePool): PoolCounts {
-  let pc = byPool.get(pool);
-  if (pc && pc.words === pool.words) return pc;
-  const bytes = Buffer.from(pool.words.buffer, pool.words.byteOffset, pool.words.byteLength);
-  if (pc) { pc.words = pool.words; pc.bytes = bytes; } else byPool.set(pool, (pc = { words: pool.words, bytes, pages: new Map() }));
-  return pc;
-}
-
 /** Count the non-zero entries of a page (stage2_pte_is_counted over its `entries` slots). */
 function count(pgt: Stage2Pgtable, page: number): number {
   const words = pgt.pool.words;
@@ -55,11 +38,7 @@ function count(pgt: Stage2Pgtable, page: number): number {
   return n;
 }
 
-/**
- * Non-zero entries of one table page. Counted once per pool version, and recounted only when the
- * page's words differ from those of its last count (a native byte compare, cheaper than the count):
- * a step usually stores into one page of the several its touched walk reaches.
- */
+/** Non-zero entries of one table page, counted once per pool version (REFCOUNT, EMPTY_TABLES_FREED and OWNER_ONLY_ON_INVALID share it). */
 export function countedEntries(pgt: Stage2Pgtable, page: number): number {
   const pool = pgt.pool;
   if (counts.pool !== pool || counts.version !== pool.version) {
@@ -67,23 +46,8 @@ export function countedEntries(pgt: Stage2Pgtable, page: number): number {
     counts.version = pool.version;
     counts.byPage.clear();
   }
-  const known = counts.byPage.get(page);
-  if (known !== undefined) return known;
-  const pc = poolCounts(pool);
-  const size = 8 * pgt.geom.entries;
-  const off = 4 * pool.ptrOfPage(page);
-  const last = pc.pages.get(page);
-  let n: number;
-  if (last && pc.bytes.compare(last.copy, 0, size, off, off + size) === 0) n = last.n;
-  else {
-    n = count(pgt, page);
-    if (last) last.n = n;
-    else if (pc.pages.size >= MAX_COPIES) pc.pages.clear();
-    const c = last ?? { copy: Buffer.allocUnsafe(size), n };
-    pc.bytes.copy(c.copy, 0, off, off + size);
-    if (!last) pc.pages.set(page, c);
-  }
-  counts.byPage.set(page, n);
+  let n = counts.byPage.get(page);
+  if (n === undefined) counts.byPage.set(page, (n = count(pgt, page)));
   return n;
 }
 
