@@ -143,7 +143,8 @@ export function forEachLeafIn(pgt: Stage2Pgtable, ranges: Ranges, fn: (l: Leaf) 
  */
 export function perWalk<T>(pgt: Stage2Pgtable, ranges: Ranges, compute: (pgt: Stage2Pgtable, ranges: Ranges) => T): T {
   if (!ensure(pgt, ranges)) return compute(pgt, ranges);
-  if (memo.derived.has(compute)) return memo.derived.get(compute) as T;
+  const known = memo.derived.get(compute);
+  if (known !== undefined || memo.derived.has(compute)) return known as T;
   const v = compute(pgt, ranges);
   if (memoHolds(pgt, ranges)) memo.derived.set(compute, v);
   return v;
