@@ -1,8 +1,7 @@
 /** BLOCK_ALIGNMENT: leaves at allowed levels, IPA and OA aligned to the level's size (facts §21.1–2). */
-import { placementCheck } from '../../impl/check/placement';
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { problemsIn } from './lib/entryChecks';
+import { placementProblemsIn } from './lib/entryChecks';
 import { violation } from './lib/violation';
 
 const NAME = 'BLOCK_ALIGNMENT';
@@ -14,7 +13,7 @@ export const blockAlignment: Invariant<ModelView, ImplView> = {
   source: 'facts §21.1–2',
   check(s) {
     if (s.touched.length === 0) return null;
-    const p = problemsIn(s.impl.pgt, s.touched, [placementCheck(s.impl.pgt)])[0];
+    const p = placementProblemsIn(s.impl.pgt, s.touched)[0];
     return p ? violation(s, NAME, p.message, { ipa: p.ipa, actual: p.code }) : null;
   },
 };

@@ -4,13 +4,26 @@ import type { ImplView, ModelView } from './lib/view';
 import { forEachLeafIn } from './lib/walk';
 import { clip, hex, slotAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
+import type { Memslot } from '../../model/memslotTypes';
 
 const NAME = 'DELETED_SLOT_UNMAPPED';
 /** Slot placements seen after the previous step, per impl object (the invariant's own memory, O(#slots)). */
 const before = new WeakMap<object, Map<number, { gpa: number; size: number }>>();
 
+/** Do the placements `p` hold exactly what a copy of `slots` would (same ids, gpa and size)? */
+function samePlacements(p: Map<number, { gpa: number; size: number }>, slots: ReadonlyMap<number, Memslot>): boolean {
+  if (p.size !== slots.size) return false;
+  for (const m of slots.values()) {
+    const e = p.get(m.id);
+    if (e === undefined || e.gpa !== m.gpa || e.size !== m.size) return false;
+  }
+  return true;
+}
+
+/** Record this step's placements and return the previous step's (a fresh copy only when a slot moved, came or went). */
 function remember(s: { impl: ImplView; model: ModelView }): Map<number, { gpa: number; size: number }> | undefined {
   const prev = before.get(s.impl);
+  if (prev && samePlacements(prev, s.model.memslots)) return prev;
   before.set(s.impl, new Map([...s.model.memslots.values()].map((m) => [m.id, { gpa: m.gpa, size: m.size }])));
   return prev;
 }

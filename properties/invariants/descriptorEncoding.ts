@@ -1,8 +1,7 @@
 /** DESCRIPTOR_ENCODING: touched entries use only encodings KVM produces (facts §21.3–4). */
-import { encodingCheck } from '../../impl/check/encoding';
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { problemsIn } from './lib/entryChecks';
+import { encodingProblemsIn } from './lib/entryChecks';
 import { violation } from './lib/violation';
 
 const NAME = 'DESCRIPTOR_ENCODING';
@@ -16,7 +15,7 @@ export const descriptorEncoding: Invariant<ModelView, ImplView> = {
   source: 'facts §21.3–4, §2.2–2.4',
   check(s) {
     if (s.touched.length === 0) return null;
-    const p = problemsIn(s.impl.pgt, s.touched, [encodingCheck(s.impl.pgt, { maxOwner: 0xff })]).find((x) => !ELSEWHERE.has(x.code));
+    const p = encodingProblemsIn(s.impl.pgt, s.touched).find((x) => !ELSEWHERE.has(x.code));
     return p ? violation(s, NAME, p.message, { ipa: p.ipa, actual: p.code }) : null;
   },
 };

@@ -1,9 +1,9 @@
 /** DEVICE_MEMTYPE: non-RAM pfns are Device-nGnRE, NC only with allowAnyUncached, cacheable only with FWB+DIC (seed 003). */
 import { effectiveMemType } from '../../model/arch/combine';
 import { RAM_BASE_PA } from '../../model/host/constants';
-import type { Invariant, HostQuery } from './types';
+import type { Invariant, HostQuery, Snapshot, Violation } from './types';
 import { hostOf, type ImplView, type ModelView } from './lib/view';
-import { forEachLeafIn } from './lib/walk';
+import { leavesIn } from './lib/walk';
 import { hex, leafExec, leafMemtype, leafPa, slotAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
 import { stage2GetLeaf, makeLeafOut } from '../../impl/ops/leaf';
@@ -11,6 +11,9 @@ import { memTypeOf } from '../../impl/descriptor/codec';
 import type { Memslot } from '../../model/memslotTypes';
 
 const NAME = 'DEVICE_MEMTYPE';
+
+/** The violation at `ipa`: message prefixed with it. */
+const found = (s: Snapshot<unknown, unknown>, ipa: number, msg: string): Violation => violation(s, NAME, `${hex(ipa)}: ${msg}`, { ipa });
 const leafOut = makeLeafOut();
 
 /** The memtypes allowed for a non-RAM page at `ipa` (ioremap: Device only). Source: user_mem_abort (facts §15.6), §21.27. */
@@ -32,18 +35,15 @@ export const deviceMemtype: Invariant<ModelView, ImplView> = {
     const pgt = s.impl.pgt;
     const host = hostOf(s);
     const page = pgt.geom.granule;
-    let bad: { ipa: number; msg: string } | null = null;
-    forEachLeafIn(pgt, s.touched, (l) => {
-      if (bad) return;
+    for (const l of leavesIn(pgt, s.touched)) {
       const pa = leafPa(pgt, l);
       const mt = leafMemtype(pgt, l);
-      if ((mt === 'device' || mt === 'nc') && leafExec(l)) { bad = { ipa: l.ipa, msg: `${mt} leaf is executable` }; return; }
+      if ((mt === 'device' || mt === 'nc') && leafExec(l)) return found(s, l.ipa, `${mt} leaf is executable`);
       const ram = pa >= RAM_BASE_PA && (host ? host.isRamPfn(pa / page) : true);
-      if (ram) return;
+      if (ram) continue;
       const ok = allowed(s, host, slotAt(s.model.memslots, l.ipa), l.ipa);
-      if (!ok.has(mt)) bad = { ipa: l.ipa, msg: `non-RAM pa ${hex(pa)} mapped ${mt}, allowed ${[...ok].join('|')}` };
-    });
-    if (bad) { const b: { ipa: number; msg: string } = bad; return violation(s, NAME, `${hex(b.ipa)}: ${b.msg}`, { ipa: b.ipa }); }
+      if (!ok.has(mt)) return found(s, l.ipa, `non-RAM pa ${hex(pa)} mapped ${mt}, allowed ${[...ok].join('|')}`);
+    }
     return effectiveCheck(s);
   },
 };

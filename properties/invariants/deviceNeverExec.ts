@@ -1,7 +1,7 @@
 /** DEVICE_NEVER_EXEC: Device and Normal-NC leaves are never executable (facts §21.5, §21.26). */
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { forEachLeafIn } from './lib/walk';
+import { leavesIn } from './lib/walk';
 import { hex, leafExec, leafMemtype } from './lib/leafInfo';
 import { violation } from './lib/violation';
 
@@ -14,13 +14,11 @@ export const deviceNeverExec: Invariant<ModelView, ImplView> = {
   source: 'facts §21.5, §21.26, §22 M7',
   check(s) {
     const pgt = s.impl.pgt;
-    let at = -1;
-    let mt = '';
-    forEachLeafIn(pgt, s.touched, (l) => {
-      if (at >= 0 || !leafExec(l)) return;
+    for (const l of leavesIn(pgt, s.touched)) {
+      if (!leafExec(l)) continue;
       const t = leafMemtype(pgt, l);
-      if (t === 'device' || t === 'nc') { at = l.ipa; mt = t; }
-    });
-    return at < 0 ? null : violation(s, NAME, `${mt} leaf at ${hex(at)} is executable`, { ipa: at, expected: 'XN', actual: 'X' });
+      if (t === 'device' || t === 'nc') return violation(s, NAME, `${t} leaf at ${hex(l.ipa)} is executable`, { ipa: l.ipa, expected: 'XN', actual: 'X' });
+    }
+    return null;
   },
 };

@@ -1,13 +1,16 @@
 /** DIRTY_LOG_COMPLETE: while logging, leaves are pages and every writable one is dirty since the last harvest (facts §21.35–36). */
-import type { Invariant } from './types';
+import type { Invariant, Snapshot, Violation } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { forEachLeafIn } from './lib/walk';
-import { clip, hex, leafWritable } from './lib/leafInfo';
+import { leavesIn } from './lib/walk';
+import { hex, leafWritable, overlaps } from './lib/leafInfo';
 import { loggingSlots } from './lib/logging';
 import { violation } from './lib/violation';
 import { ioremapped } from './lib/ioremapped';
 
 const NAME = 'DIRTY_LOG_COMPLETE';
+
+/** The violation at `ipa`: message prefixed with it. */
+const found = (s: Snapshot<unknown, unknown>, ipa: number, msg: string): Violation => violation(s, NAME, `${hex(ipa)}: ${msg}`, { ipa });
 
 /**
  * A writable leaf lets the guest write without a fault, so its gfn must already be in the bitmap
@@ -24,20 +27,15 @@ export const dirtyLogComplete: Invariant<ModelView, ImplView> = {
     const slots = loggingSlots(s.model.memslots);
     if (slots.length === 0) return null;
     const page = s.config.granule;
-    let bad: { ipa: number; msg: string } | null = null;
-    forEachLeafIn(s.impl.pgt, s.touched, (l) => {
+    for (const l of leavesIn(s.impl.pgt, s.touched)) {
+      if (!leafWritable(l)) continue;
       for (const m of slots) {
-        if (bad) return;
-        const c = clip(l.ipa, l.ipa + l.size, m.gpa, m.gpa + m.size);
-        if (!c) continue;
-        if (!leafWritable(l)) continue;
-        if (l.size > page) { bad = { ipa: c[0], msg: `writable leaf of size ${hex(l.size)} in logging slot ${m.id}` }; return; }
+        if (!overlaps(l.ipa, l.ipa + l.size, m.gpa, m.gpa + m.size)) continue;
+        if (l.size > page) return found(s, Math.max(l.ipa, m.gpa), `writable leaf of size ${hex(l.size)} in logging slot ${m.id}`);
         const idx = (l.ipa - m.gpa) / page;
-        if (!m.dirty?.has(idx) && !ioremapped(s.impl, s.config.granule, l.ipa)) bad = { ipa: l.ipa, msg: `writable leaf in logging slot ${m.id} but page ${idx} is not dirty` };
+        if (!m.dirty?.has(idx) && !ioremapped(s.impl, s.config.granule, l.ipa)) return found(s, l.ipa, `writable leaf in logging slot ${m.id} but page ${idx} is not dirty`);
       }
-    });
-    if (!bad) return null;
-    const b: { ipa: number; msg: string } = bad;
-    return violation(s, NAME, `${hex(b.ipa)}: ${b.msg}`, { ipa: b.ipa });
+    }
+    return null;
   },
 };

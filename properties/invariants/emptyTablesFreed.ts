@@ -4,9 +4,16 @@ import type { ImplView, ModelView } from './lib/view';
 import { countedEntries, pagesIn } from './lib/tablePages';
 import { hex } from './lib/leafInfo';
 import { isValid } from '../../impl/descriptor/codec';
+import type { EffectEvent } from '../../impl/effects';
 import { violation } from './lib/violation';
 
 const NAME = 'EMPTY_TABLES_FREED';
+
+/** Did a store of the step make a valid entry invalid? */
+function unmapsLeaf(events: readonly EffectEvent[]): boolean {
+  for (const e of events) if (e.op === 'pteStore' && isValid(e.oldLo) && !isValid(e.newLo)) return true;
+  return false;
+}
 
 /** Source: stage2_unmap_walker frees a table once its refcount drops to 1 (facts §7). */
 export const emptyTablesFreed: Invariant<ModelView, ImplView> = {
@@ -14,10 +21,11 @@ export const emptyTablesFreed: Invariant<ModelView, ImplView> = {
   statement: 'After a step that removed valid leaves, no linked non-root table page in the touched ranges is empty.',
   source: 'facts §7, §21.8',
   check(s) {
-    const unmapped = s.events.some((e) => e.op === 'pteStore' && isValid(e.oldLo) && !isValid(e.newLo));
-    if (!unmapped || s.step.op === 'setOwner') return null;
+    if (s.step.op === 'setOwner' || !unmapsLeaf(s.events)) return null;
     const pgt = s.impl.pgt;
-    const p = pagesIn(pgt, s.touched).find((x) => !x.isRoot && countedEntries(pgt, x.page) === 0);
-    return p ? violation(s, NAME, `empty L${p.level} table page ${p.page} at ${hex(p.ipa)} still linked`, { ipa: p.ipa }) : null;
+    for (const p of pagesIn(pgt, s.touched)) {
+      if (!p.isRoot && countedEntries(pgt, p.page) === 0) return violation(s, NAME, `empty L${p.level} table page ${p.page} at ${hex(p.ipa)} still linked`, { ipa: p.ipa });
+    }
+    return null;
   },
 };

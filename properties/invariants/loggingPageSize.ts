@@ -1,13 +1,20 @@
 /** LOGGING_PAGE_SIZE: while logging, new leaves and writable leaves in the slot are page-sized (facts §21.35). */
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { forEachLeafIn } from './lib/walk';
-import { clip, hex, leafWritable } from './lib/leafInfo';
+import { leavesIn } from './lib/walk';
+import { hex, leafWritable, overlaps } from './lib/leafInfo';
 import { loggingSlots } from './lib/logging';
 import { newMakes } from './lib/makes';
 import { violation } from './lib/violation';
+import type { Memslot } from '../../model/memslotTypes';
 
 const NAME = 'LOGGING_PAGE_SIZE';
+
+/** Where [a, a+size) starts to overlap the first logging slot (in table order) it meets, or -1. */
+function inLogging(slots: readonly Memslot[], a: number, size: number): number {
+  for (const m of slots) if (overlaps(a, a + size, m.gpa, m.gpa + m.size)) return Math.max(a, m.gpa);
+  return -1;
+}
 
 /**
  * Read-only blocks made before logging was enabled may stay (no eager split by default); what a
@@ -23,23 +30,17 @@ export const loggingPageSize: Invariant<ModelView, ImplView> = {
     if (slots.length === 0) return null;
     const pgt = s.impl.pgt;
     const page = s.config.granule;
-    const inLogging = (a: number, size: number): number => {
-      const m = slots.find((x) => clip(a, a + size, x.gpa, x.gpa + x.size));
-      return m ? Math.max(a, m.gpa) : -1;
-    };
     // New mappings only: a wrprotect or AF update of an old block re-describes it in place.
     for (const m of newMakes(pgt, s.events, false)) {
       const size = m.size;
-      const at = size > page ? inLogging(m.ipa, size) : -1;
+      const at = size > page ? inLogging(slots, m.ipa, size) : -1;
       if (at >= 0) return violation(s, NAME, `leaf of size ${hex(size)} made at ${hex(at)} in a logging slot`, { ipa: at, expected: hex(page), actual: hex(size) });
     }
-    let at = -1;
-    let size = 0;
-    forEachLeafIn(pgt, s.touched, (l) => {
-      if (at >= 0 || l.size <= page || !leafWritable(l)) return;
-      at = inLogging(l.ipa, l.size);
-      size = l.size;
-    });
-    return at < 0 ? null : violation(s, NAME, `writable leaf of size ${hex(size)} covers ${hex(at)} in a logging slot`, { ipa: at, expected: hex(page), actual: hex(size) });
+    for (const l of leavesIn(pgt, s.touched)) {
+      if (l.size <= page || !leafWritable(l)) continue;
+      const at = inLogging(slots, l.ipa, l.size);
+      if (at >= 0) return violation(s, NAME, `writable leaf of size ${hex(l.size)} covers ${hex(at)} in a logging slot`, { ipa: at, expected: hex(page), actual: hex(l.size) });
+    }
+    return null;
   },
 };

@@ -4,14 +4,16 @@ import type { ImplView, ModelView, NotifierView } from './lib/view';
 import { violation } from './lib/violation';
 
 const NAME = 'MMU_SEQ_MONOTONIC';
-/** Last seq seen per executor object: the only memory an invariant keeps (never the world's). */
-const lastSeq = new WeakMap<object, number>();
+/** Last seq seen per executor object: the only memory an invariant keeps (never the world's); one record per object, updated in place. */
+const lastSeq = new WeakMap<object, { seq: number }>();
 
 function judge(side: string, key: object, n: NotifierView): string | null {
   if (n.inProgress < 0) return `${side} mmu_invalidate_in_progress is ${n.inProgress}`;
-  const prev = lastSeq.get(key);
-  lastSeq.set(key, n.seq);
-  return prev !== undefined && n.seq < prev ? `${side} mmu_invalidate_seq went from ${prev} to ${n.seq}` : null;
+  const last = lastSeq.get(key);
+  if (last === undefined) { lastSeq.set(key, { seq: n.seq }); return null; }
+  const prev = last.seq;
+  last.seq = n.seq;
+  return n.seq < prev ? `${side} mmu_invalidate_seq went from ${prev} to ${n.seq}` : null;
 }
 
 /** Source: kvm_mmu_invalidate_begin/end (virt/kvm/kvm_main.c; facts §14.1–14.3). */

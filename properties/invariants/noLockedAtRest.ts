@@ -1,8 +1,7 @@
 /** NO_LOCKED_AT_REST: the LOCKED marker never survives a step (facts §21.6). */
-import { encodingCheck } from '../../impl/check/encoding';
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { problemsIn } from './lib/entryChecks';
+import { encodingProblemsIn } from './lib/entryChecks';
 import { violation } from './lib/violation';
 
 const NAME = 'NO_LOCKED_AT_REST';
@@ -14,7 +13,7 @@ export const noLockedAtRest: Invariant<ModelView, ImplView> = {
   source: 'facts §21.6',
   check(s) {
     if (s.touched.length === 0) return null;
-    const p = problemsIn(s.impl.pgt, s.touched, [encodingCheck(s.impl.pgt, { maxOwner: 0xff })]).find((x) => x.code === 'lockedAtRest');
+    const p = encodingProblemsIn(s.impl.pgt, s.touched).find((x) => x.code === 'lockedAtRest');
     return p ? violation(s, NAME, p.message, { ipa: p.ipa }) : null;
   },
 };

@@ -1,7 +1,7 @@
 /** NO_MAPPING_OUTSIDE_SLOTS: every leaf lies inside a memslot, or is an ioremap'd Device page (facts §21.20). */
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { forEachLeafIn } from './lib/walk';
+import { leavesIn } from './lib/walk';
 import { hex, slotAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
 
@@ -27,13 +27,10 @@ export const noMappingOutsideSlots: Invariant<ModelView, ImplView> = {
   statement: 'No stage-2 leaf maps an IPA outside every memslot, except page-sized Device leaves installed by ioremap.',
   source: 'facts §15.5, §21.20, §22 M5',
   check(s) {
-    let at = -1;
-    let size = 0;
-    forEachLeafIn(s.impl.pgt, s.touched, (l) => {
-      if (at >= 0) return;
-      at = uncovered(s, l.ipa, l.ipa + l.size, l.size);
-      size = l.size;
-    });
-    return at < 0 ? null : violation(s, NAME, `leaf of size ${hex(size)} maps ${hex(at)}, outside every memslot`, { ipa: at });
+    for (const l of leavesIn(s.impl.pgt, s.touched)) {
+      const at = uncovered(s, l.ipa, l.ipa + l.size, l.size);
+      if (at >= 0) return violation(s, NAME, `leaf of size ${hex(l.size)} maps ${hex(at)}, outside every memslot`, { ipa: at });
+    }
+    return null;
   },
 };

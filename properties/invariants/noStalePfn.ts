@@ -1,8 +1,8 @@
 /** NO_STALE_PFN: leaves follow the host's current PTEs; none inside an open invalidation (seed 001, facts §14, §21.30–33). */
 import type { Invariant, HostQuery } from './types';
 import { hostOf, type ImplView, type ModelView } from './lib/view';
-import { forEachLeafIn, type Leaf } from './lib/walk';
-import { clip, hex, leafPa, leafWritable, samplePages, slotAt } from './lib/leafInfo';
+import { leavesIn, type Leaf } from './lib/walk';
+import { hex, leafPa, leafWritable, sampleAt, sampleCount, slotAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
 import { ioremapped } from './lib/ioremapped';
 import type { Stage2Pgtable } from '../../impl/pgtable';
@@ -13,7 +13,7 @@ const NAME = 'NO_STALE_PFN';
 /** Why the page at `ipa` of leaf `l` (inside `slot`) is stale, or null. */
 function stale(pgt: Stage2Pgtable, host: HostQuery, open: readonly { start: number; end: number }[], l: Leaf, slot: Memslot, ipa: number): string | null {
   const hva = slot.hva + (ipa - slot.gpa);
-  if (open.some((r) => hva >= r.start && hva < r.end)) return `mapped while hva ${hex(hva)} is being invalidated`;
+  for (const r of open) if (hva >= r.start && hva < r.end) return `mapped while hva ${hex(hva)} is being invalidated`;
   if (open.length > 0) return null;
   const pte = host.pte(hva);
   const pa = leafPa(pgt, l) + (ipa - l.ipa);
@@ -37,22 +37,23 @@ export const noStalePfn: Invariant<ModelView, ImplView> = {
     const host = hostOf(s);
     if (!host || s.touched.length === 0) return null;
     const pgt = s.impl.pgt;
-    const open = host.openInvalidations();
-    let out: { ipa: number; why: string } | null = null;
-    forEachLeafIn(pgt, s.touched, (l) => {
-      for (const [a, b] of s.touched) {
-        const part = out ? null : clip(l.ipa, l.ipa + l.size, a, b);
-        if (!part) continue;
-        for (const ipa of samplePages(part[0], part[1], pgt.geom.granule)) {
+    let open: readonly { start: number; end: number }[] | null = null; // asked for once, when a leaf is there
+    const touched = s.touched;
+    const page = pgt.geom.granule;
+    for (const l of leavesIn(pgt, touched)) {
+      for (let r = 0; r < touched.length; r++) {
+        const lo = Math.max(l.ipa, touched[r][0]);
+        const hi = Math.min(l.ipa + l.size, touched[r][1]);
+        if (lo >= hi) continue;
+        for (let k = 0, m = sampleCount(lo, hi, page); k < m; k++) {
+          const ipa = sampleAt(lo, hi, page, k);
           const slot = slotAt(s.model.memslots, ipa);
           if (!slot) continue; // outside slots: NO_MAPPING_OUTSIDE_SLOTS judges it
-          const why = stale(pgt, host, open, l, slot, ipa);
-          if (why && !ioremapped(s.impl, s.config.granule, ipa)) { out = { ipa, why }; return; }
+          const why = stale(pgt, host, (open ??= host.openInvalidations()), l, slot, ipa);
+          if (why && !ioremapped(s.impl, s.config.granule, ipa)) return violation(s, NAME, `leaf at ${hex(ipa)} ${why}`, { ipa });
         }
       }
-    });
-    if (!out) return null;
-    const o: { ipa: number; why: string } = out;
-    return violation(s, NAME, `leaf at ${hex(o.ipa)} ${o.why}`, { ipa: o.ipa });
+    }
+    return null;
   },
 };

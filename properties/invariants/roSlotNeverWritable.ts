@@ -1,12 +1,24 @@
 /** RO_SLOT_NEVER_WRITABLE: no writable stage-2 leaf inside a READONLY memslot (seed 000, facts §21.22). */
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { forEachLeafIn } from './lib/walk';
-import { clip, hex, leafWritable } from './lib/leafInfo';
+import { leavesIn } from './lib/walk';
+import { hex, leafWritable, overlaps } from './lib/leafInfo';
+import type { Memslot } from '../../model/memslotTypes';
 import { violation } from './lib/violation';
 import { ioremapped } from './lib/ioremapped';
 
 const NAME = 'RO_SLOT_NEVER_WRITABLE';
+
+function anyReadonly(slots: ReadonlyMap<number, Memslot>): boolean {
+  for (const m of slots.values()) if (m.flags.readonly) return true;
+  return false;
+}
+
+/** The first READONLY slot (in table order) overlapping [a, b). */
+function firstReadonlyOverlap(slots: ReadonlyMap<number, Memslot>, a: number, b: number): Memslot | undefined {
+  for (const m of slots.values()) if (m.flags.readonly && overlaps(a, b, m.gpa, m.gpa + m.size)) return m;
+  return undefined;
+}
 
 /** Source: user_mem_abort writable = !READONLY (facts §15.4), seed 000 (PAGE_S2_DEVICE read-only). */
 export const roSlotNeverWritable: Invariant<ModelView, ImplView> = {
@@ -14,19 +26,16 @@ export const roSlotNeverWritable: Invariant<ModelView, ImplView> = {
   statement: 'No writable stage-2 leaf maps any IPA of a READONLY memslot (kvm_phys_addr_ioremap pages excepted).',
   source: 'seed 000; facts §21.22, §22 M10',
   check(s) {
-    const ro = [...s.model.memslots.values()].filter((m) => m.flags.readonly);
-    if (ro.length === 0) return null;
-    let found: { ipa: number; slot: number } | null = null;
-    forEachLeafIn(s.impl.pgt, s.touched, (l) => {
-      if (found || !leafWritable(l)) return;
-      const hit = ro.find((m) => clip(l.ipa, l.ipa + l.size, m.gpa, m.gpa + m.size));
-      if (!hit) return;
+    const slots = s.model.memslots;
+    if (!anyReadonly(slots)) return null;
+    for (const l of leavesIn(s.impl.pgt, s.touched)) {
+      if (!leafWritable(l)) continue;
+      const hit = firstReadonlyOverlap(slots, l.ipa, l.ipa + l.size);
+      if (!hit) continue;
       const ipa = Math.max(l.ipa, hit.gpa);
       // kvm_phys_addr_ioremap pages are not memslot mappings: writable as asked (facts §15.9, §21.20).
-      if (!ioremapped(s.impl, s.config.granule, ipa)) found = { ipa, slot: hit.id };
-    });
-    if (!found) return null;
-    const f: { ipa: number; slot: number } = found;
-    return violation(s, NAME, `writable leaf at ${hex(f.ipa)} in READONLY slot ${f.slot}`, { ipa: f.ipa, expected: 'not writable', actual: 'W' });
+      if (!ioremapped(s.impl, s.config.granule, ipa)) return violation(s, NAME, `writable leaf at ${hex(ipa)} in READONLY slot ${hit.id}`, { ipa, expected: 'not writable', actual: 'W' });
+    }
+    return null;
   },
 };

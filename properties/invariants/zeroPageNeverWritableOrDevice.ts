@@ -2,7 +2,7 @@
 import { RAM_BASE_PA } from '../../model/host/constants';
 import type { Invariant } from './types';
 import { hostOf, type ImplView, type ModelView } from './lib/view';
-import { forEachLeafIn } from './lib/walk';
+import { leavesIn } from './lib/walk';
 import { hex, leafMemtype, leafPa, leafWritable } from './lib/leafInfo';
 import { violation } from './lib/violation';
 
@@ -18,14 +18,16 @@ export const zeroPageNeverWritableOrDevice: Invariant<ModelView, ImplView> = {
     const page = pgt.geom.granule;
     // DESIGN §3: the zero page is the first RAM page.
     const zeroPa = (hostOf(s)?.zeroPfn ?? RAM_BASE_PA / page) * page;
-    let bad: string | null = null;
-    let at = 0;
-    forEachLeafIn(pgt, s.touched, (l) => {
+    for (const l of leavesIn(pgt, s.touched)) {
       const pa = leafPa(pgt, l);
-      if (bad || zeroPa < pa || zeroPa >= pa + l.size) return;
+      if (zeroPa < pa || zeroPa >= pa + l.size) continue;
       const mt = leafMemtype(pgt, l);
-      if (leafWritable(l) || mt !== 'normal') { bad = `${leafWritable(l) ? 'W ' : ''}${mt}`; at = l.ipa + (zeroPa - pa); }
-    });
-    return bad === null ? null : violation(s, NAME, `zero page mapped at ${hex(at)} as ${bad}`, { ipa: at, expected: 'R normal', actual: bad });
+      if (leafWritable(l) || mt !== 'normal') {
+        const bad = `${leafWritable(l) ? 'W ' : ''}${mt}`;
+        const at = l.ipa + (zeroPa - pa);
+        return violation(s, NAME, `zero page mapped at ${hex(at)} as ${bad}`, { ipa: at, expected: 'R normal', actual: bad });
+      }
+    }
+    return null;
   },
 };

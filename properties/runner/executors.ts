@@ -61,43 +61,43 @@ export function newWorld(config: Config, pool?: TablePool): World {
   return { config, model: { host: mh, kvm: new KvmModel(config, mh) }, impl: { host: ih, kvm: new KvmImpl(config, ih, pool) } };
 }
 
-type Handler<O extends Step['op']> = (side: Side<KvmApi & PkvmApi>, s: Extract<Step, { op: O }>) => SideResult | null;
-
 const host = (r: HostResult): SideResult => ({ outcome: r.ok ? { kind: 'ok' } : { kind: 'errno', errno: r.errno } });
 const ok = (): SideResult => ({ outcome: { kind: 'ok' } });
 const out = (o: Outcome): SideResult => ({ outcome: o });
 
 /**
- * How each op runs on one side. Host calls are outcomes too (0 or errno). Trace rule (model/index.ts
- * preconditions, properties/steps guestKinds): faultCommit on a vCPU with nothing in flight is a
- * no-op `ok` (the fault already ended at faultBegin).
+ * Run `step` on one side: how each op runs there. Host calls are outcomes too (0 or errno). Trace
+ * rule (model/index.ts preconditions, properties/steps guestKinds): faultCommit on a vCPU with
+ * nothing in flight is a no-op `ok` (the fault already ended at faultBegin). Null when the side
+ * has no such op (setOwner / hostAccess without a host stage 2). A switch, not an op-keyed table:
+ * one monomorphic dispatch per side and step.
  */
-export const HANDLERS: { readonly [O in Step['op']]: Handler<O> } = {
-  setMemslot: ({ kvm }, s) => out(kvm.setMemslot(s)),
-  getDirtyLog: ({ kvm }, s) => { const r = kvm.getDirtyLog(s.slot); return { outcome: r.outcome, dirty: r.dirty }; },
-  clearDirtyLog: ({ kvm }, s) => { const r = kvm.clearDirtyLog(s.slot, s.first, s.count); return { outcome: r.outcome, dirty: r.cleared }; },
-  mmap: ({ host: h }, s) => host(h.mmap(s)),
-  munmap: ({ host: h }, s) => host(h.munmap(s.hva, s.size)),
-  mprotect: ({ host: h }, s) => host(h.mprotect(s.hva, s.size, s.prot)),
-  madviseDontneed: ({ host: h }, s) => host(h.madviseDontneed(s.hva, s.size)),
-  migrate: ({ host: h }, s) => host(h.migrate(s.hva)),
-  thpCollapse: ({ host: h }, s) => host(h.thpCollapse(s.hva)),
-  thpSplit: ({ host: h }, s) => host(h.thpSplit(s.hva)),
-  invalidateBegin: ({ host: h }, s) => (h.invalidateBegin(s.hva, s.size), ok()),
-  invalidateEnd: ({ host: h }, s) => (h.invalidateEnd(s.id), ok()),
-  access: ({ kvm }, s) => out(kvm.access(s.vcpu, s.ipa, s.kind, s.s1)),
-  faultBegin: ({ kvm }, s) => out(kvm.faultBegin(s.vcpu, s.ipa, s.kind)),
-  faultCommit: ({ kvm }, s) => (kvm.faultInFlight(s.vcpu) ? out(kvm.faultCommit(s.vcpu)) : ok()),
-  age: ({ host: h }, s) => (h.age(s.hva, s.size), ok()),
-  testAge: ({ host: h }, s) => (h.testAge(s.hva, s.size), ok()),
-  ioremap: ({ kvm }, s) => out(kvm.ioremap(s.ipa, s.pa, s.size, s.writable)),
-  setOwner: ({ kvm }, s) => (kvm.setOwner ? out(kvm.setOwner(s.ipa, s.size, s.owner)) : kvm.pgt ? out(setOwnerOn(kvm.pgt, s.ipa, s.size, s.owner)) : null),
-  hostAccess: ({ kvm }, s) => (kvm.hostAccess ? out(kvm.hostAccess(s.ipa, s.kind)) : kvm.pgt ? out(hostAccessOn(kvm.pgt, s.ipa)) : null),
-};
-
-/** Run `step` on one side through the table. */
 export function applyOne(side: Side, step: Step): SideResult | null {
-  return (HANDLERS[step.op] as Handler<Step['op']>)(side as Side<KvmApi & PkvmApi>, step);
+  const { kvm, host: h } = side as Side<KvmApi & PkvmApi>;
+  const s = step;
+  switch (s.op) {
+    case 'setMemslot': return out(kvm.setMemslot(s));
+    case 'getDirtyLog': { const r = kvm.getDirtyLog(s.slot); return { outcome: r.outcome, dirty: r.dirty }; }
+    case 'clearDirtyLog': { const r = kvm.clearDirtyLog(s.slot, s.first, s.count); return { outcome: r.outcome, dirty: r.cleared }; }
+    case 'mmap': return host(h.mmap(s));
+    case 'munmap': return host(h.munmap(s.hva, s.size));
+    case 'mprotect': return host(h.mprotect(s.hva, s.size, s.prot));
+    case 'madviseDontneed': return host(h.madviseDontneed(s.hva, s.size));
+    case 'migrate': return host(h.migrate(s.hva));
+    case 'thpCollapse': return host(h.thpCollapse(s.hva));
+    case 'thpSplit': return host(h.thpSplit(s.hva));
+    case 'invalidateBegin': h.invalidateBegin(s.hva, s.size); return ok();
+    case 'invalidateEnd': h.invalidateEnd(s.id); return ok();
+    case 'access': return out(kvm.access(s.vcpu, s.ipa, s.kind, s.s1));
+    case 'faultBegin': return out(kvm.faultBegin(s.vcpu, s.ipa, s.kind));
+    case 'faultCommit': return kvm.faultInFlight(s.vcpu) ? out(kvm.faultCommit(s.vcpu)) : ok();
+    case 'age': h.age(s.hva, s.size); return ok();
+    case 'testAge': h.testAge(s.hva, s.size); return ok();
+    case 'ioremap': return out(kvm.ioremap(s.ipa, s.pa, s.size, s.writable));
+    case 'setOwner': return kvm.setOwner ? out(kvm.setOwner(s.ipa, s.size, s.owner)) : kvm.pgt ? out(setOwnerOn(kvm.pgt, s.ipa, s.size, s.owner)) : null;
+    case 'hostAccess': return kvm.hostAccess ? out(kvm.hostAccess(s.ipa, s.kind)) : kvm.pgt ? out(hostAccessOn(kvm.pgt, s.ipa)) : null;
+    default: { const never: never = s; throw new Error(`applyOne: unknown op ${(never as Step).op}`); }
+  }
 }
 
 /** Apply `step` to both sides (model first), returning both results. Throws HarnessError when no side can run it. */

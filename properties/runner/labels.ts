@@ -4,10 +4,19 @@ import type { Snapshot } from '../invariants/types';
 import type { KvmImpl } from '../../impl/kvm/index';
 import type { KvmModel } from '../../model/index';
 
+/** Label texts built once per kind / errno (the same strings every step, no concatenation per step). */
+const OUTCOME_TEXT = new Map<string, string>();
+const ERRNO_TEXT = new Map<string, string>();
+function text(cache: Map<string, string>, prefix: string, what: string): string {
+  let t = cache.get(what);
+  if (t === undefined) cache.set(what, (t = `${prefix} ${what}`));
+  return t;
+}
+
 /** Add the labels of one step to `into`: outcome kinds, block installs, splits, write-protects. */
 export function labelStep(s: Snapshot<KvmModel, KvmImpl>, into: Set<string>): void {
-  into.add(`outcome ${s.implOutcome.kind}`);
-  if (s.implOutcome.kind === 'errno') into.add(`errno ${s.implOutcome.errno}`);
+  into.add(text(OUTCOME_TEXT, 'outcome', s.implOutcome.kind));
+  if (s.implOutcome.kind === 'errno') into.add(text(ERRNO_TEXT, 'errno', s.implOutcome.errno));
   const last = s.impl.pgt.lastLevel;
   for (const e of s.events) {
     if (e.op !== 'pteStore') continue;

@@ -2,7 +2,7 @@
  * Trace rules the runner enforces (model/index.ts "Preconditions the runner must respect"): a trace
  * breaking one describes a kernel-unreachable interleaving, reported as a HarnessError, not a finding.
  *   1. no setMemslot while an MMU-notifier invalidation is open: kvm_set_memslot waits for it (facts §12.3);
- *   2. faultCommit on a vCPU with nothing in flight is a no-op `ok` (executors.ts HANDLERS), not an error;
+ *   2. faultCommit on a vCPU with nothing in flight is a no-op `ok` (executors.ts applyOne), not an error;
  *   3. setMemslot during a split fault is allowed; the model answers the fault with `retry`.
  */
 import type { Step } from '../trace/codec';

@@ -10,7 +10,7 @@ import type { Config } from '../../model/types';
 import { COMPARISONS } from './compare';
 import { applyOne, HarnessError, newWorld, type SideResult, type StepResult, type World } from './executors';
 import { checkExpect, stepIpa } from './expectCheck';
-import { dirtyRanges, effectRanges, PRE_TOUCH, touchedRanges, type Range, type RunnerMemory } from './touched';
+import { dirtyRanges, effectRanges, newTouchScratch, preTouch, touchedRanges, type RunnerMemory, type TouchScratch } from './touched';
 import { labelStep } from './labels';
 import { TablePool } from '../../impl/pool';
 import { checkTraceRules } from './rules';
@@ -62,10 +62,25 @@ function runSide(side: World['model'] | World['impl'], step: Step, i: number, wh
   }
 }
 
+/** What one run keeps across its steps: the world, the runner's memory, range scratch, the snapshot's constant parts. */
+interface RunState {
+  readonly w: World;
+  readonly mem: RunnerMemory;
+  readonly sc: TouchScratch;
+  readonly hosts: NonNullable<Snapshot['hosts']>;
+  readonly st: RunStats;
+  readonly clock?: () => number;
+}
+
+/** The snapshot's `dirty` when neither side reports a list (most steps): one shared object. */
+const NO_DIRTY: NonNullable<Snapshot['dirty']> = Object.freeze({ model: undefined, impl: undefined });
+
 /** One step: run both sides, compute touched ranges, return the snapshot (one object literal: a fixed shape for every invariant). */
-function stepOnce(w: World, mem: RunnerMemory, step: Step, i: number, st: RunStats, clock?: () => number): Snapshot<KvmModel, KvmImpl> {
+function stepOnce(rs: RunState, step: Step, i: number): Snapshot<KvmModel, KvmImpl> {
+  const { w, mem, sc, st, clock } = rs;
   checkTraceRules(w, step, i);
-  const pre = (PRE_TOUCH[step.op] as (w: World, s: Step, m: RunnerMemory) => Range[])(w, step, mem);
+  sc.candidates.clear();
+  preTouch(w, step, mem, sc.candidates);
   w.impl.kvm.effects.clear();
   const t0 = clock?.() ?? 0;
   const model = runSide(w.model, step, i, 'model');
@@ -78,10 +93,12 @@ function stepOnce(w: World, mem: RunnerMemory, step: Step, i: number, st: RunSta
   const slot = step.op === 'getDirtyLog' || step.op === 'clearDirtyLog' ? step.slot : -1;
   const g = w.config.granule;
   const ipa = stepIpa(step, mem);
-  const keep: Range[] = ipa === undefined ? [] : [[ipa - (ipa % g), ipa - (ipa % g) + g]];
-  if (slot >= 0) keep.push(...dirtyRanges(w, slot, model?.dirty), ...dirtyRanges(w, slot, impl.dirty));
+  sc.keep.clear();
+  if (ipa !== undefined) sc.keep.push(ipa - (ipa % g), ipa - (ipa % g) + g);
+  if (slot >= 0) { dirtyRanges(w, slot, model?.dirty, sc.keep); dirtyRanges(w, slot, impl.dirty, sc.keep); }
   const events = w.impl.kvm.effects.events;
-  const touched = touchedRanges(w, events.length === 0 ? pre : pre.concat(effectRanges(w, events)), keep);
+  effectRanges(w, events, sc.candidates);
+  const touched = touchedRanges(w, sc);
   for (const [a, b] of touched) st.touchedPages += (b - a) / g;
   let quiescent = w.model.host.openInvalidations().length === 0;
   for (const v of mem.faultIpa.keys()) if (quiescent && w.model.kvm.faultInFlight(v)) quiescent = false;
@@ -89,19 +106,19 @@ function stepOnce(w: World, mem: RunnerMemory, step: Step, i: number, st: RunSta
   return {
     config: w.config, stepIndex: i, step, model: w.model.kvm, impl: w.impl.kvm,
     modelOutcome: modelSide.outcome, implOutcome: impl.outcome, events, touched,
-    dirty: { model: model?.dirty, impl: impl.dirty }, modelSkipped: model === null,
-    hosts: { model: w.model.host, impl: w.impl.host }, quiescent,
+    dirty: model?.dirty === undefined && impl.dirty === undefined ? NO_DIRTY : { model: model?.dirty, impl: impl.dirty }, modelSkipped: model === null,
+    hosts: rs.hosts, quiescent,
   };
 }
 
-/** Run the checks on one snapshot; returns the violations (at most one unless collectAll). */
-function checkAll(s: Snapshot<KvmModel, KvmImpl>, invariants: readonly Invariant[], collectAll: boolean): Violation[] {
-  const out: Violation[] = [];
+/** Run the checks on one snapshot, appending violations to `into` (at most one unless collectAll); returns how many. */
+function checkAll(s: Snapshot<KvmModel, KvmImpl>, invariants: readonly Invariant[], collectAll: boolean, into: Violation[]): number {
+  let n = 0;
   for (const inv of invariants) {
     const v = inv.check(s as Snapshot);
-    if (v) { out.push(v); if (!collectAll) break; }
+    if (v) { into.push(v); n++; if (!collectAll) break; }
   }
-  return out;
+  return n;
 }
 
 /**
@@ -138,14 +155,16 @@ function borrowPool(granule: number): TablePool {
 function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpect | undefined)[], opts: RunOptions): RunResult {
   const mem: RunnerMemory = { faultIpa: new Map() };
   const invariants = opts.invariants ?? DEFAULT_INVARIANTS;
+  const collectAll = opts.collectAll ?? false;
   const stats: RunStats = { steps: 0, touchedPages: 0, labels: new Set(), ...(opts.clock ? { time: { model: 0, impl: 0, invariants: 0 } } : {}) };
+  const rs: RunState = { w, mem, sc: newTouchScratch(), hosts: { model: w.model.host, impl: w.impl.host }, st: stats, clock: opts.clock };
   const res: RunResult = { outcomes: [], violations: [], expectFailures: [], stats };
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
     const expect = expects[i];
     let snap: Snapshot<KvmModel, KvmImpl>;
     try {
-      snap = stepOnce(w, mem, step, i, stats, opts.clock);
+      snap = stepOnce(rs, step, i);
     } catch (e) {
       if (!(e instanceof HarnessError)) throw e;
       res.error = { step: i, message: e.message };
@@ -156,13 +175,12 @@ function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpe
     res.outcomes.push(r);
     labelStep(snap, stats.labels);
     const t0 = opts.clock?.() ?? 0;
-    const vs = checkAll(snap, invariants, opts.collectAll ?? false);
+    const found = checkAll(snap, invariants, collectAll, res.violations);
     if (stats.time && opts.clock) stats.time.invariants += opts.clock() - t0;
     const fail = expect ? checkExpect(w, step, mem, expect, r.impl) : null;
     if (fail) res.expectFailures.push({ step: i, message: fail });
     if (step.op === 'faultCommit') mem.faultIpa.delete(step.vcpu);
-    res.violations.push(...vs);
-    if (vs.length > 0 && !opts.collectAll) return res;
+    if (found > 0 && !collectAll) return res;
   }
   return res;
 }

@@ -3,7 +3,8 @@ import type { EffectEvent } from '../../impl/effects';
 import type { Memslot } from '../../model/memslotTypes';
 import type { Step } from '../trace/codec';
 import type { World } from './executors';
-import { forEachLeafSpan } from './implLeaves';
+import { leafSpansIn } from './implLeaves';
+import { coalesceSpans, SpanList, subtractSpans } from './spans';
 
 /** [start, end) in IPA bytes. */
 export type Range = readonly [number, number];
@@ -14,108 +15,104 @@ export interface RunnerMemory {
   readonly faultIpa: Map<number, number>;
 }
 
+/** The lists one touched computation works in (one set per run, reused every step): candidates, kept ranges, candidates outside them, leaf spans. */
+export interface TouchScratch {
+  readonly candidates: SpanList;
+  readonly keep: SpanList;
+  readonly rest: SpanList;
+  readonly spans: SpanList;
+}
+
+export const newTouchScratch = (): TouchScratch => ({ candidates: new SpanList(), keep: new SpanList(), rest: new SpanList(), spans: new SpanList() });
+
 const alignDown = (x: number, a: number): number => x - (x % a);
 
-/** gpa ranges backed by host range [hva, hva+size) through the model's memslots (gfn_to_hva inverse). */
-export function hvaToIpaRanges(slots: ReadonlyMap<number, Memslot>, hva: number, size: number): Range[] {
-  const out: Range[] = [];
+/** Append the gpa ranges backed by host range [hva, hva+size) through the model's memslots (gfn_to_hva inverse). */
+export function hvaToIpaRanges(slots: ReadonlyMap<number, Memslot>, hva: number, size: number, out: SpanList): void {
   for (const s of slots.values()) {
     const lo = Math.max(hva, s.hva);
     const hi = Math.min(hva + size, s.hva + s.size);
-    if (lo < hi) out.push([s.gpa + (lo - s.hva), s.gpa + (hi - s.hva)]);
+    if (lo < hi) out.push(s.gpa + (lo - s.hva), s.gpa + (hi - s.hva));
   }
-  return out;
 }
 
-type PreTouch<O extends Step['op']> = (w: World, s: Extract<Step, { op: O }>, mem: RunnerMemory) => Range[];
-
-const none = (): Range[] => [];
-const page = (w: World, ipa: number): Range[] => { const g = w.config.granule; const p = alignDown(ipa, g); return [[p, p + g]]; };
-const hvaRange = (w: World, hva: number, size: number): Range[] => hvaToIpaRanges(w.model.kvm.memslots, hva, size);
+const page = (w: World, ipa: number, out: SpanList): void => { const g = w.config.granule; const p = alignDown(ipa, g); out.push(p, p + g); };
+const hvaRange = (w: World, hva: number, size: number, out: SpanList): void => hvaToIpaRanges(w.model.kvm.memslots, hva, size, out);
 /** A single-hva host op may change the whole host leaf around it (THP, hugetlb) or build a PMD (collapse). */
-const hostLeaf = (w: World, hva: number): Range[] => {
+const hostLeaf = (w: World, hva: number, out: SpanList): void => {
   const g = w.config.granule;
   const size = Math.max(w.model.host.hostLeafSize(hva), (g * g) / 8);
-  return hvaRange(w, alignDown(hva, size), size);
+  hvaRange(w, alignDown(hva, size), size, out);
 };
-const slotRange = (s: Memslot | undefined): Range[] => (s ? [[s.gpa, s.gpa + s.size]] : []);
+const slotRange = (s: Memslot | undefined, out: SpanList): void => { if (s) out.push(s.gpa, s.gpa + s.size); };
 
 /**
- * Ranges known before the step runs, per op (the step's own range, the slot it replaces, the page a
- * split fault commits). Effects-derived and dirty-derived ranges are added after it runs (stepTouched).
+ * Append to `out` the ranges known before the step runs, per op (the step's own range, the slot it
+ * replaces, the page a split fault commits). Effects-derived and dirty-derived ranges are added
+ * after it runs. A switch, not an op-keyed table: one monomorphic dispatch per step.
  */
-export const PRE_TOUCH: { readonly [O in Step['op']]: PreTouch<O> } = {
-  setMemslot: (w, s) => [...slotRange(w.model.kvm.memslots.get(s.slot)), ...(s.size > 0 ? [[s.gpa, s.gpa + s.size] as const] : [])],
-  getDirtyLog: none,
-  clearDirtyLog: none,
-  mmap: (w, s) => hvaRange(w, s.hva, s.size),
-  munmap: (w, s) => hvaRange(w, s.hva, s.size),
-  mprotect: (w, s) => hvaRange(w, s.hva, s.size),
-  madviseDontneed: (w, s) => hvaRange(w, s.hva, s.size),
-  migrate: (w, s) => hostLeaf(w, s.hva),
-  thpCollapse: (w, s) => hostLeaf(w, s.hva),
-  thpSplit: (w, s) => hostLeaf(w, s.hva),
-  invalidateBegin: (w, s) => hvaRange(w, s.hva, s.size),
-  invalidateEnd: (w, s) => {
-    const r = w.model.host.openInvalidations().find((o) => o.id === s.id);
-    return r ? hvaRange(w, r.start, r.end - r.start) : [];
-  },
-  access: (w, s) => page(w, s.ipa),
-  faultBegin: (w, s) => page(w, s.ipa),
-  faultCommit: (w, s, mem) => { const ipa = mem.faultIpa.get(s.vcpu); return ipa === undefined ? [] : page(w, ipa); },
-  age: (w, s) => hvaRange(w, s.hva, s.size),
-  testAge: none,
-  ioremap: (w, s) => [[alignDown(s.ipa, w.config.granule), s.ipa + s.size]],
-  setOwner: (_w, s) => [[s.ipa, s.ipa + s.size]],
-  hostAccess: (w, s) => page(w, s.ipa),
-};
+export function preTouch(w: World, s: Step, mem: RunnerMemory, out: SpanList): void {
+  switch (s.op) {
+    case 'setMemslot': slotRange(w.model.kvm.memslots.get(s.slot), out); if (s.size > 0) out.push(s.gpa, s.gpa + s.size); return;
+    case 'getDirtyLog': case 'clearDirtyLog': case 'testAge': return;
+    case 'mmap': case 'munmap': case 'mprotect': case 'madviseDontneed': case 'invalidateBegin': case 'age':
+      return hvaRange(w, s.hva, s.size, out);
+    case 'migrate': case 'thpCollapse': case 'thpSplit': return hostLeaf(w, s.hva, out);
+    case 'invalidateEnd': {
+      const r = w.model.host.openInvalidations().find((o) => o.id === s.id);
+      if (r) hvaRange(w, r.start, r.end - r.start, out);
+      return;
+    }
+    case 'access': case 'faultBegin': case 'hostAccess': return page(w, s.ipa, out);
+    case 'faultCommit': { const ipa = mem.faultIpa.get(s.vcpu); if (ipa !== undefined) page(w, ipa, out); return; }
+    case 'ioremap': return out.push(alignDown(s.ipa, w.config.granule), s.ipa + s.size);
+    case 'setOwner': return out.push(s.ipa, s.ipa + s.size);
+    default: { const never: never = s; throw new Error(`preTouch: unknown op ${(never as Step).op}`); }
+  }
+}
 
-/** Ranges from the impl's recorded descriptor stores. */
-export function effectRanges(w: World, events: readonly EffectEvent[]): Range[] {
+/** Append the ranges of the impl's recorded descriptor stores. */
+export function effectRanges(w: World, events: readonly EffectEvent[], out: SpanList): void {
   const gran = w.impl.kvm.pgt.geom.granules;
-  const out: Range[] = [];
-  for (const e of events) if (e.op === 'pteStore') out.push([e.ipa, e.ipa + gran[e.level]]);
-  return out;
+  for (const e of events) if (e.op === 'pteStore') out.push(e.ipa, e.ipa + gran[e.level]);
 }
 
-/** Pages of a slot named by dirty-log indices (harvested / cleared pages are write-protected). */
-export function dirtyRanges(w: World, slot: number, dirty: readonly number[] | undefined): Range[] {
+/** Append the pages of a slot named by dirty-log indices (harvested / cleared pages are write-protected). */
+export function dirtyRanges(w: World, slot: number, dirty: readonly number[] | undefined, out: SpanList): void {
   const s = w.model.kvm.memslots.get(slot);
-  if (!s || !dirty) return [];
+  if (!s || !dirty) return;
   const g = w.config.granule;
-  return dirty.map((i) => [s.gpa + i * g, s.gpa + (i + 1) * g] as const);
-}
-
-/** Sort, clip to [0, limit) and merge overlapping or adjacent ranges. */
-export function coalesce(ranges: readonly Range[], limit: number): Range[] {
-  const parts: Array<[number, number]> = [];
-  for (const [a, b] of ranges) {
-    const lo = Math.max(0, a);
-    const hi = Math.min(limit, b);
-    if (lo < hi) parts.push([lo, hi]);
-  }
-  if (parts.length > 1) parts.sort((x, y) => x[0] - y[0]);
-  const out: Array<[number, number]> = [];
-  for (const p of parts) {
-    const last = out[out.length - 1];
-    if (last && p[0] <= last[1]) last[1] = Math.max(last[1], p[1]);
-    else out.push(p);
-  }
-  return out;
+  for (const i of dirty) out.push(s.gpa + i * g, s.gpa + (i + 1) * g);
 }
 
 /**
  * Narrow candidate ranges to the impl leaves present in them after the step: where the impl maps
  * nothing there is nothing to check, so the cost follows what is mapped in the step's ranges,
  * not the ranges' size (issue 5: incremental checks). `keep` ranges (the step's own page, dirty
- * pages) are kept whole.
+ * pages) are kept whole, so only candidates outside them are walked. The result is the union of
+ * `keep` and the leaf spans clipped to the candidates, clipped to the IPA space, merged where
+ * overlapping or adjacent, each rounded out to pages. Clears and reuses the lists of `sc`
+ * (`candidates` and `keep` are consumed).
  */
-export function touchedRanges(w: World, candidates: readonly Range[], keep: readonly Range[]): Range[] {
+export function touchedRanges(w: World, sc: TouchScratch): Range[] {
   const pgt = w.impl.kvm.pgt;
   const g = w.config.granule;
-  const out: Range[] = [...keep];
-  for (const [a, b] of coalesce(candidates, pgt.geom.ipaLimit)) {
-    forEachLeafSpan(pgt, a, b, (ipa, size) => void out.push([Math.max(a, ipa), Math.min(b, ipa + size)]));
+  const limit = pgt.geom.ipaLimit;
+  const { candidates, keep, rest, spans } = sc;
+  coalesceSpans(keep, limit);
+  coalesceSpans(candidates, limit);
+  rest.clear();
+  subtractSpans(candidates, keep, rest);
+  spans.clear();
+  // Leaves inside `keep` add nothing to the union: only the candidates outside it are walked.
+  for (let k = 0; k < rest.n; k += 2) leafSpansIn(pgt, rest.v[k], rest.v[k + 1], spans);
+  spans.pushAll(keep);
+  coalesceSpans(spans, limit);
+  const out: Range[] = [];
+  for (let k = 0; k < spans.n; k += 2) {
+    const a = spans.v[k];
+    const b = spans.v[k + 1];
+    out.push([a - (a % g), b % g === 0 ? b : b - (b % g) + g]);
   }
-  return coalesce(out, pgt.geom.ipaLimit).map(([a, b]): Range => [a - (a % g), b % g === 0 ? b : b - (b % g) + g]);
+  return out;
 }

@@ -20,6 +20,9 @@ export function slotAt(slots: ReadonlyMap<number, Memslot>, ipa: number): Memslo
   return undefined;
 }
 
+/** [a, b) ∩ [c, d) is not empty: clip(a, b, c, d) !== null, without the pair. */
+export const overlaps = (a: number, b: number, c: number, d: number): boolean => Math.max(a, c) < Math.min(b, d);
+
 /** [a, b) ∩ [c, d), or null. */
 export function clip(a: number, b: number, c: number, d: number): [number, number] | null {
   const lo = Math.max(a, c);
@@ -27,14 +30,27 @@ export function clip(a: number, b: number, c: number, d: number): [number, numbe
   return lo < hi ? [lo, hi] : null;
 }
 
-/** Page addresses of [a, b), at most `cap` of them: both ends and an even stride between (bounded cost on 1G blocks). */
-export function samplePages(a: number, b: number, page: number, cap = 64): number[] {
+/** Pages sampled from [a, b) at most (samplePages); the k-th sample is sampleAt(a, b, page, k). */
+export const SAMPLE_CAP = 64;
+
+/** How many samples samplePages(a, b, page) has. */
+export function sampleCount(a: number, b: number, page: number): number {
   const n = Math.ceil((b - a) / page);
-  if (n <= cap) return Array.from({ length: n }, (_, i) => a + i * page);
-  const step = Math.ceil(n / (cap - 1));
+  return n <= SAMPLE_CAP ? n : Math.ceil(n / Math.ceil(n / (SAMPLE_CAP - 1))) + 1;
+}
+
+/** The k-th sample of samplePages(a, b, page), without the list: every page, or an even stride then the last page. */
+export function sampleAt(a: number, b: number, page: number, k: number): number {
+  const n = Math.ceil((b - a) / page);
+  if (n <= SAMPLE_CAP) return a + k * page;
+  const step = Math.ceil(n / (SAMPLE_CAP - 1));
+  return k < Math.ceil(n / step) ? a + k * step * page : a + (n - 1) * page;
+}
+
+/** Page addresses of [a, b), at most SAMPLE_CAP of them: both ends and an even stride between (bounded cost on 1G blocks). */
+export function samplePages(a: number, b: number, page: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < n; i += step) out.push(a + i * page);
-  out.push(a + (n - 1) * page);
+  for (let k = 0, m = sampleCount(a, b, page); k < m; k++) out.push(sampleAt(a, b, page, k));
   return out;
 }
 

@@ -25,23 +25,28 @@ function oldLeaves(pgt: Stage2Pgtable, ev: readonly EffectEvent[]): Array<{ ipa:
   return out;
 }
 
+const NO_MAKES: readonly Make[] = Object.freeze([]);
+
 /**
  * Leaves made valid by this step whose memory is new to that IPA: not a split of (or a permission
  * change on) a leaf that mapped the same IPA to the same PA before. `needOldExec`: also count as
  * new when the old leaf was not executable (for I-cache maintenance).
  */
-export function newMakes(pgt: Stage2Pgtable, ev: readonly EffectEvent[], needOldExec: boolean): Make[] {
-  const olds = oldLeaves(pgt, ev);
-  const out: Make[] = [];
-  ev.forEach((e, i) => {
-    if (e.op !== 'pteStore' || !C.isValid(e.newLo) || C.isTable(e.newLo, e.level, pgt.lastLevel)) return;
+export function newMakes(pgt: Stage2Pgtable, ev: readonly EffectEvent[], needOldExec: boolean): readonly Make[] {
+  let olds: ReturnType<typeof oldLeaves> | null = null; // built on the first made leaf: most steps make none
+  let out: Make[] | null = null;
+  for (let i = 0; i < ev.length; i++) {
+    const e = ev[i];
+    if (e.op !== 'pteStore' || !C.isValid(e.newLo) || C.isTable(e.newLo, e.level, pgt.lastLevel)) continue;
     const size = pgt.geom.granules[e.level];
     const oa = C.oaOf(e.newLo, e.newHi, pgt.geom.pageShift);
     const pa = oa - (oa % size);
-    const same = olds.some((o) => e.ipa >= o.ipa && e.ipa + size <= o.ipa + o.size && pa === o.pa + (e.ipa - o.ipa) && (!needOldExec || o.exec));
-    if (!same) out.push({ event: i, ipa: e.ipa, size, pa, lo: e.newLo, hi: e.newHi });
-  });
-  return out;
+    olds ??= oldLeaves(pgt, ev);
+    let same = false;
+    for (const o of olds) if (e.ipa >= o.ipa && e.ipa + size <= o.ipa + o.size && pa === o.pa + (e.ipa - o.ipa) && (!needOldExec || o.exec)) { same = true; break; }
+    if (!same) (out ??= []).push({ event: i, ipa: e.ipa, size, pa, lo: e.newLo, hi: e.newHi });
+  }
+  return out ?? NO_MAKES;
 }
 
 /** Is there a maintenance event of `op` before index `before` covering [pa, pa+size)? */

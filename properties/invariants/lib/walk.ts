@@ -7,7 +7,7 @@ import type { EntryView } from '../../../impl/check/scan';
 
 export type Ranges = readonly (readonly [number, number])[];
 
-/** A valid leaf: start IPA of its span, level, size, words (reused object: do not retain). */
+/** A valid leaf: start IPA of its span, level, size, words (forEachLeafIn reuses one object: do not retain). */
 export interface Leaf {
   ipa: number;
   level: number;
@@ -33,16 +33,22 @@ function visitor(ctx: VisitCtx<Arg>, _v: Visit): number {
   return 0;
 }
 
-/** The last walk's entries (struct of arrays, reused), valid while its table, version and ranges are unchanged. */
+/**
+ * The last walk's entries (struct of arrays, reused), valid while its table, version and ranges are
+ * unchanged; `leaves` indexes its valid leaves; `derived` holds values computed from it (perWalk).
+ */
 const memo = {
-  pgt: null as Stage2Pgtable | null, version: -1, ranges: [] as number[], n: 0,
+  pgt: null as Stage2Pgtable | null, version: -1, ranges: [] as number[], nRanges: 0, n: 0,
   ipa: [] as number[], level: [] as number[], ptr: [] as number[], page: [] as number[], lo: [] as number[], hi: [] as number[], child: [] as number[], table: [] as boolean[],
+  leaves: [] as number[], nLeaves: 0,
+  derived: new Map<(pgt: Stage2Pgtable, ranges: Ranges) => unknown, unknown>(),
 };
 
-let replaying = false;
+/** Replays in progress: a walk asked for inside one must not rebuild the memo it is reading. */
+let replaying = 0;
 
 function memoHolds(pgt: Stage2Pgtable, ranges: Ranges): boolean {
-  if (memo.pgt !== pgt || memo.version !== pgt.pool.version || memo.ranges.length !== 2 * ranges.length) return false;
+  if (memo.pgt !== pgt || memo.version !== pgt.pool.version || memo.nRanges !== ranges.length) return false;
   for (let i = 0; i < ranges.length; i++) if (memo.ranges[2 * i] !== ranges[i][0] || memo.ranges[2 * i + 1] !== ranges[i][1]) return false;
   return true;
 }
@@ -51,7 +57,26 @@ function record(e: EntryView): void {
   const k = memo.n++;
   memo.ipa[k] = e.ipa; memo.level[k] = e.level; memo.ptr[k] = e.ptr; memo.page[k] = e.page;
   memo.lo[k] = e.lo; memo.hi[k] = e.hi; memo.child[k] = e.child; memo.table[k] = e.table;
+  if (!e.table && isValid(e.lo)) memo.leaves[memo.nLeaves++] = k;
 }
+
+/** Make the memo hold the walk of `ranges` on `pgt`; false when it cannot (inside a replay of other ranges). */
+function ensure(pgt: Stage2Pgtable, ranges: Ranges): boolean {
+  if (memoHolds(pgt, ranges)) return true;
+  if (replaying > 0) return false;
+  memo.pgt = null;
+  memo.n = 0;
+  memo.nLeaves = 0;
+  memo.derived.clear();
+  walkRanges(pgt, ranges, record, newView());
+  memo.pgt = pgt;
+  memo.version = pgt.pool.version;
+  memo.nRanges = ranges.length;
+  for (let i = 0; i < ranges.length; i++) { memo.ranges[2 * i] = ranges[i][0]; memo.ranges[2 * i + 1] = ranges[i][1]; }
+  return true;
+}
+
+const newView = (): EntryView => ({ ipa: 0, level: 0, ptr: 0, page: 0, lo: 0, hi: 0, table: false, child: -1 });
 
 /**
  * Show every entry (tables before children, invalid entries too) overlapping `ranges`, clipped to
@@ -61,17 +86,9 @@ function record(e: EntryView): void {
  * Source: kvm_pgtable_walk over a range (facts §4).
  */
 export function forEachEntryIn(pgt: Stage2Pgtable, ranges: Ranges, fn: (e: EntryView) => void): void {
-  const view: EntryView = { ipa: 0, level: 0, ptr: 0, page: 0, lo: 0, hi: 0, table: false, child: -1 };
-  if (replaying) return walkRanges(pgt, ranges, fn, view); // a walk inside a replay's callback: leave the memo alone
-  if (!memoHolds(pgt, ranges)) {
-    memo.pgt = null;
-    memo.n = 0;
-    walkRanges(pgt, ranges, record, view);
-    memo.pgt = pgt;
-    memo.version = pgt.pool.version;
-    memo.ranges = ranges.flatMap(([a, b]) => [a, b]);
-  }
-  replaying = true;
+  const view = newView();
+  if (!ensure(pgt, ranges)) return walkRanges(pgt, ranges, fn, view); // a walk inside a replay's callback: leave the memo alone
+  replaying++;
   try {
     for (let k = 0, n = memo.n; k < n; k++) {
       view.ipa = memo.ipa[k]; view.level = memo.level[k]; view.ptr = memo.ptr[k]; view.page = memo.page[k];
@@ -79,7 +96,7 @@ export function forEachEntryIn(pgt: Stage2Pgtable, ranges: Ranges, fn: (e: Entry
       fn(view);
     }
   } finally {
-    replaying = false;
+    replaying--;
   }
 }
 
@@ -97,13 +114,61 @@ function walkRanges(pgt: Stage2Pgtable, ranges: Ranges, fn: (e: EntryView) => vo
 /** Every valid leaf overlapping `ranges` (a leaf straddling two ranges may be shown twice). */
 export function forEachLeafIn(pgt: Stage2Pgtable, ranges: Ranges, fn: (l: Leaf) => void): void {
   const leaf: Leaf = { ipa: 0, level: 0, size: 0, lo: 0, hi: 0 };
-  forEachEntryIn(pgt, ranges, (e) => {
-    if (e.table || !isValid(e.lo)) return;
-    leaf.ipa = e.ipa;
-    leaf.level = e.level;
-    leaf.size = pgt.geom.granules[e.level];
-    leaf.lo = e.lo;
-    leaf.hi = e.hi;
-    fn(leaf);
-  });
+  const gran = pgt.geom.granules;
+  if (!ensure(pgt, ranges)) {
+    walkRanges(pgt, ranges, (e) => {
+      if (e.table || !isValid(e.lo)) return;
+      leaf.ipa = e.ipa; leaf.level = e.level; leaf.size = gran[e.level]; leaf.lo = e.lo; leaf.hi = e.hi;
+      fn(leaf);
+    }, newView());
+    return;
+  }
+  replaying++;
+  try {
+    for (let j = 0, n = memo.nLeaves; j < n; j++) {
+      const k = memo.leaves[j];
+      leaf.ipa = memo.ipa[k]; leaf.level = memo.level[k]; leaf.size = gran[memo.level[k]]; leaf.lo = memo.lo[k]; leaf.hi = memo.hi[k];
+      fn(leaf);
+    }
+  } finally {
+    replaying--;
+  }
+}
+
+/**
+ * `compute(pgt, ranges)` once per walk: a value derived only from the entries of `ranges` on `pgt`
+ * (e.g. the table pages they lie in), kept with the memo (the function is the key) and dropped
+ * when the memo is rebuilt. Pass a module-level function (no closure per call). The value is
+ * shared by every caller of the same walk: treat it as read-only.
+ */
+export function perWalk<T>(pgt: Stage2Pgtable, ranges: Ranges, compute: (pgt: Stage2Pgtable, ranges: Ranges) => T): T {
+  if (!ensure(pgt, ranges)) return compute(pgt, ranges);
+  const known = memo.derived.get(compute);
+  if (known !== undefined || memo.derived.has(compute)) return known as T;
+  const v = compute(pgt, ranges);
+  if (memoHolds(pgt, ranges)) memo.derived.set(compute, v);
+  return v;
+}
+
+function leafList(pgt: Stage2Pgtable, ranges: Ranges): Leaf[] {
+  const out: Leaf[] = [];
+  if (!memoHolds(pgt, ranges)) { // inside a replay of other ranges: the uncached walk
+    forEachLeafIn(pgt, ranges, (l) => { out.push({ ipa: l.ipa, level: l.level, size: l.size, lo: l.lo, hi: l.hi }); });
+    return out;
+  }
+  const gran = pgt.geom.granules;
+  for (let j = 0; j < memo.nLeaves; j++) {
+    const k = memo.leaves[j];
+    out.push({ ipa: memo.ipa[k], level: memo.level[k], size: gran[memo.level[k]], lo: memo.lo[k], hi: memo.hi[k] });
+  }
+  return out;
+}
+
+/**
+ * The valid leaves overlapping `ranges`, in walk order (a leaf straddling two ranges may appear
+ * twice), as one list per walk shared by every invariant of the step: loop over it, no callback.
+ * Read-only, like every perWalk value.
+ */
+export function leavesIn(pgt: Stage2Pgtable, ranges: Ranges): readonly Readonly<Leaf>[] {
+  return perWalk(pgt, ranges, leafList);
 }
