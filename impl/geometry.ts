@@ -38,12 +38,25 @@ const PAGE_SHIFTS: Record<Granule, number> = { 4096: 12, 16384: 14, 65536: 16 };
 /** shift(L) = (PAGE_SHIFT − 3) × (4 − L) + 3 (ARM64_HW_PGTABLE_LEVEL_SHIFT). */
 export const levelShift = (pageShift: number, level: number): number => (pageShift - 3) * (4 - level) + 3;
 
-/** Build the geometry of a stage-2 table (kvm_get_vtcr / kvm_pgtable_stage2_init; facts §1.2). */
+/** Geometries built so far, by granule and iaBits (immutable, so tables of one shape share one). */
+const geometries = new Map<number, Geometry>();
+
+/** The geometry of a stage-2 table (kvm_get_vtcr / kvm_pgtable_stage2_init; facts §1.2), built once per shape. */
 export function makeGeometry(granule: Granule, iaBits: number): Geometry {
   // Own numeric keys only: a string '4096' or 'toString' from untyped input must not pass.
   const pageShift = typeof granule === 'number' && Object.hasOwn(PAGE_SHIFTS, granule) ? PAGE_SHIFTS[granule] : undefined;
   if (pageShift === undefined) throw new S2InputError('granule', `must be 4096, 16384 or 65536, got ${String(granule)}`);
   if (!Number.isInteger(iaBits) || iaBits < 32 || iaBits > 48) throw new S2InputError('iaBits', `must be 32..48, got ${iaBits}`);
+  const key = pageShift * 64 + iaBits;
+  let g = geometries.get(key);
+  if (g === undefined) {
+    g = buildGeometry(granule, pageShift, iaBits); // read-only by type; not frozen (frozen arrays lose their fast double elements)
+    geometries.set(key, g);
+  }
+  return g;
+}
+
+function buildGeometry(granule: Granule, pageShift: number, iaBits: number): Geometry {
   const tableBits = pageShift - 3;
   // ARM64_HW_PGTABLE_LEVELS(ia_bits − 4): up to 16 root pages concatenated; at least 2 levels.
   const levels = Math.max(2, Math.floor((iaBits - 4 - 4) / tableBits));
