@@ -6,7 +6,7 @@ import { classifyBacking } from './backing';
 import { thpAdjust, vmaLeafSize } from './blockSize';
 import type { S2Leaf } from '../stage2';
 import { loggingActive, markDirty } from '../dirtylog';
-import { gfnToHva } from '../memslots';
+import { gfnToHva } from '../memslotLookup';
 import type { KvmState, ResolvedFault } from './state';
 
 /** A fault to resolve: the access, its slot, and how KVM classified it. */
