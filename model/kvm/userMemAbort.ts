@@ -80,8 +80,8 @@ function mapSize(st: KvmState, f: ResolvedFault): number {
   const slot = st.slots.get(f.slotId);
   const vma = st.host.findVma(f.hva);
   if (!slot || !vma) return f.size;
-  const inp = { slot, vma, hva: f.hva, granule: st.config.granule, logging: false, nonCacheable: false };
-  return thpAdjust({ ...inp, hostLeaf: st.host.hostLeafSize(f.hva) }, { size: f.size, forcePte: false });
+  const inp = { slot, vma, hva: f.hva, granule: st.config.granule, logging: false, nonCacheable: false, hostLeaf: st.host.hostLeafSize(f.hva) };
+  return thpAdjust(inp, { size: f.size, forcePte: false });
 }
 
 /**
