@@ -6,11 +6,12 @@ import { notifierListener } from './kvm/invalidate';
 import { checkAccess, requireNat, requireS1 } from './kvm/input';
 import { ioremap } from './kvm/ioremap';
 import { permitted, type PermittedMapping } from './kvm/permitted';
+import { permittedRun, type PermittedRun } from './kvm/permittedRun';
 import type { KvmState } from './kvm/state';
 import { commitUnmapsOld, commitWriteProtects, setMemslot, type Memslot, type SetMemslotArgs } from './memslots';
 import { NotifierState } from './notifier';
 import { Stage2, type ModelLeaf } from './stage2';
-import type { AccessKind, Config, Outcome, S1MemType } from './types';
+import { S2InputError, type AccessKind, type Config, type Outcome, type S1MemType } from './types';
 
 /*
  * API (DESIGN §3 steps that belong to KVM; the impl (issue 4) mirrors it, the runner (issue 5) consumes it)
@@ -26,6 +27,7 @@ import type { AccessKind, Config, Outcome, S1MemType } from './types';
  *   ioremap(ipa, pa, size, writable): Outcome   Device pages, W only if asked; errno EPERM (pKVM) / ERANGE
  * Read-only queries
  *   permitted(gfn): PermittedMapping | null     the loose spec the impl's leaf at gfn must fit (DESIGN §1)
+ *   permittedRun(gfn, maxPages): PermittedRun   permitted(gfn) and how many pages from gfn (≤ maxPages) get it, pfn + k
  *   mapping(gfn): ModelLeaf | undefined         what the model itself installed
  *   mappedGfns(): number[]                      gfns the model has installed, ascending
  *   rangeVisits: number                         stage-2 lookups made by range operations (cost measure)
@@ -122,6 +124,13 @@ export class KvmModel {
   permitted(gfn: number): PermittedMapping | null {
     requireNat('gfn', gfn);
     return permitted(this.st, gfn);
+  }
+
+  /** permitted(gfn) and the run of following pages with the same answer, pfn advancing (at most maxPages ≥ 1 pages). */
+  permittedRun(gfn: number, maxPages: number): PermittedRun {
+    requireNat('gfn', gfn);
+    if (requireNat('maxPages', maxPages) === 0) throw new S2InputError('maxPages', 'must be at least 1');
+    return permittedRun(this.st, gfn, maxPages);
   }
 
   /** The model's own leaf at `gfn`. */

@@ -69,7 +69,7 @@ export function setMemslot(table: MemslotTable, args: SetMemslotArgs, ctx: SetMe
   if ((c.change === 'create' || c.change === 'move') && overlapsOtherSlot(table, slot.id, slot.baseGfn, slot.npages)) {
     return { ok: false, errno: 'EEXIST' };
   }
-  const prep = arm64Prepare({ ...slot, logDirty: slot.flags.logDirty }, ctx);
+  const prep = arm64Prepare({ baseGfn: slot.baseGfn, npages: slot.npages, hva: slot.hva, size: slot.size, logDirty: slot.flags.logDirty }, ctx);
   // kvm_set_memslot invalidates and flushes the old slot of a MOVE before arch prepare runs, so a
   // failed prepare leaves the old range unmapped (the INVALID copy is reverted, the stage 2 is not).
   if (prep) return c.change === 'move' && old ? { ok: false, errno: prep.errno, flushedOld: old } : { ok: false, errno: prep.errno };

@@ -1,6 +1,6 @@
 /** Host page faults: lazy, deterministic population of host PTEs, zero page, COW, uffd MISSING (facts §16, §19.1). */
 import { alignDown } from './constants';
-import type { HostPte } from './hostPtes';
+import { withPfn, type HostPte } from './hostPtes';
 import type { MmState } from './state';
 import type { VmaRec } from './vmas';
 
@@ -59,11 +59,11 @@ function populate(st: MmState, rec: VmaRec, hva: number, write: boolean): HostPt
 /** Write fault on a present read-only PTE of a writable VMA: COW the zero page (notifier) or reuse (do_wp_page). */
 function writeProtectFault(st: MmState, u: HostPte): HostPte {
   if (u.pfn !== st.alloc.zeroPfn) {
-    const reused: HostPte = { ...u, writable: true }; // exclusive anon / shared file: same pfn, no notifier
+    const reused = withPfn(u, u.pfn, true); // exclusive anon / shared file: same pfn, no notifier
     st.ptes.set(reused);
     return reused;
   }
-  const fresh: HostPte = { ...u, pfn: st.alloc.alloc(1), writable: true };
+  const fresh = withPfn(u, st.alloc.alloc(1), true);
   st.notifier.around(u.hva, u.hva + u.size, () => st.ptes.set(fresh)); // wp_page_copy notifies
   return fresh;
 }

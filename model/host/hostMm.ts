@@ -13,9 +13,9 @@ import { PageCache } from './pageCache';
 import { PfnAllocator } from './pfnAllocator';
 import type { MmState } from './state';
 import { thpCollapseOp, thpSplitOp } from './thp';
-import type { HostPteInfo, HostResult, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma, VmaSpec } from './types';
+import type { HostPteExtent, HostPteInfo, HostResult, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma, VmaSpec } from './types';
 import { mmapOp, munmapOp } from './unmap';
-import { VmaList } from './vmas';
+import { VmaList, type VmaRec } from './vmas';
 import { zapRange } from './zap';
 
 /** Options of a host mm. */
@@ -152,6 +152,15 @@ export class HostMm {
     return { pfn: pfnAt(this.st, u, hva), writable: u.writable, size: this.leafSize(u) };
   }
 
+  /** `pte(hva)` and the end of the unit mapping it (a pfnmap VMA counts as one unit: its pfns run on linearly). */
+  pteExtent(hva: number): HostPteExtent | undefined {
+    const rec = this.st.vmas.find(checkAddr('hva', hva));
+    const u = this.unitIn(rec, hva);
+    if (rec === undefined || u === undefined) return undefined;
+    const end = rec.vma.kind === 'pfnmap' ? rec.vma.end : u.hva + u.size;
+    return { pfn: pfnAt(this.st, u, hva), writable: u.writable, size: this.leafSize(u), end };
+  }
+
   /** The VMA containing hva. */
   findVma(hva: number): Vma | undefined {
     return this.st.vmas.find(checkAddr('hva', hva))?.vma;
@@ -185,7 +194,11 @@ export class HostMm {
   }
 
   private unitAt(hva: number): HostPte | undefined {
-    const rec = this.st.vmas.find(hva);
+    return this.unitIn(this.st.vmas.find(hva), hva);
+  }
+
+  /** The unit mapping hva inside the VMA record `rec` (the one containing hva). */
+  private unitIn(rec: VmaRec | undefined, hva: number): HostPte | undefined {
     if (rec === undefined || rec.vma.prot === 'none') return undefined;
     return rec.vma.kind === 'pfnmap' ? pfnmapPte(this.st, rec, hva) : this.st.ptes.lookup(hva);
   }

@@ -2,6 +2,7 @@
 import { checkAddr } from './constants';
 import type { MmState } from './state';
 import { OK } from './state';
+import { withPfn } from './hostPtes';
 import type { HostResult } from './types';
 
 /**
@@ -15,7 +16,7 @@ export function migrateOp(st: MmState, hva: number): HostResult {
   const rec = st.vmas.find(hva);
   const pfn = st.alloc.alloc(u.size / st.pageSize);
   st.notifier.around(u.hva, u.hva + u.size, () => {
-    st.ptes.set({ ...u, pfn });
+    st.ptes.set(withPfn(u, pfn, u.writable));
     if (rec?.fileId !== undefined && rec.fileOff !== undefined) {
       st.cache.set(rec.fileId, (rec.fileOff + u.hva - rec.vma.start) / st.pageSize, pfn);
     }

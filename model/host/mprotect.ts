@@ -1,7 +1,7 @@
 /** mprotect: VMA split at the edges, PTE write bits follow the new protection, one invalidation (mprotect_fixup). */
 import type { VmaProt } from '../types';
 import { checkAddr } from './constants';
-import type { HostPte } from './hostPtes';
+import { withPfn, type HostPte } from './hostPtes';
 import type { MmState } from './state';
 import { OK, fail } from './state';
 import type { HostResult } from './types';
@@ -66,7 +66,7 @@ function apply(st: MmState, changing: readonly VmaRec[], lo: number, hi: number,
   for (const rec of changing) {
     const s = Math.max(lo, rec.vma.start);
     const e = Math.min(hi, rec.vma.end);
-    for (const u of st.ptes.overlapping(s, e)) st.ptes.set({ ...u, writable: newWritable(st, rec, u, prot) });
+    for (const u of st.ptes.overlapping(s, e)) st.ptes.set(withPfn(u, u.pfn, newWritable(st, rec, u, prot)));
   }
   st.vmas.mergeAll();
 }

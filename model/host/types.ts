@@ -59,3 +59,12 @@ export interface HostPteInfo {
   /** Size of the host page-table leaf mapping it (PAGE, PMD, PUD). */
   size: number;
 }
+
+/** A host PTE together with how far it extends: every page in [hva, end) is mapped by the same unit. */
+export interface HostPteExtent extends HostPteInfo {
+  /**
+   * First hva past the unit (a pfnmap VMA: past the VMA): for h in [hva, end), `pte(h)` is this
+   * PTE with pfn advanced by the whole pages between hva and h, same writability and leaf size.
+   */
+  end: number;
+}

@@ -2,7 +2,7 @@
 import { hasCmBit, isWriteFault, syndromeOf } from '../arch/esr';
 import type { AccessKind, Outcome } from '../types';
 import type { Fsc } from './hardware';
-import { slotForGfn } from '../memslots';
+import { slotForGfn } from '../memslotLookup';
 import type { KvmState } from './state';
 import type { FaultRequest } from './userMemAbort';
 

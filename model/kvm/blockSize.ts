@@ -9,11 +9,15 @@ export interface SlotPlacement {
   size: number;
 }
 
+const BLOCKS_4K: readonly number[] = [0x40000000, 0x200000];
+const BLOCKS_16K: readonly number[] = [0x2000000];
+const BLOCKS_64K: readonly number[] = [0x20000000];
+
 /** Stage-2 block sizes KVM uses per granule, largest first (facts §1.1: 4K L1+L2, 16K/64K L2 only). */
-export function blockSizes(granule: Granule): number[] {
-  if (granule === 4096) return [0x40000000, 0x200000];
-  if (granule === 16384) return [0x2000000];
-  return [0x20000000];
+export function blockSizes(granule: Granule): readonly number[] {
+  if (granule === 4096) return BLOCKS_4K;
+  if (granule === 16384) return BLOCKS_16K;
+  return BLOCKS_64K;
 }
 
 /** PMD-level block size of the granule. */

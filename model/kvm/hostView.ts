@@ -1,6 +1,6 @@
 /** The part of the host-mm environment (model/host) that the KVM model reads and drives. */
 import type { HostMm } from '../host/hostMm';
-import type { HostPteInfo, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma } from '../host/types';
+import type { HostPteExtent, HostPteInfo, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma } from '../host/types';
 
 /**
  * What KvmModel needs from HostMm (model/host). HostMm satisfies it structurally.
@@ -17,6 +17,8 @@ export interface HostView {
   findVma(hva: number): Vma | undefined;
   /** The host PTE at `hva` as a pure query (no fault, no uffd); undefined when not populated. */
   pte(hva: number): HostPteInfo | undefined;
+  /** `pte(hva)` and how far its unit extends (pfns advance page by page up to `end`). */
+  pteExtent(hva: number): HostPteExtent | undefined;
   /** VMAs intersecting [hva, hva + size). */
   vmasIntersecting(hva: number, size: number): readonly Vma[];
   /** userfaultfd MISSING faults handled so far. */

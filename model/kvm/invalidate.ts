@@ -1,6 +1,6 @@
 /** The model's MMU-notifier handlers: unmap on invalidate start, count on end, aging (facts §14.2–14.5). */
 import type { MmuNotifierListener } from '../host/types';
-import { gfnRangeForHva, slotsIntersectingHva } from '../memslots';
+import { gfnRangeForHva, slotsIntersectingHva } from '../memslotLookup';
 import type { GfnRange } from '../notifier';
 import type { KvmState } from './state';
 

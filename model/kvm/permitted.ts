@@ -1,6 +1,7 @@
 /** What stage-2 translation KVM is permitted to have at a gfn, given the current world (DESIGN §1). */
 import { loggingActive } from '../dirtylog';
-import { gfnToHva, slotForGfn, type Memslot } from '../memslots';
+import { gfnToHva, slotForGfn } from '../memslotLookup';
+import type { Memslot } from '../memslotTypes';
 import type { MemType, Perms } from '../types';
 import { classifyBacking } from './backing';
 import { maxLeafSize } from './blockSize';

@@ -6,7 +6,7 @@ import { classifyBacking } from './backing';
 import { thpAdjust, vmaLeafSize } from './blockSize';
 import type { S2Leaf } from '../stage2';
 import { loggingActive, markDirty } from '../dirtylog';
-import { gfnToHva } from '../memslots';
+import { gfnToHva } from '../memslotLookup';
 import type { KvmState, ResolvedFault } from './state';
 
 /** A fault to resolve: the access, its slot, and how KVM classified it. */
@@ -80,8 +80,8 @@ function mapSize(st: KvmState, f: ResolvedFault): number {
   const slot = st.slots.get(f.slotId);
   const vma = st.host.findVma(f.hva);
   if (!slot || !vma) return f.size;
-  const inp = { slot, vma, hva: f.hva, granule: st.config.granule, logging: false, nonCacheable: false };
-  return thpAdjust({ ...inp, hostLeaf: st.host.hostLeafSize(f.hva) }, { size: f.size, forcePte: false });
+  const inp = { slot, vma, hva: f.hva, granule: st.config.granule, logging: false, nonCacheable: false, hostLeaf: st.host.hostLeafSize(f.hva) };
+  return thpAdjust(inp, { size: f.size, forcePte: false });
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The two comparison invariants: the impl's decoded stage 2 is permitted by the model, and outcomes are equal (DESIGN §1). */
 import type { KvmImpl } from '../../impl/kvm/index';
 import type { KvmModel } from '../../model/index';
+import type { PermittedMapping } from '../../model/kvm/permitted';
 import type { Outcome } from '../../model/types';
 import type { Invariant, Snapshot, Violation } from '../invariants/types';
 import { diffTable, rowText, type DiffPair, type DiffRow } from './diff';
@@ -14,29 +15,49 @@ const STRIDE = 512;
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
-/** Why the model does not permit impl leaf `l` at `gfn`, or null if it does. */
-function refusal(model: KvmModel, l: ImplLeaf, gfn: number, page: number): { why: string; row: DiffRow | null } {
-  const p = model.permitted(gfn);
-  const row: DiffRow | null = p && { ipa: gfn * page, size: page, pa: p.pfn * page, perms: p.perms, memtype: p.memtype, leaf: p.maxLeafSize };
+/** Why the model's answer `p` at `gfn` does not permit impl leaf `l` there ('' if it does). */
+function refusal(p: PermittedMapping | null, l: ImplLeaf, gfn: number, page: number): string {
   const pa = l.pa + (gfn * page - l.ipa);
-  if (!p) return { why: 'the model permits no mapping here', row };
-  if (p.pfn * page !== pa) return { why: `pa ${hex(pa)} but the model permits pa ${hex(p.pfn * page)}`, row };
-  if ((l.perms.r && !p.perms.r) || (l.perms.w && !p.perms.w) || (l.perms.x && !p.perms.x)) return { why: 'permissions exceed what the model permits', row };
-  if (l.memtype !== p.memtype) return { why: `memtype ${l.memtype} but the model permits ${p.memtype}`, row };
-  if (l.leaf > p.maxLeafSize) return { why: `leaf ${hex(l.leaf)} larger than the permitted ${hex(p.maxLeafSize)}`, row };
-  return { why: '', row };
+  if (!p) return 'the model permits no mapping here';
+  if (p.pfn * page !== pa) return `pa ${hex(pa)} but the model permits pa ${hex(p.pfn * page)}`;
+  if ((l.perms.r && !p.perms.r) || (l.perms.w && !p.perms.w) || (l.perms.x && !p.perms.x)) return 'permissions exceed what the model permits';
+  if (l.memtype !== p.memtype) return `memtype ${l.memtype} but the model permits ${p.memtype}`;
+  if (l.leaf > p.maxLeafSize) return `leaf ${hex(l.leaf)} larger than the permitted ${hex(p.maxLeafSize)}`;
+  return '';
 }
 
-/** Pages of leaf `l` ∩ [a, b) to check, as gfns. */
-function pagesToCheck(l: ImplLeaf, a: number, b: number, page: number): number[] {
+/** The model's answer at `gfn` as a diff row. */
+function permittedRow(p: PermittedMapping | null, gfn: number, page: number): DiffRow | null {
+  return p && { ipa: gfn * page, size: page, pa: p.pfn * page, perms: p.perms, memtype: p.memtype, leaf: p.maxLeafSize };
+}
+
+/**
+ * The gfn checked after `g` among the pages of a leaf ∩ range ending at `last`: every page, or for
+ * leaves of more than FULL_CHECK_PAGES pages every STRIDE-th from the first plus the last.
+ */
+function nextChecked(g: number, last: number, step: number): number {
+  return g === last ? last + 1 : Math.min(g + step, last);
+}
+
+/**
+ * The first checked page of leaf `l` ∩ [a, b) that the model refuses, or null. The model answers
+ * for a run of pages at once (permittedRun: page g + k gets pfn + k, the rest equal), and the leaf's
+ * pa also advances by a page per page, so a run whose first page fits fits throughout: the pages
+ * it covers need no question of their own, and the first refused page is the same as asking page by page.
+ */
+function firstRefused(s: Snap, l: ImplLeaf, a: number, b: number, page: number): Violation | null {
   const first = Math.max(a, l.ipa) / page;
   const last = Math.min(b, l.ipa + l.size) / page - 1;
-  const n = last - first + 1;
-  const out: number[] = [];
-  const step = n > FULL_CHECK_PAGES ? STRIDE : 1;
-  for (let g = first; g <= last; g += step) out.push(g);
-  if (out[out.length - 1] !== last) out.push(last);
-  return out;
+  const step = last - first + 1 > FULL_CHECK_PAGES ? STRIDE : 1;
+  let fitsUntil = first; // checked pages below this fit a run the model answered
+  for (let g = first; g <= last; g = nextChecked(g, last, step)) {
+    if (g < fitsUntil) continue;
+    const run = s.model.permittedRun(g, last - g + 1);
+    const why = refusal(run.mapping, l, g, page);
+    if (why) return mappingViolation(s, l, g, page, why, permittedRow(run.mapping, g, page));
+    fitsUntil = g + run.pages;
+  }
+  return null;
 }
 
 function mappingViolation(s: Snap, l: ImplLeaf, gfn: number, page: number, why: string, model: DiffRow | null): Violation {
@@ -61,10 +82,7 @@ export const MAPPING_PERMITTED: Invariant<KvmModel, KvmImpl> = {
       implLeavesIn(s.impl.pgt, a, b, (l) => {
         if (found) return;
         if (l.memtype === 'unknown') { found = mappingViolation(s, l, l.ipa / page, page, 'unknown MemAttr encoding', null); return; }
-        for (const gfn of pagesToCheck(l, a, b, page)) {
-          const r = refusal(s.model, l, gfn, page);
-          if (r.why) { found = mappingViolation(s, l, gfn, page, r.why, r.row); return; }
-        }
+        found = firstRefused(s, l, a, b, page);
       });
       if (found) return found;
     }
@@ -95,6 +113,23 @@ function visibleText(s: Snap, o: Outcome): string {
 
 const listText = (xs: readonly number[] | undefined): string => (xs ? `[${xs.join(',')}]` : '');
 
+/** a and b print the same (outcomeText), checked without building the text: every field outcomeText prints is compared. */
+function sameOutcome(a: Outcome, b: Outcome): boolean {
+  switch (a.kind) {
+    case 'mmio': return b.kind === 'mmio' && a.ipa === b.ipa && a.len === b.len && a.write === b.write;
+    case 'nisv': return b.kind === 'nisv' && a.ipa === b.ipa;
+    case 'errno': return b.kind === 'errno' && a.errno === b.errno;
+    case 'ok': return b.kind === 'ok' && a.effective === b.effective;
+    default: return a.kind === b.kind;
+  }
+}
+
+/** a and b print the same (listText). */
+function sameList(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** Model and impl give the same guest-visible outcome for the step, including dirty lists and errnos. */
 export const OUTCOME_EQUAL: Invariant<KvmModel, KvmImpl> = {
   name: 'OUTCOME_EQUAL',
@@ -102,6 +137,8 @@ export const OUTCOME_EQUAL: Invariant<KvmModel, KvmImpl> = {
   source: 'DESIGN §1 (guest-visible outcomes must be equal)',
   check(s) {
     if (s.modelSkipped) return null;
+    // Equal outcomes print equal: the common case needs no text (the texts below decide the rest).
+    if (sameOutcome(s.modelOutcome, s.implOutcome) && sameList(s.dirty?.model, s.dirty?.impl)) return null;
     const m = outcomeText(s.modelOutcome) + listText(s.dirty?.model);
     const i = outcomeText(s.implOutcome) + listText(s.dirty?.impl);
     if (visibleText(s, s.modelOutcome) + listText(s.dirty?.model) === visibleText(s, s.implOutcome) + listText(s.dirty?.impl)) return null;
