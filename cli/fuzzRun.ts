@@ -60,11 +60,15 @@ const CHECKPOINT_SECONDS = 10;
 /** Run the fuzzer. Resolves when the budget ends, the run budget is spent, or the signal aborts. */
 export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const t0 = now();
+  // Lanes (maybe other processes) stop by this wall-clock deadline; the run's own clock is
+  // performance.now(). Both end the time budget, so a lane that stopped at the deadline while the
+  // monotonic clock reads a hair less still reports 'time', not 'runs'.
+  const deadlineMs = o.seconds === null ? null : Date.now() + o.seconds * 1000;
   const lanes = Math.max(1, o.workers);
   const specs: LaneSpec[] = Array.from({ length: lanes }, (_, lane) => ({
     config: o.config, seed: o.seed, shardIndex: o.shard.index, shardCount: o.shard.count, lane, lanes,
     maxSteps: o.maxSteps ?? 100, batchRuns: o.batchRuns ?? 20, runs: o.runs === null ? null : laneShare(o.runs, lanes, lane), statsPerBatch: o.statsPerBatch ?? 1, gen: o.gen,
-    deadlineMs: o.seconds === null ? null : Date.now() + o.seconds * 1000,
+    deadlineMs,
   }));
   const set = new FindingSet();
   const gen = emptyGenCounts();
@@ -74,7 +78,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const shouldStop = (): boolean => {
     if (stopped) return true;
     if (o.signal?.aborted) { stop = 'signal'; stopped = true; }
-    else if (o.seconds !== null && elapsed() >= o.seconds) { stop = 'time'; stopped = true; }
+    else if (o.seconds !== null && (elapsed() >= o.seconds || (deadlineMs !== null && Date.now() >= deadlineMs))) { stop = 'time'; stopped = true; }
     else if (o.stopOnFirst && first) { stop = 'runs'; stopped = true; }
     return stopped;
   };
