@@ -19,9 +19,9 @@ function walk(pgt: Stage2Pgtable, ipa: number, access: HwAccess = 0): { st: numb
   return { st, level: out.level, pa: st === HW_OK ? out.pa : -1 };
 }
 
-
-/** What a caller reads of a translation (perms and memtype are decoded on read). */
+/** What a caller reads of a translation (getters: decoded from the stored leaf words on read). */
 const view = (o: HwTranslateOut): object => ({ ok: o.ok, fault: o.fault, level: o.level, pa: o.pa, perms: { ...o.perms }, memtype: o.memtype, leafSize: o.leafSize });
+
 describe('hwWalk', () => {
   it('walks pages and blocks for every granule, high IPAs included', () => {
     for (const granule of [4096, 16384, 65536] as Granule[]) {

@@ -160,17 +160,17 @@ function fault(out: HwWalkOut, level: number): number {
 /** Stage-2 fault kinds of a translation (Arm ARM D8.4/D8.5 fault priority order). */
 export type HwFault = 'translation' | 'permission' | 'accessFlag';
 
-/**
- * A translation's result as impl/translate.ts reports it, filled in place (no allocation per
- * access). The walk stores the leaf's descriptor words; `perms` and `memtype` are decoded from them
- * when read, so a caller pays only for what it reads.
- */
 /** What a translation needs to read a leaf's words: leaf bytes per level (plan) and memtype per MemAttr (FWB mode). */
 export interface LeafDecode {
   readonly sizes: readonly number[];
   readonly memtypes: readonly DecodedMemType[];
 }
 
+/**
+ * A translation's result as impl/translate.ts reports it, filled in place (no allocation per
+ * access). The walk stores a status and the leaf's descriptor words; `ok`, `fault`, `perms`,
+ * `memtype` and `leafSize` are decoded from them when read, so a caller pays only for what it reads.
+ */
 export class HwTranslateOut {
   /** HW_OK, HW_TRANSLATION, HW_ACCESS_FLAG, HW_PERMISSION, or −1 before the first translation. */
   status = -1;
@@ -255,9 +255,9 @@ const planKey = (p: WalkPlan): string => [p.startLevel, p.minBlockLevel, p.ipaLi
  * budget, 460 bytes of bytecode) to be inlined into translate's caller: a valid page with AF set
  * whose S2AP/XN allow the access fills `out` there. Every other case (blocks, faults, reserved
  * encodings, tables outside the window or the pool) re-walks with the reference hwWalk and fills
- * from it, so the rules live in one place. Table OA high words are checked once,
- * at the leaf (a table read from a wrong window only ever leads to the slow path); an out-of-pool
- * read yields undefined, which is no valid descriptor, so it also ends on the slow path.
+ * from it, so the rules live in one place. Table OA high words are checked once, at the leaf (a
+ * table read from a wrong window only ever leads to the slow path); an out-of-pool read yields
+ * undefined, which is no valid descriptor, so it also ends on the slow path.
  * Source: Arm ARM D8.3 descriptors, D8.4/D8.5 AF and permissions.
  */
 export function hwTranslateFor(plan: WalkPlan, fwb: boolean): HwTranslateFn {
