@@ -62,12 +62,15 @@ function buildGeometry(granule: Granule, pageShift: number, iaBits: number): Geo
   const levels = Math.max(2, Math.floor((iaBits - 4 - 4) / tableBits));
   const startLevel = 4 - levels;
   const rootShift = levelShift(pageShift, startLevel - 1);
-  const rootPages = iaBits > rootShift ? 2 ** (iaBits - rootShift) : 1;
-  const rootEntries = 2 ** (iaBits - levelShift(pageShift, startLevel));
+  // Small counts as int32 shifts, not `2 **` (a float result): V8 then keeps them, and the pool's
+  // page counters they feed, as small-integer fields; one float-valued 2.0 would turn those fields
+  // into boxed doubles for every table and deprecate the shapes the hot paths were optimised for.
+  const rootPages = iaBits > rootShift ? 1 << (iaBits - rootShift) : 1;
+  const rootEntries = 1 << (iaBits - levelShift(pageShift, startLevel));
   const shifts = [0, 1, 2, 3].map((l) => levelShift(pageShift, l));
-  const indexMasks = [0, 1, 2, 3].map((l) => (l < startLevel ? 0 : l === startLevel ? rootEntries - 1 : 2 ** tableBits - 1) | 0); // int32 elements
+  const indexMasks = [0, 1, 2, 3].map((l) => (l < startLevel ? 0 : l === startLevel ? rootEntries - 1 : (1 << tableBits) - 1) | 0); // int32 elements
   return {
-    granule, pageShift, tableBits, entries: 2 ** tableBits, iaBits, levels, startLevel,
+    granule, pageShift, tableBits, entries: 1 << tableBits, iaBits, levels, startLevel,
     rootPages, rootEntries, minBlockLevel: granule === 4096 ? 1 : 2,
     shifts, granules: shifts.map((s) => 2 ** s), ipaLimit: 2 ** iaBits, indexMasks,
     invGranules: shifts.map((s) => 2 ** -s),
