@@ -1,5 +1,5 @@
 /** Tests of the raw hardware walk: statuses, PA with in-leaf offset, all granules, tables outside the pool. */
-import { fillFromWalk, HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwTranslateFor, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess, type HwTranslateOut } from './hwWalk';
+import { fillFromWalk, leafDecodeId, HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwTranslateFor, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess, type HwTranslateOut } from './hwWalk';
 import * as C from './codec';
 import { PROT_DEVICE, PROT_R, PROT_RW } from './prot';
 import { Stage2Pgtable } from '../pgtable';
@@ -101,7 +101,7 @@ describe('hwWalk', () => {
               const b = makeTranslateOut();
               const high = Math.floor(ipa * plan.invSplit);
               const low = ipa % plan.splitScale;
-              fillFromWalk(hwWalk(pgt.pool.words, root, high, low, plan, access, w), w, { sizes: g.granules, memtypes: memTypeByAttr(fwb) }, a);
+              fillFromWalk(hwWalk(pgt.pool.words, root, high, low, plan, access, w), w, leafDecodeId(g.granules, fwb), a);
               hwTranslateFor(plan, fwb)(pgt.pool.words, root, ipa, access, b);
               expect([granule, iaBits, ipa, access, view(b)]).toEqual([granule, iaBits, ipa, access, view(a)]);
               expect(b).toEqual(a); // the raw leaf words too

@@ -166,24 +166,55 @@ export interface LeafDecode {
   readonly memtypes: readonly DecodedMemType[];
 }
 
+/** Every leaf decode a result can name, by id (0: none, no leaf reached); interned by content. */
+const LEAF_DECODES: (LeafDecode | null)[] = [null];
+const leafIds = new Map<string, number>();
+
+/** The id of the leaf decode with these leaf sizes per level and this FWB mode's memtypes (interned). */
+export function leafDecodeId(sizes: readonly number[], fwb: boolean): number {
+  const key = `${sizes.join(',')}|${fwb}`;
+  let id = leafIds.get(key);
+  if (id === undefined) {
+    id = LEAF_DECODES.length;
+    LEAF_DECODES.push({ sizes: [...sizes], memtypes: memTypeByAttr(fwb) });
+    leafIds.set(key, id);
+  }
+  return id;
+}
+
+/** A result's tag: leaf decode id, status (2 bits) and level (2 bits) in one small integer, so the fast path stores once. */
+export const resultTag = (leafId: number, status: number, level: number): number => (leafId << 4) | (status << 2) | level;
+
 /**
  * A translation's result as impl/translate.ts reports it, filled in place (no allocation per
- * access). The walk stores a status and the leaf's descriptor words; `ok`, `fault`, `perms`,
- * `memtype` and `leafSize` are decoded from them when read, so a caller pays only for what it reads.
+ * access). The walk stores a tag (status, level, how to read the leaf), the output PA and the
+ * leaf's descriptor words; `status`, `level`, `leaf`, `ok`, `fault`, `perms`, `memtype` and
+ * `leafSize` are decoded from them when read, so a caller pays only for what it reads.
  */
 export class HwTranslateOut {
-  /** HW_OK, HW_TRANSLATION, HW_ACCESS_FLAG, HW_PERMISSION, or −1 before the first translation. */
-  status = -1;
-  /** Level of the leaf, or of the faulting lookup. */
-  level = -1;
+  /** resultTag(leaf decode id, status, level), or −1 before the first translation. */
+  tag = -1;
   /** Output PA (ok only, else 0). */
   pa = 0;
   /** The leaf's descriptor words as int32 (meaningful while `leaf` is set). */
   lo = 0;
   hi = 0;
-  /** How to read the leaf (its plan's sizes, its FWB mode's memtypes) when one was reached (ok, accessFlag, permission), else null. */
-  leaf: LeafDecode | null = null;
   private readonly p = { r: false, w: false, x: false };
+
+  /** HW_OK, HW_TRANSLATION, HW_ACCESS_FLAG, HW_PERMISSION, or −1 before the first translation. */
+  get status(): number {
+    return this.tag < 0 ? -1 : (this.tag >>> 2) & 3;
+  }
+
+  /** Level of the leaf, or of the faulting lookup (−1 before the first translation). */
+  get level(): number {
+    return this.tag < 0 ? -1 : this.tag & 3;
+  }
+
+  /** How to read the leaf (its plan's sizes, its FWB mode's memtypes) when one was reached (ok, accessFlag, permission), else null. */
+  get leaf(): LeafDecode | null {
+    return this.tag < 0 ? null : LEAF_DECODES[this.tag >>> 4];
+  }
 
   /** The access was translated. */
   get ok(): boolean {
@@ -198,7 +229,7 @@ export class HwTranslateOut {
   /** The leaf's S2AP/XN permissions (all false when no leaf was reached); one object, rewritten on each read. */
   get perms(): { r: boolean; w: boolean; x: boolean } {
     const p = this.p;
-    const leaf = this.leaf !== null;
+    const leaf = this.tag >= 16;
     p.r = leaf && (this.lo & AP_R) !== 0;
     p.w = leaf && (this.lo & AP_W) !== 0;
     p.x = leaf && (this.hi & XN) === 0;
@@ -207,12 +238,14 @@ export class HwTranslateOut {
 
   /** The leaf's memory type (null when no leaf was reached). */
   get memtype(): DecodedMemType | null {
-    return this.leaf === null ? null : this.leaf.memtypes[(this.lo & B.S2_MEMATTR_MASK) >>> B.S2_MEMATTR_SHIFT];
+    const leaf = this.leaf;
+    return leaf === null ? null : leaf.memtypes[(this.lo & B.S2_MEMATTR_MASK) >>> B.S2_MEMATTR_SHIFT];
   }
 
   /** Bytes the leaf maps; 0 on a translation fault. */
   get leafSize(): number {
-    return this.leaf === null ? 0 : this.leaf.sizes[this.level];
+    const leaf = this.leaf;
+    return leaf === null ? 0 : leaf.sizes[this.level];
   }
 }
 
@@ -221,24 +254,20 @@ const FAULTS: readonly (HwFault | null)[] = [null, 'translation', 'accessFlag', 
 
 /** Fill `out` with a translation fault at `level`, before any leaf: no perms, memtype or leaf size. */
 export function fillNoLeaf(out: HwTranslateOut, level: number): void {
-  out.status = HW_TRANSLATION;
-  out.level = level;
+  out.tag = resultTag(0, HW_TRANSLATION, level);
   out.pa = 0;
-  out.leaf = null;
   out.lo = out.hi = 0;
 }
 
 /**
  * Fill `out` from a reference walk's status `st` and leaf `w`: the leaf that was reached (ok,
- * access flag, permission) with its size, or a translation fault.
+ * access flag, permission), read with leaf decode `leafId`, or a translation fault.
  */
-export function fillFromWalk(st: number, w: HwWalkOut, leaf: LeafDecode, out: HwTranslateOut): void {
+export function fillFromWalk(st: number, w: HwWalkOut, leafId: number, out: HwTranslateOut): void {
   if (st === HW_TRANSLATION) return fillNoLeaf(out, w.level);
   out.lo = w.lo | 0;
   out.hi = w.hi | 0;
-  out.leaf = leaf;
-  out.level = w.level;
-  out.status = st;
+  out.tag = resultTag(leafId, st, w.level);
   out.pa = st === HW_OK ? w.pa : 0;
 }
 
@@ -264,7 +293,7 @@ export function hwTranslateFor(plan: WalkPlan, fwb: boolean): HwTranslateFn {
   const key = `${planKey(plan)}|${fwb}`;
   let fn = translateFns.get(key);
   if (fn === undefined) {
-    fn = compileTranslate(plan, memTypeByAttr(fwb));
+    fn = compileTranslate(plan, fwb);
     translateFns.set(key, fn);
   }
   return fn;
@@ -273,13 +302,13 @@ export function hwTranslateFor(plan: WalkPlan, fwb: boolean): HwTranslateFn {
 /** Bytes a leaf at `level` maps under `plan`. */
 const leafSizeOf = (plan: WalkPlan, level: number): number => (level === 3 ? 2 ** plan.lv[6] : 2 ** plan.lv[2 * level] * plan.splitScale);
 
-function compileTranslate(plan: WalkPlan, mt: readonly DecodedMemType[]): HwTranslateFn {
-  const leaf: LeafDecode = { sizes: [0, 1, 2, 3].map((l) => leafSizeOf(plan, l)), memtypes: mt };
+function compileTranslate(plan: WalkPlan, fwb: boolean): HwTranslateFn {
+  const leafId = leafDecodeId([0, 1, 2, 3].map((l) => leafSizeOf(plan, l)), fwb);
   const w = makeHwWalkOut(); // consumed by fillFromWalk before slow returns: one per specialised function
   /** Everything but an allowed access to a valid page under in-window tables: the reference walk. */
   const slow = (words: Uint32Array, rootPtr: number, high: number, low: number, access: HwAccess, out: HwTranslateOut): void => {
     if (high < 0) return fillNoLeaf(out, plan.startLevel); // IPA ≥ 2^iaBits
-    fillFromWalk(hwWalk(words, rootPtr, high, low, plan, access, w), w, leaf, out);
+    fillFromWalk(hwWalk(words, rootPtr, high, low, plan, access, w), w, leafId, out);
   };
   // The descent runs in one labelled block; the IPA range check and every other case leave it for
   // the reference walk. Masks live in locals and the fill stores raw words: the bytecode stays
@@ -289,12 +318,12 @@ function compileTranslate(plan: WalkPlan, mt: readonly DecodedMemType[]): HwTran
     + `const window = ${plan.baseHigh}; const oaHi = ${OA_HI};\n`
     + `high = (ipa * ${plan.invSplit}) | 0; low = (ipa >>> 0) & ${plan.lowMask};\n`
     + `${levelCode(plan, plan.startLevel)}`
-    + `out.status = 0; out.level = 3; out.lo = lo | 0; out.hi = hi | 0; out.leaf = leaf;\n`
+    + `out.tag = ${resultTag(leafId, HW_OK, 3)}; out.lo = lo | 0; out.hi = hi | 0;\n`
     + `out.pa = (hi & oaHi) * ${TWO32} + (((lo & ${m[9]}) | (low & ${m[10]})) >>> 0);\nreturn;\n}\n`
     + 'slow(words, rootPtr, high, low, access, out);';
   // Generated from the plan's numeric constants only (no input text reaches it).
-  return new Function('slow', 'leaf',
-    `return function hwTranslateSpecialised(words, rootPtr, ipa, access, out) {\n${body}\n};`)(slow, leaf) as HwTranslateFn;
+  return new Function('slow',
+    `return function hwTranslateSpecialised(words, rootPtr, ipa, access, out) {\n${body}\n};`)(slow) as HwTranslateFn;
 }
 
 /**
