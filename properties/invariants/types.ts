@@ -1,5 +1,5 @@
 /** The invariant contract: a named, pure predicate over one step's snapshot (DESIGN §5). */
-// NOTE (runner helper, issue 5): added optional Snapshot fields `dirty`, `modelSkipped`, `quiescent`, `hosts` {model, impl}
+// NOTE (runner helper, issue 5): added optional Snapshot fields `dirty`, `modelSkipped`, `hosts` {model, impl}
 // (filled by properties/runner/runner.ts on every step; optional so hand-built test snapshots need not set them).
 import type { Step } from '../trace/codec';
 import type { Config, Outcome } from '../../model/types';
@@ -42,8 +42,6 @@ export interface Snapshot<M = unknown, I = unknown> {
   readonly modelSkipped?: boolean;
   /** Each executor's own host mm (read-only use); the runner always fills both. */
   readonly hosts?: { readonly model: HostQuery; readonly impl: HostQuery };
-  /** No invalidation open and no split fault in flight on the model after this step. */
-  readonly quiescent?: boolean;
 }
 
 /** A finding: the invariant, the step, and what was expected versus observed. */

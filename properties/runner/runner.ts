@@ -100,14 +100,12 @@ function stepOnce(rs: RunState, step: Step, i: number): Snapshot<KvmModel, KvmIm
   effectRanges(w, events, sc.candidates);
   const touched = touchedRanges(w, sc);
   for (const [a, b] of touched) st.touchedPages += (b - a) / g;
-  let quiescent = w.model.host.openInvalidations().length === 0;
-  for (const v of mem.faultIpa.keys()) if (quiescent && w.model.kvm.faultInFlight(v)) quiescent = false;
   const modelSide = model ?? impl;
   return {
     config: w.config, stepIndex: i, step, model: w.model.kvm, impl: w.impl.kvm,
     modelOutcome: modelSide.outcome, implOutcome: impl.outcome, events, touched,
     dirty: model?.dirty === undefined && impl.dirty === undefined ? NO_DIRTY : { model: model?.dirty, impl: impl.dirty }, modelSkipped: model === null,
-    hosts: rs.hosts, quiescent,
+    hosts: rs.hosts,
   };
 }
 
