@@ -150,10 +150,10 @@ registerSuite({
     mapUnmap4kVsMap: m('mapUnmap4k.impl') / m('mapUnmap4k.mapSetDelete'),
     rangeUnmap4kSpeedup: m('rangeUnmap.mapPerPage') / m('rangeUnmap4k.impl'),
     rangeUnmap2mSpeedup: m('rangeUnmap.mapPerPage') / m('rangeUnmap2m.impl'),
-    /** Not a target: the 4K figure without FWB/FEAT_TLBIRANGE (per-leaf store + TLBI + CMO). */
     /** The range-unmap config of the two targets above (1 = on): FWB and FEAT_TLBIRANGE. */
     rangeUnmapFwb: RANGE_UNMAP_CONFIG.fwb ? 1 : 0,
     rangeUnmapTlbiRange: RANGE_UNMAP_CONFIG.tlbiRange ? 1 : 0,
+    /** Not a target: the 4K figure without FWB/FEAT_TLBIRANGE (per-leaf store + TLBI + CMO). */
     rangeUnmap4kNoDeferSpeedup: m('rangeUnmap.mapPerPage') / m('rangeUnmap4kNoDefer.impl'),
     bytesPerPageDense: m('dense1M.bytesPerPage'),
   }),
