@@ -1,5 +1,5 @@
 /**
- * Bench runner: `npx ts-node --transpile-only bench/index.ts [--json] [--passes N] [--only substr]`.
+ * Bench runner: `npx ts-node --transpile-only bench/index.ts [--json] [--passes N] [--only substr]` (`--help` lists the flags).
  * Loads every bench/*.bench.ts and runs each suite in its own child process (so one suite's heap and
  * JIT state — a 1M-page table, megamorphic walk sites — never slows the next), takes the median of
  * ≥ 5 passes per case, prints a table (or one JSON object with --json) with the machine, the medians
@@ -7,6 +7,7 @@
  * results as JSON (what the children do).
  */
 import { spawnSync } from 'child_process';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -33,11 +34,25 @@ interface SuiteResult { results: Record<string, CaseResult>; derived: Record<str
 
 interface Args { json: boolean; passes: number; only: string; suite: string | null }
 
+function parsePasses(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 5) throw new InvalidArgumentError(`need an integer ≥ 5, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** The flags (commander): a bad or unknown flag is one line on stderr and exit 2. */
 function parseArgs(argv: readonly string[]): Args {
-  const at = (flag: string): string | undefined => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
-  const passes = Number(at('--passes') ?? 7);
-  if (!Number.isInteger(passes) || passes < 5) throw new Error(`--passes: need an integer ≥ 5, got ${at('--passes')}`);
-  return { json: argv.includes('--json'), passes, only: at('--only') ?? '', suite: at('--suite') ?? null };
+  const program = new Command('bench')
+    .description('Benchmarks: medians of ≥ 5 passes per case, one node process per suite.')
+    .option('--json', 'print one JSON object instead of the table', false)
+    .option('--passes <n>', 'passes per case, at least 5', parsePasses, 7)
+    .option('--only <substring>', 'run only the cases whose "suite.case" name contains it', '')
+    .option('--suite <name>', 'run one suite in this process and print its results as JSON (what the children do)')
+    .exitOverride()
+    .showHelpAfterError(false);
+  program.parse([...argv], { from: 'user' });
+  const o = program.opts<{ json: boolean; passes: number; only: string; suite?: string }>();
+  return { json: o.json, passes: o.passes, only: o.only, suite: o.suite ?? null };
 }
 
 function runCase(c: BenchCase, passes: number): CaseResult {
@@ -77,6 +92,7 @@ function main(): void {
     return;
   }
   for (const f of failed) console.error(`bench: could not load ${f}`);
+  if (allSuites().every((suite) => selected(suite, args.only).length === 0)) throw new Error(`--only: no case name contains ${JSON.stringify(args.only)}`);
   const results: Record<string, CaseResult> = {};
   const derived: Record<string, number> = {};
   let sink = 0;
@@ -101,6 +117,8 @@ function main(): void {
 try {
   main();
 } catch (e) {
+  // commander has already printed its one line (or the help); anything else is printed here.
+  if (e instanceof CommanderError) process.exit(e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2);
   console.error(`bench: ${(e as Error).message}`);
   process.exit(2);
 }
