@@ -229,7 +229,7 @@ export class HwTranslateOut {
   /** The leaf's S2AP/XN permissions (all false when no leaf was reached); one object, rewritten on each read. */
   get perms(): { r: boolean; w: boolean; x: boolean } {
     const p = this.p;
-    const leaf = this.tag >= 16;
+    const leaf = this.leaf !== null;
     p.r = leaf && (this.lo & AP_R) !== 0;
     p.w = leaf && (this.lo & AP_W) !== 0;
     p.x = leaf && (this.hi & XN) === 0;
