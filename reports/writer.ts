@@ -1,4 +1,4 @@
-/** Write a run report atomically: finding-<hash>.json files, then summary.json, summary.md, summary.html. */
+/** Write a run report atomically: finding-<hash>.json files, then summary.json, summary.md, summary.html; then drop finding files the summary no longer lists. */
 import * as fs from 'fs';
 import * as path from 'path';
 import { serialize, type Trace } from '../properties/trace';
@@ -27,9 +27,19 @@ export function findingsOf(set: FindingSet): { entry: FindingEntry; trace: Trace
 /** Produces the picture and outcome table of a finding (the engine's replay), or null. */
 export type Describe = (trace: Trace) => FindingDetail | null;
 
+/** A finding file's name as findingFile writes it (12 hex digits of the signature hash). */
+const FINDING_FILE = /^finding-[0-9a-f]{12}\.json$/;
+
+/** Remove finding files in `dir` that `keep` does not name (left by an earlier run into the same directory). */
+function dropStaleFindings(dir: string, keep: ReadonlySet<string>): void {
+  for (const name of fs.readdirSync(dir)) if (FINDING_FILE.test(name) && !keep.has(name)) fs.rmSync(path.join(dir, name), { force: true });
+}
+
 /**
  * Write everything under `dir` (created if needed). The summary is validated against its schema
- * first, so a report on disk is always well-formed; each file is replaced atomically.
+ * first, so a report on disk is always well-formed; each file is replaced atomically. Finding
+ * files the new summary does not list (an earlier run's, when `--out` is reused) are removed only
+ * after it is written, so the directory never holds a summary naming a missing file.
  */
 export function writeReport(dir: string, summary: Summary, findings: readonly { entry: FindingEntry; trace: Trace }[], describe?: Describe): void {
   const s = summarySchema.parse(summary);
@@ -47,4 +57,5 @@ export function writeReport(dir: string, summary: Summary, findings: readonly { 
     return { ...f, detail };
   });
   writeAtomic(path.join(dir, 'summary.html'), summaryHtml(s, html));
+  dropStaleFindings(dir, new Set(findings.map((f) => f.entry.file)));
 }
