@@ -18,32 +18,36 @@ const SAMPLE = fc.sample(arb, { seed: 99, numRuns: 40 });
 const STEPS = SAMPLE.reduce((n, t) => n + t.length, 0);
 const shares = { model: 0, impl: 0, invariants: 0 };
 
-/**
- * JIT warm-up, untimed, once: WARM_ROUNDS passes over the sample (~130k steps, 1–2 s). The runner's
- * many small functions reach V8's optimised tiers only after tens of thousands of steps: measured on
- * the 2-core Xeon, after 4 passes the next 12 passes spread 8–20 µs/step, after 20 passes 6.4–9.5, after
- * 60 passes 5.8–6.7. The figure is the steady state a fuzz run lives in (it runs for minutes); the
- * cold passes are start-up cost, not throughput.
- */
-const WARM_ROUNDS = 60;
-let warmed = false;
-function warmUp(): void {
-  if (warmed) return;
-  warmed = true;
-  for (let k = 0; k < WARM_ROUNDS; k++) for (const t of SAMPLE) runSteps(CONFIG, t);
+/** One pass over the sample: what the step case times. */
+function runSample(): void {
+  for (const t of SAMPLE) runSteps(CONFIG, t);
 }
 
-/** Generation's warm-up, likewise: fast-check's arbitraries settle after ~40 samplings (4.7 → 1.0 µs/step at the median). */
-const GEN_WARM_ROUNDS = 40;
-let genWarmed = false;
+/** Drawing the sample again: what the generation case times. */
 function generate(): void {
   fc.sample(arb, { seed: 99, numRuns: 40 });
 }
-function warmGenerate(): void {
-  if (genWarmed) return;
-  genWarmed = true;
-  for (let k = 0; k < GEN_WARM_ROUNDS; k++) generate();
+
+/** `fn` run `rounds` times, untimed, the first time the returned warm-up is called (later calls do nothing). */
+function warmOnce(rounds: number, fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    for (let k = 0; k < rounds; k++) fn();
+  };
 }
+
+/**
+ * JIT warm-up: 60 passes over the sample (~130k steps, 1–2 s). The runner's many small functions
+ * reach V8's optimised tiers only after tens of thousands of steps: measured on the 2-core Xeon,
+ * after 4 passes the next 12 passes spread 8–20 µs/step, after 20 passes 6.4–9.5, after 60 passes
+ * 5.8–6.7. The figure is the steady state a fuzz run lives in (it runs for minutes); the cold
+ * passes are start-up cost, not throughput.
+ */
+const warmUp = warmOnce(60, runSample);
+/** Generation's warm-up, likewise: fast-check's arbitraries settle after ~40 samplings (4.7 → 1.0 µs/step at the median). */
+const warmGenerate = warmOnce(40, generate);
 
 /** Work steps per scaling run: enough that they, not the (subtracted) set-up, dominate the time. */
 const WORK_STEPS = 2000;
@@ -86,7 +90,7 @@ const perStepAt = (pages: number): number => {
 registerSuite({
   name: 'sideBySide',
   cases: [
-    { name: 'sideBySide.step', unit: 'ns/op', run: () => { warmUp(); return timeNs(() => { for (const t of SAMPLE) runSteps(CONFIG, t); }) / STEPS; } },
+    { name: 'sideBySide.step', unit: 'ns/op', run: () => { warmUp(); return timeNs(runSample) / STEPS; } },
     { name: 'sideBySide.generate', unit: 'ns/op', run: () => { warmGenerate(); return timeNs(generate) / STEPS; } },
     {
       name: 'sideBySide.checked', unit: 'ns/op', run: () => {
