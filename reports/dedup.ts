@@ -26,6 +26,9 @@ export function signatureOf(trace: Trace): Signature | null {
 /** File name of a finding with this signature. */
 export const findingFile = (sig: Signature): string => `finding-${sig.hash}.json`;
 
+/** Whether `name` is a finding file name as findingFile writes it (12 hex digits of a signature hash). */
+export const isFindingFile = (name: string): boolean => /^finding-[0-9a-f]{12}\.json$/.test(name);
+
 /**
  * Which of two traces with the same signature to keep: the shorter, then the smaller seed, then
  * the lexicographically smaller steps — a total order, so dedup is independent of arrival order.

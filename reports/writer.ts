@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { serialize, type Trace } from '../properties/trace';
 import { writeAtomic } from './atomic';
-import { findingFile, type FindingSet, type Signature } from './dedup';
+import { findingFile, isFindingFile, type FindingSet, type Signature } from './dedup';
 import { summaryHtml, type HtmlFinding } from './html';
 import { summaryMarkdown } from './markdown';
 import { summarySchema, type FindingEntry, type Summary } from './schema';
@@ -27,12 +27,9 @@ export function findingsOf(set: FindingSet): { entry: FindingEntry; trace: Trace
 /** Produces the picture and outcome table of a finding (the engine's replay), or null. */
 export type Describe = (trace: Trace) => FindingDetail | null;
 
-/** A finding file's name as findingFile writes it (12 hex digits of the signature hash). */
-const FINDING_FILE = /^finding-[0-9a-f]{12}\.json$/;
-
 /** Remove finding files in `dir` that `keep` does not name (left by an earlier run into the same directory). */
 function dropStaleFindings(dir: string, keep: ReadonlySet<string>): void {
-  for (const name of fs.readdirSync(dir)) if (FINDING_FILE.test(name) && !keep.has(name)) fs.rmSync(path.join(dir, name), { force: true });
+  for (const name of fs.readdirSync(dir)) if (isFindingFile(name) && !keep.has(name)) fs.rmSync(path.join(dir, name), { force: true });
 }
 
 /**
