@@ -44,6 +44,19 @@ function hotWalkImpl(): number {
   }) / HOT_ITERS;
 }
 
+/**
+ * The same walk with every access in a different last-level table (64 pages, one per 2 MiB), so
+ * the table's WalkMemo never covers it: the full 4-level descent each time. Not a target.
+ */
+function fullWalkImpl(): number {
+  const pgt = table(48);
+  for (let i = 0; i < HOT_PAGES; i++) stage2Map(pgt, IPA + i * M2, PAGE, RAM + PAGE * (1 + i), PROT_RW);
+  const out = makeTranslateOut();
+  return timeNs(() => {
+    for (let i = 0; i < HOT_ITERS; i++) sink += translate(pgt, IPA + (i % HOT_PAGES) * M2, 'read', out).pa;
+  }) / HOT_ITERS;
+}
+
 function hotWalkMap(): number {
   const m = new Map<number, RefLeaf>();
   for (let i = 0; i < HOT_PAGES; i++) m.set(IPA / PAGE + i, refLeaf(RAM / PAGE + 1 + i));
@@ -133,6 +146,7 @@ function bytesPerPageDense(): number {
 const cases: BenchCase[] = [
   { name: 'hotWalk.impl', unit: 'ns/op', run: hotWalkImpl },
   { name: 'hotWalk.mapGet', unit: 'ns/op', run: hotWalkMap },
+  { name: 'fullWalk.impl', unit: 'ns/op', run: fullWalkImpl },
   { name: 'mapUnmap4k.impl', unit: 'ns/op', run: mapUnmapImpl },
   { name: 'mapUnmap4k.mapSetDelete', unit: 'ns/op', run: mapUnmapMap },
   { name: 'rangeUnmap4k.impl', unit: 'ms', run: () => rangeUnmapImpl(false) },
@@ -147,6 +161,8 @@ registerSuite({
   cases,
   derive: (m) => ({
     hotWalkVsMapGet: m('hotWalk.impl') / m('hotWalk.mapGet'),
+    /** Not a target: every access a full descent (no WalkMemo hit) against the same Map.get. */
+    fullWalkVsMapGet: m('fullWalk.impl') / m('hotWalk.mapGet'),
     mapUnmap4kVsMap: m('mapUnmap4k.impl') / m('mapUnmap4k.mapSetDelete'),
     rangeUnmap4kSpeedup: m('rangeUnmap.mapPerPage') / m('rangeUnmap4k.impl'),
     rangeUnmap2mSpeedup: m('rangeUnmap.mapPerPage') / m('rangeUnmap2m.impl'),

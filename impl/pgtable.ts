@@ -3,7 +3,7 @@ import { makeGeometry, LAST_LEVEL, type Geometry } from './geometry';
 import { TablePool } from './pool';
 import { NULL_EFFECTS, type Effects } from './effects';
 import { isCounted, isLocked, isValid } from './descriptor/codec';
-import { hwTranslateFor, makeWalkPlan, type HwTranslateFn } from './descriptor/hwWalk';
+import { hwTranslateFor, makeWalkPlan, WalkMemo, type HwTranslateFn } from './descriptor/hwWalk';
 import type { BugSet } from './bugs';
 import { S2InputError, type Granule } from '../model/types';
 
@@ -66,6 +66,8 @@ export class Stage2Pgtable {
   rootWord: number;
   /** The MMU's walk for this table's geometry, pool window and FWB mode (shared per shape; impl/translate.ts calls it). */
   readonly hwTranslate: HwTranslateFn;
+  /** hwTranslate's memo of this table's last descent (exact: keyed by the pool's version). */
+  readonly walkMemo = new WalkMemo();
 
   constructor(opts: PgtableOptions) {
     this.geom = makeGeometry(opts.granule, opts.iaBits);
@@ -104,9 +106,7 @@ export class Stage2Pgtable {
     const page = this.pool.pageOfPtr(ptr);
     const delta = (counted(lo, hi, this.annotationNotCounted) ? 1 : 0) - (counted(oldLo, oldHi, this.annotationNotCounted) ? 1 : 0);
     this.pool.refs[page] += delta;
-    w[ptr] = lo;
-    w[ptr + 1] = hi;
-    this.pool.version++;
+    this.pool.setEntry(ptr, lo, hi);
     this.effects.pteStore(addr, level, oldLo, oldHi, lo, hi);
   }
 

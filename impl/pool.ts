@@ -7,9 +7,18 @@
 /** PA of table page 0; table pages occupy [TABLE_PA_BASE, +capacity·pageSize), below 2^48. */
 export const TABLE_PA_BASE = 0xf00000000000;
 
+/**
+ * The pool's words as everything outside the pool sees them: read by index, never written, so
+ * every change goes through TablePool (setEntry, clearPage, alloc) and bumps its version.
+ */
+export interface TableWords {
+  readonly [index: number]: number;
+  readonly length: number;
+}
+
 export class TablePool {
-  /** 2 words per entry: words[2i] = LO, words[2i+1] = HI. */
-  words: Uint32Array;
+  /** The storage: 2 words per entry, buf[2i] = LO, buf[2i+1] = HI (read-only outside as `words`). */
+  private buf: Uint32Array;
   /** refs[page] = 1 + counted entries while allocated; 0 when free. */
   refs: Int32Array;
   readonly wordsPerPage: number;
@@ -23,7 +32,7 @@ export class TablePool {
   /** Pages [0, bump) have been handed out at least once since the last reset. */
   private bump = 0;
   private free: number[] = [];
-  /** Bumped by every change to the storage (entry stores, page alloc/release, reset): readers may cache walks under it. */
+  /** Bumped by every change to the storage (setEntry, clearPage, alloc, release, reset): readers may memoise walks under it. */
   version = 0;
   private inUse = 0;
 
@@ -33,13 +42,15 @@ export class TablePool {
     this.tableBaseHigh = TABLE_PA_BASE / 2 ** 32;
     this.wordShift = Math.log2(this.wordsPerPage);
     this.capacity = initialPages;
-    this.words = new Uint32Array(initialPages * this.wordsPerPage);
+    this.buf = new Uint32Array(initialPages * this.wordsPerPage);
     this.refs = new Int32Array(initialPages);
   }
 
+  /** 2 words per entry: words[2i] = LO, words[2i+1] = HI. Replaced when the pool grows: re-read after an alloc. */
+  get words(): TableWords { return this.buf; }
   get pagesInUse(): number { return this.inUse; }
   /** Bytes held by the typed arrays (the storage cost of the tables). */
-  get bytes(): number { return this.words.byteLength + this.refs.byteLength; }
+  get bytes(): number { return this.buf.byteLength + this.refs.byteLength; }
 
   /** Allocate `n` contiguous zeroed pages with refcount 1 (n > 1 only for the root); -1 if full. */
   alloc(n = 1): number {
@@ -53,9 +64,26 @@ export class TablePool {
     }
     this.version++;
     for (let p = id; p < id + n; p++) this.refs[p] = 1;
-    this.words.fill(0, id * this.wordsPerPage, (id + n) * this.wordsPerPage);
+    this.buf.fill(0, id * this.wordsPerPage, (id + n) * this.wordsPerPage);
     this.inUse += n;
     return id;
+  }
+
+  /**
+   * Write one entry's two words. With alloc, clearPage and reset this is the only way the words
+   * change (outside the pool `words` is read-only to the type checker), so `version` is bumped by every change and
+   * a memo of a walk (WalkMemo, the invariants' walk memo) is exact while it is unchanged.
+   */
+  setEntry(ptr: number, lo: number, hi: number): void {
+    this.buf[ptr] = lo;
+    this.buf[ptr + 1] = hi;
+    this.version++;
+  }
+
+  /** Zero every entry of an allocated page (its refcount is the caller's). */
+  clearPage(id: number): void {
+    this.buf.fill(0, id * this.wordsPerPage, (id + 1) * this.wordsPerPage);
+    this.version++;
   }
 
   /** Return a page to the free list. */
@@ -84,10 +112,10 @@ export class TablePool {
   private grow(needed: number): void {
     const cap = Math.max(needed, this.capacity + Math.max(16, Math.ceil(this.capacity / 32)));
     const words = new Uint32Array(cap * this.wordsPerPage);
-    words.set(this.words);
+    words.set(this.buf);
     const refs = new Int32Array(cap);
     refs.set(this.refs);
-    this.words = words;
+    this.buf = words;
     this.refs = refs;
     this.capacity = cap;
   }

@@ -2,6 +2,7 @@
 import { Stage2Pgtable } from './pgtable';
 import { recorded, tablePageAt } from './ops/testkit';
 import { stage2Map } from './ops/map';
+import { stage2Unmap } from './ops/unmap';
 import { stage2SetOwner } from './ops/owner';
 import { stage2TestClearYoung } from './ops/attrs';
 import { makeTranslateOut, translate } from './translate';
@@ -115,5 +116,62 @@ describe('translate: faults', () => {
     expect(() => translate(pgt, -1, 'read', makeTranslateOut())).toThrow(S2InputError);
     expect(() => translate(pgt, 0.5, 'read', makeTranslateOut())).toThrow(S2InputError);
     expect(() => translate(pgt, 0, 'fetch' as 'read', makeTranslateOut())).toThrow(S2InputError);
+  });
+});
+
+describe('translate: the walk memo (exact, keyed by the pool version)', () => {
+  it('remembers the last-level table of the last page walk, at the pool version it was read under', () => {
+    const { pgt } = recorded();
+    stage2Map(pgt, IPA, 0x2000, PA, PROT_RW);
+    translate(pgt, IPA + 0x1000, 'read', makeTranslateOut());
+    expect(pgt.walkMemo).toMatchObject({ version: pgt.pool.version, high: IPA / (2 * MIB), base: pgt.pool.ptrOfPage(tablePageAt(pgt, IPA, 3)) });
+  });
+
+  it('sees every later change: unmap, remap elsewhere, a moved table, a raw entry store', () => {
+    const { pgt } = recorded();
+    const out = makeTranslateOut();
+    stage2Map(pgt, IPA, 0x2000, PA, PROT_RW);
+    expect(translate(pgt, IPA, 'read', out)).toMatchObject({ ok: true, pa: PA });
+    stage2Unmap(pgt, IPA, 0x1000);
+    expect(translate(pgt, IPA, 'read', out)).toMatchObject({ fault: 'translation', level: 3 });
+    stage2Map(pgt, IPA, 0x1000, PA + 0x5000, PROT_RW);
+    expect(translate(pgt, IPA, 'read', out)).toMatchObject({ ok: true, pa: PA + 0x5000 });
+    // Point the level-2 entry at another last-level table (one mapping IPA + 2 MiB): same `high`, new table.
+    stage2Map(pgt, IPA + 2 * MIB, 0x1000, PA + 0x9000, PROT_RW);
+    const l2 = entryPtr(pgt, IPA + 2 * MIB, 2);
+    pgt.pool.setEntry(entryPtr(pgt, IPA, 2), pgt.pool.words[l2], pgt.pool.words[l2 + 1]);
+    expect(translate(pgt, IPA, 'read', out)).toMatchObject({ ok: true, pa: PA + 0x9000 });
+    const [lo, hi] = leaf(PA + 0x7000, PROT_R, true);
+    pgt.pool.setEntry(entryPtr(pgt, IPA, 3), lo, hi);
+    expect(translate(pgt, IPA, 'write', out)).toMatchObject({ fault: 'permission' });
+    expect(translate(pgt, IPA, 'read', out)).toMatchObject({ ok: true, pa: PA + 0x7000 });
+  });
+
+  it('is per table: two tables at equal pool versions, same IPA, different tables', () => {
+    const a = recorded().pgt;
+    const b = recorded().pgt;
+    stage2Map(a, IPA, 0x1000, PA, PROT_RW);
+    stage2Map(b, IPA + 0x40000, 0x1000, PA, PROT_RW);
+    stage2Map(b, IPA, 0x1000, PA + 0x3000, PROT_RW);
+    stage2Map(a, IPA + 0x40000, 0x1000, PA, PROT_RW);
+    expect(a.pool.version).toBe(b.pool.version);
+    const out = makeTranslateOut();
+    for (let i = 0; i < 3; i++) {
+      expect(translate(a, IPA, 'read', out).pa).toBe(PA);
+      expect(translate(b, IPA, 'read', out).pa).toBe(PA + 0x3000);
+    }
+  });
+
+  it('survives a reset and a pool that grows (both change the version)', () => {
+    const { pgt } = recorded();
+    const out = makeTranslateOut();
+    stage2Map(pgt, IPA, 0x1000, PA, PROT_RW);
+    expect(translate(pgt, IPA, 'read', out).pa).toBe(PA);
+    pgt.reset();
+    expect(translate(pgt, IPA, 'read', out)).toMatchObject({ fault: 'translation' });
+    for (let i = 0; i < 200; i++) stage2Map(pgt, IPA + i * 2 * MIB, 0x1000, PA + i * 0x1000, PROT_RW); // > 64 table pages
+    stage2Map(pgt, IPA, 0x1000, PA + 0x1000, PROT_RW);
+    expect(translate(pgt, IPA, 'read', out)).toMatchObject({ ok: true, pa: PA + 0x1000 });
+    for (let i = 1; i < 200; i += 37) expect(translate(pgt, IPA + i * 2 * MIB, 'read', out).pa).toBe(PA + i * 0x1000);
   });
 });

@@ -36,7 +36,8 @@ export function translate(pgt: Stage2Pgtable, ipa: number, access: TranslateAcce
   // NaN, fractions and negatives fail the first test; Infinity the second.
   if (!(ipa >= 0 && ipa === Math.floor(ipa)) || ipa === Infinity) badIpa(ipa);
   const acc: HwAccess = access === 'read' ? 0 : access === 'write' ? 1 : access === 'exec' ? 2 : badAccess(access);
-  pgt.hwTranslate(pgt.pool.words, pgt.rootWord, ipa, acc, out);
+  const pool = pgt.pool;
+  pgt.hwTranslate(pool.words, pgt.rootWord, pool.version, pgt.walkMemo, ipa, acc, out);
   return out;
 }
 

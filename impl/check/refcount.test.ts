@@ -40,8 +40,7 @@ describe('checkRefcounts', () => {
     const slot = mustEntryAt(pgt, 0x40205000, 3);
     expect(C.isCounted(slot.lo, slot.hi)).toBe(false);
     const attr = C.leafAttrLo(PROT_RW, false) as number;
-    pgt.pool.words[slot.ptr] = C.leafLo(RAM, 12, attr, true);
-    pgt.pool.words[slot.ptr + 1] = C.leafHi(RAM, C.leafAttrHi(PROT_RW));
+    pgt.pool.setEntry(slot.ptr, C.leafLo(RAM, 12, attr, true), C.leafHi(RAM, C.leafAttrHi(PROT_RW)));
     expect(codes(checkRefcounts(pgt))).toEqual(['refcountMismatch']);
   });
 

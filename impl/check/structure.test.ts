@@ -4,6 +4,7 @@ import { PROT_RW } from '../descriptor/prot';
 import { stage2Map } from '../ops/map';
 import { stage2Unmap } from '../ops/unmap';
 import { checkStructure } from './structure';
+import type { TablePool } from '../pool';
 import { codes, mkTable, mustEntryAt } from './testkit';
 
 const RAM = 0x80000000;
@@ -24,8 +25,7 @@ describe('checkStructure', () => {
     const a = mustEntryAt(pgt, 0x1000, 3);
     const b = mustEntryAt(pgt, 0x2000, 3);
     pgt.store(a.ptr, a.ipa, 3, C.LOCKED_LO, 0);
-    pgt.pool.words[b.ptr] = 0;
-    pgt.pool.words[b.ptr + 1] = 0;
+    pgt.pool.setEntry(b.ptr, 0, 0);
     const ps = checkStructure(pgt, { events: [{ op: 'pteStore', ipa: 0x1000, level: 3, oldLo: b.lo, oldHi: b.hi, newLo: a.lo, newHi: a.hi }] });
     expect(codes(ps)).toEqual(['bbmValidToValid', 'lockedAtRest', 'refcountMismatch']);
     expect(new Set(ps.map((p) => p.check))).toEqual(new Set(['bbm', 'encoding', 'refcount']));
@@ -35,7 +35,7 @@ describe('checkStructure', () => {
     for (const granule of [4096, 16384, 65536] as const) {
       const { pgt } = mkTable(granule, 40);
       expect(stage2Map(pgt, 0, 0x800000, RAM, PROT_RW)).toBe(0);
-      fillJunk(pgt.pool.words, (x) => x * 2 + 1, (x) => x % 65536);
+      fillJunk(pgt.pool, (x) => x * 2 + 1, (x) => x % 65536);
       let ps: ReturnType<typeof checkStructure> = [];
       expect(() => { ps = checkStructure(pgt, { noEmptyTables: true }); }).not.toThrow();
       expect(codes(ps)).toContain('tableOutsidePool');
@@ -47,17 +47,15 @@ describe('checkStructure', () => {
     expect(stage2Map(pgt, 0, 0x800000, RAM, PROT_RW)).toBe(0);
     const pages = pgt.pool.refs.length;
     const tableTo = (x: number): number => C.tableLo(pgt.pool.paOfPage(x % pages), 12);
-    fillJunk(pgt.pool.words, tableTo, () => C.tableHi(pgt.pool.paOfPage(0)));
+    fillJunk(pgt.pool, tableTo, () => C.tableHi(pgt.pool.paOfPage(0)));
     const ps = checkStructure(pgt);
     expect(codes(ps)).toEqual(expect.arrayContaining(['walkOverBudget', 'multipleParents', 'refcountMismatch']));
   });
 });
 
-/** Deterministic junk: LO words from `lo(x)`, HI words from `hi(x)`, x from an LCG. */
-function fillJunk(w: Uint32Array, lo: (x: number) => number, hi: (x: number) => number): void {
+/** Deterministic junk in every entry of the pool: LO words from `lo(x)`, HI words from `hi(x)`, x from an LCG. */
+function fillJunk(pool: TablePool, lo: (x: number) => number, hi: (x: number) => number): void {
   let x = 12345;
-  for (let i = 0; i < w.length; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    w[i] = i % 2 === 0 ? lo(x) : hi(x);
-  }
+  const next = (): number => (x = (x * 1103515245 + 12345) % 2147483648);
+  for (let i = 0; i < pool.words.length; i += 2) pool.setEntry(i, lo(next()), hi(next()));
 }

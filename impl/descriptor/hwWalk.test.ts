@@ -1,5 +1,5 @@
 /** Tests of the raw hardware walk: statuses, PA with in-leaf offset, all granules, tables outside the pool. */
-import { fillFromWalk, leafDecodeId, HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwTranslateFor, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, type HwAccess, type HwTranslateOut } from './hwWalk';
+import { fillFromWalk, leafDecodeId, HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TRANSLATION, hwTranslateFor, hwWalk, makeHwWalkOut, makeWalkPlan, memTypeByAttr, WalkMemo, type HwAccess, type HwTranslateOut } from './hwWalk';
 import * as C from './codec';
 import { PROT_DEVICE, PROT_R, PROT_RW } from './prot';
 import { Stage2Pgtable } from '../pgtable';
@@ -56,8 +56,7 @@ describe('hwWalk', () => {
     stage2Map(pgt, 0, 0x1000, PA, PROT_R);
     const root = pgt.pool.ptrOfPage(pgt.rootPage);
     for (const oa of [TABLE_PA_BASE + 2 ** 33, TABLE_PA_BASE - 2 ** 33, TABLE_PA_BASE + 4096 * 100000]) {
-      pgt.pool.words[root] = C.tableLo(oa, 12);
-      pgt.pool.words[root + 1] = C.tableHi(oa);
+      pgt.pool.setEntry(root, C.tableLo(oa, 12), C.tableHi(oa));
       expect(walk(pgt, 0x10)).toEqual({ st: HW_TRANSLATION, level: pgt.geom.startLevel + 1, pa: -1 });
     }
   });
@@ -69,7 +68,7 @@ describe('hwWalk', () => {
       expect(memTypeByAttr(fwb)).toHaveLength(16);
     }
   });
-  it('hwTranslateFor (specialised per plan) agrees with hwWalk + fillFromWalk on pages, blocks, faults, far tables and set IGNORED bits', () => {
+  it('hwTranslateFor (specialised per plan) agrees with hwWalk + fillFromWalk on pages, blocks, faults, far tables and set IGNORED bits, with a fresh and a shared WalkMemo', () => {
     for (const granule of [4096, 16384, 65536] as Granule[]) {
       for (const [iaBits, fwb] of [[36, false], [40, true], [44, false], [48, true]] as const) {
         const pgt = new Stage2Pgtable({ granule, iaBits, fwb });
@@ -87,11 +86,11 @@ describe('hwWalk', () => {
           ipas.push(2 ** 33 + 0x1234_5678);
         }
         const root = pgt.pool.ptrOfPage(pgt.rootPage);
+        const memo = new WalkMemo();
         for (const mode of ['near', 'ignoredBits', 'far'] as const) {
-          if (mode === 'ignoredBits') pgt.pool.words[root] |= 0xffc; // table descriptor bits 11:2 are IGNORED (Arm ARM D8.3)
+          if (mode === 'ignoredBits') pgt.pool.setEntry(root, pgt.pool.words[root] | 0xffc, pgt.pool.words[root + 1]); // table descriptor bits 11:2 are IGNORED (Arm ARM D8.3)
           if (mode === 'far') { // point the second root entry (if any) outside the pool
-            pgt.pool.words[root + 2] = C.tableLo(TABLE_PA_BASE + 2 ** 33, g.pageShift);
-            pgt.pool.words[root + 3] = C.tableHi(TABLE_PA_BASE + 2 ** 33);
+            pgt.pool.setEntry(root + 2, C.tableLo(TABLE_PA_BASE + 2 ** 33, g.pageShift), C.tableHi(TABLE_PA_BASE + 2 ** 33));
             ipas.push(g.granules[g.startLevel] + 1);
           }
           for (const ipa of ipas) {
@@ -102,9 +101,13 @@ describe('hwWalk', () => {
               const high = Math.floor(ipa * plan.invSplit);
               const low = ipa % plan.splitScale;
               fillFromWalk(hwWalk(pgt.pool.words, root, high, low, plan, access, w), w, leafDecodeId(g.granules, fwb), a);
-              hwTranslateFor(plan, fwb)(pgt.pool.words, root, ipa, access, b);
+              const c = makeTranslateOut();
+              hwTranslateFor(plan, fwb)(pgt.pool.words, root, pgt.pool.version, new WalkMemo(), ipa, access, b);
+              hwTranslateFor(plan, fwb)(pgt.pool.words, root, pgt.pool.version, memo, ipa, access, c);
               expect([granule, iaBits, ipa, access, view(b)]).toEqual([granule, iaBits, ipa, access, view(a)]);
               expect(b).toEqual(a); // the raw leaf words too
+              expect(view(c)).toEqual(view(a));
+              expect(c).toEqual(a); // through the memo of the earlier walks (hits, misses, and stale after each mode's store)
             }
           }
         }

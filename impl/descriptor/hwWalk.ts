@@ -4,6 +4,7 @@
  */
 import * as B from './bits';
 import { memTypeOf, type DecodedMemType } from './codec';
+import type { TableWords } from '../pool';
 
 /** Walk status: a leaf was reached and the access is allowed. */
 export const HW_OK = 0;
@@ -109,7 +110,7 @@ const OA_HI = B.S2_HI_OA_MASK;
  * minBlockLevel and a last-level entry without the type bit are reserved encodings (translation).
  * A table OA outside the pool's storage is a translation fault at the next level.
  */
-export function hwWalk(words: Uint32Array, rootPtr: number, high: number, low: number,
+export function hwWalk(words: TableWords, rootPtr: number, high: number, low: number,
   plan: WalkPlan, access: HwAccess, out: HwWalkOut): number {
   const lv = plan.lv;
   let level = plan.startLevel;
@@ -271,22 +272,40 @@ export function fillFromWalk(st: number, w: HwWalkOut, leafId: number, out: HwTr
   out.pa = st === HW_OK ? w.pa : 0;
 }
 
-/** The translation for one plan and FWB mode: same arguments as hwWalk minus the plan, fills `out`. */
-export type HwTranslateFn = (words: Uint32Array, rootPtr: number, ipa: number, access: HwAccess, out: HwTranslateOut) => void;
+/**
+ * One page table's memo of its last fast descent: the word index of the last-level table that
+ * covers `high` (the IPA's bits from shift(2) up), valid while the pool's version equals `version`.
+ * Every change to the words bumps that version (TablePool.setEntry), so the memo is exact: a
+ * software shortcut with the walk's result, not a model of the TLB or the walk caches (those may
+ * hold stale entries until a TLBI; this one never does).
+ */
+export class WalkMemo {
+  version = -1;
+  high = -1;
+  base = 0;
+}
+
+/**
+ * The translation for one plan and FWB mode: the root's words, the pool's version and the table's
+ * memo, then the IPA (not yet split), access and result; fills `out`.
+ */
+export type HwTranslateFn = (words: TableWords, rootPtr: number, version: number, memo: WalkMemo,
+  ipa: number, access: HwAccess, out: HwTranslateOut) => void;
 
 const translateFns = new Map<string, HwTranslateFn>();
 const planKey = (p: WalkPlan): string => [p.startLevel, p.minBlockLevel, p.ipaLimit, p.pageMask, p.baseHigh, p.lowMask, ...p.lv, ...p.leaf].join(',');
 
 /**
  * Translation specialised to `plan` (built once per geometry and FWB mode, so every table of that
- * shape shares the compiled code). The generated function holds only the table descent and the
- * level-3 page case with shifts, masks and sizes as constants, small enough (under V8's inlining
- * budget, 460 bytes of bytecode) to be inlined into translate's caller: a valid page with AF set
- * whose S2AP/XN allow the access fills `out` there. Every other case (blocks, faults, reserved
+ * shape shares the compiled code). The generated function holds only the level-3 page case with
+ * shifts, masks and sizes as constants, small enough (under V8's inlining budget, 460 bytes of
+ * bytecode) to be inlined into translate's caller: a valid page with AF set whose S2AP/XN allow the
+ * access fills `out` there. The descent to the last-level table comes from the table's WalkMemo
+ * when it covers the IPA at the pool's current version, else from a second generated function that
+ * walks the upper levels and refills the memo. Every other case (blocks, faults, reserved
  * encodings, tables outside the window or the pool) re-walks with the reference hwWalk and fills
- * from it, so the rules live in one place. Table OA high words are checked once, at the leaf (a
- * table read from a wrong window only ever leads to the slow path); an out-of-pool read yields
- * undefined, which is no valid descriptor, so it also ends on the slow path.
+ * from it, so the rules live in one place. An out-of-pool read yields undefined, which is no valid
+ * descriptor, so it also ends on the slow path.
  * Source: Arm ARM D8.3 descriptors, D8.4/D8.5 AF and permissions.
  */
 export function hwTranslateFor(plan: WalkPlan, fwb: boolean): HwTranslateFn {
@@ -302,47 +321,59 @@ export function hwTranslateFor(plan: WalkPlan, fwb: boolean): HwTranslateFn {
 /** Bytes a leaf at `level` maps under `plan`. */
 const leafSizeOf = (plan: WalkPlan, level: number): number => (level === 3 ? 2 ** plan.lv[6] : 2 ** plan.lv[2 * level] * plan.splitScale);
 
+/** The memo-refilling descent: the last-level table's first word for `high`, or −1 when the fast path cannot reach it. */
+type DescendFn = (words: TableWords, rootPtr: number, high: number, version: number, memo: WalkMemo) => number;
+
 function compileTranslate(plan: WalkPlan, fwb: boolean): HwTranslateFn {
   const leafId = leafDecodeId([0, 1, 2, 3].map((l) => leafSizeOf(plan, l)), fwb);
   const w = makeHwWalkOut(); // consumed by fillFromWalk before slow returns: one per specialised function
   /** Everything but an allowed access to a valid page under in-window tables: the reference walk. */
-  const slow = (words: Uint32Array, rootPtr: number, high: number, low: number, access: HwAccess, out: HwTranslateOut): void => {
+  const slow = (words: TableWords, rootPtr: number, high: number, low: number, access: HwAccess, out: HwTranslateOut): void => {
     if (high < 0) return fillNoLeaf(out, plan.startLevel); // IPA ≥ 2^iaBits
     fillFromWalk(hwWalk(words, rootPtr, high, low, plan, access, w), w, leafId, out);
   };
-  // The descent runs in one labelled block; the IPA range check and every other case leave it for
-  // the reference walk. Masks live in locals and the fill stores raw words: the bytecode stays
-  // under V8's inlining budget, so the whole translation inlines into translate's caller.
+  // Generated from the plan's numeric constants only (no input text reaches either function).
+  const descend = new Function(`return function hwDescendSpecialised(words, rootPtr, high, version, memo) {\n${descentCode(plan)}\n};`)() as DescendFn;
+  // The IPA range check and every case but an allowed page leave the walk block for the reference
+  // walk. Masks live in locals and the fill stores raw words: the bytecode stays under V8's
+  // inlining budget, so the whole translation inlines into translate's caller.
   const m = plan.leaf;
   const body = `let high = -1; let low = 0;\nwalk: {\nif (ipa >= ${plan.ipaLimit}) break walk;\n`
-    + `const window = ${plan.baseHigh}; const oaHi = ${OA_HI};\n`
     + `high = (ipa * ${plan.invSplit}) | 0; low = (ipa >>> 0) & ${plan.lowMask};\n`
-    + `${levelCode(plan, plan.startLevel)}`
+    + 'let base = memo.base;\n'
+    + 'if (memo.high !== high || memo.version !== version) { base = descend(words, rootPtr, high, version, memo); if (base < 0) break walk; }\n'
+    + `const ptr = base + ${indexTwice(plan, 3)}; const lo = words[ptr]; const hi = words[ptr + 1];\n${pageCode()}`
     + `out.tag = ${resultTag(leafId, HW_OK, 3)}; out.lo = lo | 0; out.hi = hi | 0;\n`
-    + `out.pa = (hi & oaHi) * ${TWO32} + (((lo & ${m[9]}) | (low & ${m[10]})) >>> 0);\nreturn;\n}\n`
+    + `out.pa = (hi & ${OA_HI}) * ${TWO32} + (((lo & ${m[9]}) | (low & ${m[10]})) >>> 0);\nreturn;\n}\n`
     + 'slow(words, rootPtr, high, low, access, out);';
-  // Generated from the plan's numeric constants only (no input text reaches it).
-  return new Function('slow',
-    `return function hwTranslateSpecialised(words, rootPtr, ipa, access, out) {\n${body}\n};`)(slow) as HwTranslateFn;
+  return new Function('slow', 'descend',
+    `return function hwTranslateSpecialised(words, rootPtr, version, memo, ipa, access, out) {\n${body}\n};`)(slow, descend) as HwTranslateFn;
+}
+
+/** Twice the level's index (2 words per descriptor), straight from its IPA part: ((part >>> shift) & mask) << 1. */
+function indexTwice(plan: WalkPlan, level: number): string {
+  const part = level === 3 ? 'low' : 'high';
+  const shift = plan.lv[2 * level];
+  const mask2 = plan.lv[2 * level + 1] * 2;
+  return shift === 0 ? `((${part} << 1) & ${mask2})` : `((${part} >>> ${shift - 1}) & ${mask2})`;
 }
 
 /**
- * Code for the lookup at `level`: descend into a table, or break out of the walk block for a
- * non-table entry. The fast path takes only table entries whose bits below the page (the type bits
- * and the IGNORED bits 11:2) read exactly "valid table", so the next table's word index is LO >>> 2;
- * anything else in those bits goes to the reference walk. `far` ORs each table entry's HI word XOR
- * the window's: its OA_HI bits are zero iff every table was inside the window.
+ * Code for the descent from the start level to the last-level table. It takes only table entries
+ * whose bits below the page (the type bits and the IGNORED bits 11:2) read exactly "valid table",
+ * so the next table's word index is LO >>> 2; anything else returns −1 (the reference walk decides).
+ * `far` ORs each table entry's HI word XOR the window's: its OA_HI bits are zero iff every table
+ * was inside the window, and only then is the memo refilled.
  */
-function levelCode(plan: WalkPlan, level: number): string {
-  const part = level === 3 ? 'low' : 'high';
-  const base = level === plan.startLevel ? 'rootPtr' : '(lo >>> 2)';
-  // Twice the index (2 words per descriptor) straight from the IPA part: ((part >>> shift) & mask) << 1.
-  const shift = plan.lv[2 * level];
-  const twice = shift === 0 ? `((${part} << 1) & ${plan.lv[2 * level + 1] * 2})` : `((${part} >>> ${shift - 1}) & ${plan.lv[2 * level + 1] * 2})`;
-  const load = level === plan.startLevel ? `let ptr = ${base} + ${twice}; let lo = words[ptr];\n` : `ptr = ${base} + ${twice}; lo = words[ptr];\n`;
-  if (level === 3) return `${load}${pageCode()}`;
-  const far = level === plan.startLevel ? 'let far =' : 'far |=';
-  return `${load}if ((lo & ${~plan.pageMask}) !== ${TABLE_BITS}) break walk;\n${far} words[ptr + 1] ^ window;\n${levelCode(plan, level + 1)}`;
+function descentCode(plan: WalkPlan): string {
+  let code = `const window = ${plan.baseHigh}; let far = 0; let ptr = rootPtr; let lo = 0;\n`;
+  for (let level = plan.startLevel; level < 3; level++) {
+    const base = level === plan.startLevel ? 'rootPtr' : '(lo >>> 2)';
+    code += `ptr = ${base} + ${indexTwice(plan, level)}; lo = words[ptr];\n`
+      + `if ((lo & ${~plan.pageMask}) !== ${TABLE_BITS}) return -1;\nfar |= words[ptr + 1] ^ window;\n`;
+  }
+  return `${code}if ((far & ${OA_HI}) !== 0) return -1;\n`
+    + 'memo.version = version; memo.high = high; memo.base = lo >>> 2;\nreturn lo >>> 2;';
 }
 
 /**
@@ -353,6 +384,5 @@ function levelCode(plan: WalkPlan, level: number): string {
 function pageCode(): string {
   const valid = VALID | TYPE | AF;
   const xnToBit8 = Math.log2(XN) - 8;
-  return `const hi = words[ptr + 1];\n`
-    + `if ((~lo & ${valid}) !== 0 || (far & oaHi) !== 0 || ((((lo & ${AP_R | AP_W}) | ((~hi & ${XN}) >>> ${xnToBit8})) >>> access) & ${AP_R}) === 0) break walk;\n`;
+  return `if ((~lo & ${valid}) !== 0 || ((((lo & ${AP_R | AP_W}) | ((~hi & ${XN}) >>> ${xnToBit8})) >>> access) & ${AP_R}) === 0) break walk;\n`;
 }

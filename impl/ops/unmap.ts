@@ -78,7 +78,7 @@ function unmapTablePre(ctx: VisitCtx<UnmapArg>): number {
   if (childLevel < pgt.lastLevel) {
     for (let p = first; p < first + pool.wordsPerPage; p += 2) if (C.isTable(words[p], childLevel, pgt.lastLevel)) return 0;
   }
-  words.fill(0, first, first + pool.wordsPerPage);
+  pool.clearPage(child);
   pool.refs[child] = 1;
   removeTable(ctx, child);
   return 0;
