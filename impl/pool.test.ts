@@ -20,6 +20,8 @@ describe('TablePool version', () => {
     let v = pool.version;
     pool.clearPage(a);
     expect([pool.words[pool.ptrOfPage(a)], pool.words[pool.ptrOfPage(a) + 1], pool.words[pool.ptrOfPage(b)]]).toEqual([0, 0, 3]);
+    expect(pool.version).toBe(v + 1);
+    v = pool.version;
     const steps: (() => void)[] = [() => pool.alloc(), () => pool.release(b), () => pool.reset(), () => pool.alloc(5)];
     for (const step of steps) {
       step();

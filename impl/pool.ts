@@ -8,7 +8,8 @@
 export const TABLE_PA_BASE = 0xf00000000000;
 
 /**
- * The pool's words as everything outside the pool sees them: read by index, never written, so
+ * The pool's words as everything outside the pool sees them: read by index. A direct store does
+ * not type-check (a cast or a mutable alias would get around it: none exists, keep it so), so
  * every change goes through TablePool (setEntry, clearPage, alloc) and bumps its version.
  */
 export interface TableWords {
@@ -70,9 +71,9 @@ export class TablePool {
   }
 
   /**
-   * Write one entry's two words. With alloc, clearPage and reset this is the only way the words
-   * change (outside the pool `words` is read-only to the type checker), so `version` is bumped by every change and
-   * a memo of a walk (WalkMemo, the invariants' walk memo) is exact while it is unchanged.
+   * Write one entry's two words. With clearPage and alloc (which zero pages; growing copies them)
+   * it is the only writer, and each bumps `version`, so a memo of a walk (WalkMemo, the
+   * invariants' walk memo) is exact while the version is unchanged.
    */
   setEntry(ptr: number, lo: number, hi: number): void {
     this.buf[ptr] = lo;

@@ -12,6 +12,7 @@ import { leaf } from './descriptor/testkit';
 import { S2InputError } from '../model/types';
 
 const MIB = 2 ** 20;
+const GIB = 2 ** 30;
 const IPA = 0x4000_0000;
 const PA = 0x8000_0000;
 
@@ -147,18 +148,18 @@ describe('translate: the walk memo (exact, keyed by the pool version)', () => {
     expect(translate(pgt, IPA, 'read', out)).toMatchObject({ ok: true, pa: PA + 0x7000 });
   });
 
-  it('is per table: two tables at equal pool versions, same IPA, different tables', () => {
+  it('is per table: two tables at equal pool versions whose first last-level table maps different IPAs', () => {
     const a = recorded().pgt;
     const b = recorded().pgt;
-    stage2Map(a, IPA, 0x1000, PA, PROT_RW);
-    stage2Map(b, IPA + 0x40000, 0x1000, PA, PROT_RW);
-    stage2Map(b, IPA, 0x1000, PA + 0x3000, PROT_RW);
-    stage2Map(a, IPA + 0x40000, 0x1000, PA, PROT_RW);
+    stage2Map(a, IPA, 0x1000, PA, PROT_RW); // a: IPA's last-level table is the first one allocated
+    stage2Map(a, IPA + 2 * GIB, 0x1000, PA, PROT_RW);
+    stage2Map(b, IPA + GIB, 0x1000, PA + 0x3000, PROT_RW); // b: the same page id and index map IPA + 1 GiB
+    stage2Map(b, IPA, 0x1000, PA + 0x5000, PROT_RW);
     expect(a.pool.version).toBe(b.pool.version);
     const out = makeTranslateOut();
     for (let i = 0; i < 3; i++) {
       expect(translate(a, IPA, 'read', out).pa).toBe(PA);
-      expect(translate(b, IPA, 'read', out).pa).toBe(PA + 0x3000);
+      expect(translate(b, IPA, 'read', out).pa).toBe(PA + 0x5000); // a memo shared per geometry would give PA + 0x3000
     }
   });
 

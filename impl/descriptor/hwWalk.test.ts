@@ -3,7 +3,8 @@ import { fillFromWalk, leafDecodeId, HW_ACCESS_FLAG, HW_OK, HW_PERMISSION, HW_TR
 import * as C from './codec';
 import { PROT_DEVICE, PROT_R, PROT_RW } from './prot';
 import { Stage2Pgtable } from '../pgtable';
-import { makeTranslateOut } from '../translate';
+import { makeTranslateOut, translate } from '../translate';
+import { tablePageAt } from '../ops/testkit';
 import { stage2Map } from '../ops/map';
 import { stage2TestClearYoung } from '../ops/attrs';
 import { TABLE_PA_BASE } from '../pool';
@@ -59,6 +60,18 @@ describe('hwWalk', () => {
       pgt.pool.setEntry(root, C.tableLo(oa, 12), C.tableHi(oa));
       expect(walk(pgt, 0x10)).toEqual({ st: HW_TRANSLATION, level: pgt.geom.startLevel + 1, pa: -1 });
     }
+  });
+
+  it('translate never takes a last-level table from an entry with IGNORED bits set, before or after its memo holds it', () => {
+    const pgt = new Stage2Pgtable({ granule: 4096, iaBits: 40, fwb: false });
+    const ipa = 0x4000_0000;
+    stage2Map(pgt, ipa, 0x2000, PA, PROT_RW);
+    const out = makeTranslateOut();
+    expect(translate(pgt, ipa, 'read', out).pa).toBe(PA);
+    const l2 = pgt.pool.ptrOfPage(tablePageAt(pgt, ipa, 2)) + 2 * ((ipa / 2 ** 21) % 512);
+    pgt.pool.setEntry(l2, pgt.pool.words[l2] | 0x8, pgt.pool.words[l2 + 1]); // bit 3: IGNORED in a table descriptor (Arm ARM D8.3)
+    expect(translate(pgt, ipa, 'read', out).pa).toBe(PA);
+    expect(translate(pgt, ipa + 0x1000, 'read', out).pa).toBe(PA + 0x1000);
   });
 
   it('memTypeByAttr agrees with memTypeOf', () => {

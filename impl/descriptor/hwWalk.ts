@@ -277,7 +277,8 @@ export function fillFromWalk(st: number, w: HwWalkOut, leafId: number, out: HwTr
  * covers `high` (the IPA's bits from shift(2) up), valid while the pool's version equals `version`.
  * Every change to the words bumps that version (TablePool.setEntry), so the memo is exact: a
  * software shortcut with the walk's result, not a model of the TLB or the walk caches (those may
- * hold stale entries until a TLBI; this one never does).
+ * hold stale entries until a TLBI; this one never does). The key holds neither the root nor the
+ * pool: one memo serves one table (Stage2Pgtable.walkMemo), never two roots or two pools.
  */
 export class WalkMemo {
   version = -1;
@@ -360,7 +361,8 @@ function indexTwice(plan: WalkPlan, level: number): string {
 
 /**
  * Code for the descent from the start level to the last-level table. It takes only table entries
- * whose bits below the page (the type bits and the IGNORED bits 11:2) read exactly "valid table",
+ * whose bits below the page (the type bits, the IGNORED bits 11:2 and, for 16K/64K, the low OA
+ * bits that must be zero for a page-aligned table) read exactly "valid table",
  * so the next table's word index is LO >>> 2; anything else returns −1 (the reference walk decides).
  * `far` ORs each table entry's HI word XOR the window's: its OA_HI bits are zero iff every table
  * was inside the window, and only then is the memo refilled.
