@@ -35,6 +35,7 @@ let sink = 0;
 const HOT_PAGES = 64;
 const HOT_ITERS = 2_000_000;
 
+/** translate() over 64 pages of one last-level table: the descent comes from the table's WalkMemo. */
 function hotWalkImpl(): number {
   const pgt = table(48);
   stage2Map(pgt, IPA, HOT_PAGES * PAGE, RAM + PAGE, PROT_RW, { forcePte: true });
