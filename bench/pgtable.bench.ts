@@ -47,7 +47,9 @@ function hotWalkImpl(): number {
 
 /**
  * The same walk with every access in a different last-level table (64 pages, one per 2 MiB), so
- * the table's WalkMemo never covers it: the full 4-level descent each time. Not a target.
+ * the table's WalkMemo never covers it: the full 4-level descent each time. Not a target. Its loop
+ * is its own, not shared with hotWalkImpl's: a shared one carries the hot case's type feedback
+ * (memo always hit) and measured this case 10% slower (24.4 vs 22.2 ns).
  */
 function fullWalkImpl(): number {
   const pgt = table(48);

@@ -9,16 +9,13 @@ import { makeTranslateOut, translate } from './translate';
 import { PROT_DEVICE, PROT_NORMAL_NC, PROT_R, PROT_RW, PROT_RWX, PROT_W } from './descriptor/prot';
 import * as C from './descriptor/codec';
 import { leaf } from './descriptor/testkit';
+import { mustEntryAt } from './check/testkit';
 import { S2InputError } from '../model/types';
 
 const MIB = 2 ** 20;
 const GIB = 2 ** 30;
 const IPA = 0x4000_0000;
 const PA = 0x8000_0000;
-
-/** Word index of the level-`level` entry for `ipa` (the table must exist). */
-const entryPtr = (pgt: Stage2Pgtable, ipa: number, level: number): number =>
-  pgt.pool.ptrOfPage(tablePageAt(pgt, ipa, level)) + 2 * (Math.floor(ipa / pgt.geom.granules[level]) % pgt.geom.entries);
 
 describe('translate: successful walks', () => {
   it('translates through a page with the in-page offset, perms, memtype and size', () => {
@@ -72,7 +69,7 @@ describe('translate: faults', () => {
   it('translation fault on LOCKED and owner-annotated entries', () => {
     const { pgt } = recorded();
     stage2Map(pgt, IPA, 0x1000, PA, PROT_RW);
-    pgt.store(entryPtr(pgt, IPA, 3), IPA, 3, C.LOCKED_LO, 0);
+    pgt.store(mustEntryAt(pgt, IPA, 3).ptr, IPA, 3, C.LOCKED_LO, 0);
     stage2SetOwner(pgt, IPA + 0x1000, 0x1000, 1);
     const out = makeTranslateOut();
     expect(translate(pgt, IPA, 'read', out)).toMatchObject({ fault: 'translation', level: 3 });
@@ -83,7 +80,7 @@ describe('translate: faults', () => {
     const { pgt } = recorded();
     stage2Map(pgt, IPA, 0x1000, PA, PROT_RW);
     const [lo, hi] = leaf(PA, PROT_RW, false); // block form at level 3
-    pgt.store(entryPtr(pgt, IPA, 3), IPA, 3, lo, hi);
+    pgt.store(mustEntryAt(pgt, IPA, 3).ptr, IPA, 3, lo, hi);
     expect(translate(pgt, IPA, 'read', makeTranslateOut())).toMatchObject({ fault: 'translation', level: 3 });
     const p48 = new Stage2Pgtable({ granule: 4096, iaBits: 48, fwb: false });
     expect(p48.geom.startLevel).toBe(0);
@@ -139,11 +136,11 @@ describe('translate: the walk memo (exact, keyed by the pool version)', () => {
     expect(translate(pgt, IPA, 'read', out)).toMatchObject({ ok: true, pa: PA + 0x5000 });
     // Point the level-2 entry at another last-level table (one mapping IPA + 2 MiB): same `high`, new table.
     stage2Map(pgt, IPA + 2 * MIB, 0x1000, PA + 0x9000, PROT_RW);
-    const l2 = entryPtr(pgt, IPA + 2 * MIB, 2);
-    pgt.pool.setEntry(entryPtr(pgt, IPA, 2), pgt.pool.words[l2], pgt.pool.words[l2 + 1]);
+    const l2 = mustEntryAt(pgt, IPA + 2 * MIB, 2).ptr;
+    pgt.pool.setEntry(mustEntryAt(pgt, IPA, 2).ptr, pgt.pool.words[l2], pgt.pool.words[l2 + 1]);
     expect(translate(pgt, IPA, 'read', out)).toMatchObject({ ok: true, pa: PA + 0x9000 });
     const [lo, hi] = leaf(PA + 0x7000, PROT_R, true);
-    pgt.pool.setEntry(entryPtr(pgt, IPA, 3), lo, hi);
+    pgt.pool.setEntry(mustEntryAt(pgt, IPA, 3).ptr, lo, hi);
     expect(translate(pgt, IPA, 'write', out)).toMatchObject({ fault: 'permission' });
     expect(translate(pgt, IPA, 'read', out)).toMatchObject({ ok: true, pa: PA + 0x7000 });
   });
