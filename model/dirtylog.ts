@@ -9,7 +9,8 @@ import { slotContainsGfn } from './memslotLookup';
  *   markDirty(slot, gfn): boolean                     mark_page_dirty_in_slot; true iff a bit was recorded
  *   getDirtyLog(table, slot): DirtyLogResult          sorted page indices that were dirty; they are cleared
  *   clearDirtyLog(table, slot, first, count): ClearDirtyLogResult   page indices whose bits were cleared
- * The caller write-protects (at least) the returned pages of a successful get / clear and flushes TLBs.
+ *   maskedWrprotectSpans(indices): [first, count][]  what the caller write-protects after a get / clear
+ * The caller write-protects the spans of the returned pages (a superset of them) and flushes TLBs.
  *
  * Mode: the model is a VM WITHOUT KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: GET takes-and-clears
  * (kvm_get_dirty_log_protect, non-manual branch) and the bitmap starts empty. CLEAR (which the kernel
@@ -81,4 +82,28 @@ export function clearDirtyLog(table: MemslotTable, slotArg: number, first: numbe
 
 function requireUint(field: string, v: number, limit: number): void {
   if (!Number.isInteger(v) || v < 0 || v >= limit) throw new S2InputError(field, `not an unsigned integer below ${limit}: ${v}`);
+}
+
+/** Pages per dirty-bitmap word: the kernel harvests and write-protects one `unsigned long` at a time. */
+export const BITMAP_WORD_PAGES = 64;
+
+/**
+ * The slot-relative page ranges [first, first + count) that KVM write-protects after harvesting
+ * `indices`: per 64-page bitmap word, from its lowest to its highest harvested page, so pages in
+ * between that were not dirty lose W too. Source: kvm_arch_mmu_enable_log_dirty_pt_masked →
+ * kvm_mmu_write_protect_pt_masked (__ffs..__fls of the mask), called per word by
+ * kvm_get_dirty_log_protect and kvm_clear_dirty_log_protect (virt/kvm/kvm_main.c).
+ */
+export function maskedWrprotectSpans(indices: readonly number[]): Array<[number, number]> {
+  const byWord = new Map<number, { lo: number; hi: number }>();
+  for (const i of indices) {
+    const word = Math.floor(i / BITMAP_WORD_PAGES);
+    const cur = byWord.get(word);
+    if (!cur) byWord.set(word, { lo: i, hi: i });
+    else { cur.lo = Math.min(cur.lo, i); cur.hi = Math.max(cur.hi, i); }
+  }
+  return [...byWord.keys()].sort((a, b) => a - b).map((w) => {
+    const { lo, hi } = byWord.get(w) as { lo: number; hi: number };
+    return [lo, hi - lo + 1];
+  });
 }

@@ -1,5 +1,5 @@
 /** KvmModel: the specification executor's KVM side — memslots, stage 2, notifier, faults, dirty log. */
-import { clearDirtyLog, getDirtyLog } from './dirtylog';
+import { clearDirtyLog, getDirtyLog, maskedWrprotectSpans } from './dirtylog';
 import { faultBegin, faultCommit, runAccess } from './fault';
 import type { HostView } from './kvm/hostView';
 import { notifierListener } from './kvm/invalidate';
@@ -72,19 +72,19 @@ export class KvmModel {
     return { kind: 'ok' };
   }
 
-  /** KVM_GET_DIRTY_LOG: harvest and write-protect the harvested pages. Source: kvm_get_dirty_log_protect (facts §17). */
+  /** KVM_GET_DIRTY_LOG: harvest, then write-protect each bitmap word's span of harvested pages. Source: kvm_get_dirty_log_protect. */
   getDirtyLog(slot: number): { outcome: Outcome; dirty: number[] } {
     const r = getDirtyLog(this.st.slots, slot);
     if (!r.ok) return { outcome: { kind: 'errno', errno: r.errno }, dirty: [] };
-    for (const i of r.dirty) this.st.stage2.wrprotect(r.slot.baseGfn + i, 1);
+    for (const [first, count] of maskedWrprotectSpans(r.dirty)) this.st.stage2.wrprotect(r.slot.baseGfn + first, count);
     return { outcome: { kind: 'ok' }, dirty: r.dirty };
   }
 
-  /** KVM_CLEAR_DIRTY_LOG: clear and write-protect the cleared pages. Source: kvm_clear_dirty_log_protect (facts §17). */
+  /** KVM_CLEAR_DIRTY_LOG: clear, then write-protect each bitmap word's span of cleared pages. Source: kvm_clear_dirty_log_protect. */
   clearDirtyLog(slot: number, first: number, count: number): { outcome: Outcome; cleared: number[] } {
     const r = clearDirtyLog(this.st.slots, slot, first, count);
     if (!r.ok) return { outcome: { kind: 'errno', errno: r.errno }, cleared: [] };
-    for (const i of r.cleared) this.st.stage2.wrprotect(r.slot.baseGfn + i, 1);
+    for (const [first, count] of maskedWrprotectSpans(r.cleared)) this.st.stage2.wrprotect(r.slot.baseGfn + first, count);
     return { outcome: { kind: 'ok' }, cleared: r.cleared };
   }
 
