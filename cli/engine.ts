@@ -5,9 +5,10 @@ import { ALL_INVARIANTS } from '../properties/invariants/index';
 import type { Invariant } from '../properties/invariants/types';
 import { COMPARISONS } from '../properties/runner/compare';
 import { applyStep, newWorld, type World } from '../properties/runner/executors';
-import { failureOf, findViolation, traceProperty } from '../properties/runner/property';
-import { runTrace } from '../properties/runner/runner';
-import { toTrace, traceArbitrary } from '../properties/steps/arbitraries';
+import { failureOf } from '../properties/runner/property';
+import { runSteps, runTrace } from '../properties/runner/runner';
+import { genTraceArbitrary, toTrace, traceArbitrary, type GenTrace } from '../properties/steps/arbitraries';
+import { signatureText } from '../reports/dedup';
 import type { GenOptions } from '../properties/steps/world';
 import { decodeStep, type Trace, type TraceConfig } from '../properties/trace';
 import { emptyGenCounts, type GenCounts } from '../reports/stats';
@@ -28,31 +29,42 @@ export interface BatchResult {
   found: Trace | null;
   runs: number;
   steps: number;
+  /** Failures whose signature the lane had already found: counted, not shrunk again (signature text → hits). */
+  repeats: Record<string, number>;
 }
 
 /**
- * Run one batch: findViolation's search and shrink (properties/runner/property.ts), plus an
- * optional wall-clock cap that ends the search, or cuts shrinking short, as a *budget* (not a
- * failure: the fuzzer's time limit, unlike the test suite's). Without a cap it is deterministic.
+ * Run one batch of `numRuns` generated traces from `seed` (deterministic without a cap). A failure
+ * whose signature is in `known` (found by an earlier batch of the lane) counts as a repeat and the
+ * search goes on; the first new one ends the search and is shrunk while the *same* signature recurs
+ * (a candidate failing otherwise counts as passing), then cut after its failing step. The optional
+ * wall-clock cap ends the search, or cuts shrinking short, as a budget (not a failure: the
+ * fuzzer's time limit, unlike the test suite's).
  */
-export function searchBatch(spec: BatchSpec, timeLimitMs?: number): BatchResult {
-  if (timeLimitMs === undefined) {
-    const r = findViolation({ config: spec.config, seed: spec.seed, numRuns: spec.numRuns, maxSteps: spec.maxSteps, gen: spec.gen });
-    return { found: r.found, runs: r.runs, steps: r.steps };
-  }
-  let runs = 0, steps = 0, failed = false;
-  const prop = traceProperty({ config: spec.config, maxSteps: spec.maxSteps, gen: spec.gen }, (t, r) => {
-    if (failed) return;
-    runs++;
-    steps += t.steps.length;
-    if (failureOf(r)) failed = true;
+export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: ReadonlySet<string> = new Set()): BatchResult {
+  let runs = 0, steps = 0;
+  let first: string | null = null;
+  const repeats: Record<string, number> = {};
+  const bugs = spec.config.bugs;
+  const prop = fc.property(genTraceArbitrary({ config: spec.config, maxSteps: spec.maxSteps, ...spec.gen }), (t) => {
+    const f = failureOf(runSteps(t.config, t.steps));
+    if (first === null) { runs++; steps += t.steps.length; }
+    if (!f) return true;
+    const sig = signatureText(f.invariant, t.steps[f.step]?.op ?? 'end', bugs);
+    if (first !== null) return sig !== first; // shrinking: only the same finding counts as failing
+    if (known.has(sig)) { repeats[sig] = (repeats[sig] ?? 0) + 1; return true; }
+    first = sig;
+    return false;
   });
-  const det = fc.check(prop, { seed: spec.seed, numRuns: spec.numRuns, endOnFailure: false, interruptAfterTimeLimit: Math.max(1, Math.floor(timeLimitMs)) });
-  if (!det.failed || !det.counterexample) return { found: null, runs, steps };
-  const trace = toTrace(det.counterexample[0]);
-  const f = failureOf(runTrace(trace, { validate: false }));
-  if (!f) return { found: null, runs, steps };
-  return { found: { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0] } }, runs, steps };
+  const params: fc.Parameters<[GenTrace]> = { seed: spec.seed, numRuns: spec.numRuns, endOnFailure: false };
+  if (timeLimitMs !== undefined) params.interruptAfterTimeLimit = Math.max(1, Math.floor(timeLimitMs));
+  const det = fc.check(prop, params);
+  if (!det.failed || !det.counterexample) return { found: null, runs, steps, repeats };
+  const whole = toTrace(det.counterexample[0]);
+  const f = failureOf(runTrace(whole, { validate: false }));
+  if (!f) return { found: null, runs, steps, repeats };
+  const trace = { ...whole, steps: whole.steps.slice(0, f.step + 1) }; // cut after the failing step, even when shrinking was cut short
+  return { found: { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0] } }, runs, steps, repeats };
 }
 
 /** The checks runTrace runs by default, each wrapped to count its calls into `counts`. */

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { DEFAULT_CONFIG } from '../model/types';
 import type { TraceConfig } from '../properties/trace';
 import { jestSnippet } from '../reports/jestSnippet';
+import { newFindingsOf } from '../reports/writer';
 import { mergeReports } from '../reports/merge';
 import { ensureWritableDir, loadConfig, parseBugList, parseDuration, parsePositiveInt, parseSeed, parseShard } from './args';
 import { describeFinding } from './describe';
@@ -41,8 +42,12 @@ async function fuzzAction(flags: FuzzFlags, io: Io, signal?: AbortSignal): Promi
   const s = r.summary;
   if (flags.json) io.out(JSON.stringify(s, null, 2));
   else {
-    io.out(`${s.runs} runs, ${s.steps} steps in ${s.seconds.toFixed(1)} s (${Math.round(s.stepsPerSecond)} steps/s), stopped by ${s.stop}; ${s.findings.length} finding(s)`);
+    io.out(`${s.runs} runs, ${s.steps} steps in ${s.seconds.toFixed(1)} s (${Math.round(s.stepsPerSecond)} steps/s), stopped by ${s.stop}; ${s.findings.length} finding(s): ${newFindingsOf(s.findings).length} new, ${s.findings.length - newFindingsOf(s.findings).length} known kernel finding(s)`);
     for (const f of r.findings) {
+      if (f.entry.known !== undefined) {
+        io.out(`\nKNOWN KERNEL FINDING ${f.entry.known} (${f.entry.signature}): ${f.entry.hits} hit(s), ${f.entry.steps} steps, file ${path.relative(process.cwd(), path.join(outDir, f.entry.file))}`);
+        continue;
+      }
       io.out(`\nFINDING ${f.entry.signature}: ${f.entry.steps} steps, fails at step ${f.entry.step}`);
       io.out(`  replay: npm run replay -- ${path.relative(process.cwd(), path.join(outDir, f.entry.file))}`);
       io.out(`  promote: cp ${path.relative(process.cwd(), path.join(outDir, f.entry.file))} reports/corpus/  — or paste this jest test:\n`);
@@ -50,7 +55,7 @@ async function fuzzAction(flags: FuzzFlags, io: Io, signal?: AbortSignal): Promi
     }
     io.out(`report: ${path.relative(process.cwd(), path.join(outDir, 'summary.html'))}`);
   }
-  return s.findings.length > 0 ? EXIT.found : EXIT.clean;
+  return newFindingsOf(s.findings).length > 0 ? EXIT.found : EXIT.clean;
 }
 
 function mergeAction(dirs: string[], flags: { out: string; corpus?: string; json?: boolean }, io: Io): number {

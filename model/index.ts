@@ -7,7 +7,7 @@ import { checkAccess, requireNat, requireS1 } from './kvm/input';
 import { ioremap } from './kvm/ioremap';
 import { permitted, type PermittedMapping } from './kvm/permitted';
 import { permittedRun, type PermittedRun } from './kvm/permittedRun';
-import type { KvmState } from './kvm/state';
+import type { IoremapPage, KvmState } from './kvm/state';
 import { commitUnmapsOld, commitWriteProtects, setMemslot, type Memslot, type SetMemslotArgs } from './memslots';
 import { NotifierState } from './notifier';
 import { Stage2, type ModelLeaf } from './stage2';
@@ -131,6 +131,12 @@ export class KvmModel {
     requireNat('gfn', gfn);
     if (requireNat('maxPages', maxPages) === 0) throw new S2InputError('maxPages', 'must be at least 1');
     return permittedRun(this.st, gfn, maxPages);
+  }
+
+  /** The kvm_phys_addr_ioremap request recorded at `gfn` (a copy), if any. */
+  ioremapAt(gfn: number): IoremapPage | undefined {
+    const io = this.st.ioremaps.get(gfn);
+    return io && { ...io };
   }
 
   /** The model's own leaf at `gfn`. */

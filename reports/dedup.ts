@@ -19,9 +19,12 @@ export function signatureOf(trace: Trace): Signature | null {
   if (!f) return null;
   const op = trace.steps[f.step]?.op ?? 'end';
   const bugs = [...trace.config.bugs].sort();
-  const text = `${f.invariant} @ ${op} [${bugs.join(',')}]`;
+  const text = signatureText(f.invariant, op, bugs);
   return { invariant: f.invariant, op, bugs, text, hash: createHash('sha256').update(text).digest('hex').slice(0, 12) };
 }
+
+/** `INVARIANT @ op [bug,bug]` (bugs sorted): the text a signature is keyed on. */
+export const signatureText = (invariant: string, op: string, bugs: readonly string[]): string => `${invariant} @ ${op} [${[...bugs].sort().join(',')}]`;
 
 /** File name of a finding with this signature. */
 export const findingFile = (sig: Signature): string => `finding-${sig.hash}.json`;
@@ -56,6 +59,14 @@ export class FindingSet {
       return false;
     }
     this.byHash.set(sig.hash, { sig, trace, hits });
+    return true;
+  }
+
+  /** Count `n` more hits of an already-kept signature (repeats a lane did not shrink again); false if unknown. */
+  hit(text: string, n: number): boolean {
+    const cur = [...this.byHash.values()].find((e) => e.sig.text === text);
+    if (!cur) return false;
+    cur.hits += n;
     return true;
   }
 

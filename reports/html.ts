@@ -1,4 +1,5 @@
 /** Self-contained `summary.html` (inline CSS, JS and SVG; no external URL): stats, and per finding the trace, outcome table and IPA pictures. */
+import { knownKernelFinding } from './kernelFindings';
 import { serialize, type Trace } from '../properties/trace';
 import { jestSnippet } from './jestSnippet';
 import { clipView, ipaSvg, MEMTYPE_COLOUR } from './picture';
@@ -46,7 +47,9 @@ function findingHtml(i: number, f: FindingEntry, trace: Trace, d: FindingDetail 
   const pics = d?.before && d.after
     ? ipaSvg(d.before, `before step ${f.step}`, d.highlight, granule) + ipaSvg(d.after, `after step ${f.step} (${f.op})`, d.highlight, granule) + zoom(d, f.step, granule)
     : '<p>(no picture: the trace could not be replayed in this build)</p>';
-  return `<section class="finding" id="finding-${f.hash}"><h3>${esc(f.signature)}</h3>
+  const k = f.known !== undefined ? knownKernelFinding(f.invariant) : undefined;
+  const knownNote = k ? `<p><b>Known kernel finding <code>${esc(k.id)}</code></b> (${esc(k.severity)}): ${esc(k.title)}.<br>Kernel: ${esc(k.kernelFunction)}; ${esc(k.versions)}.<br>Specification: ${esc(k.specification)}</p>` : '';
+  return `<section class="finding" id="finding-${f.hash}"><h3>${k ? '[known] ' : ''}${esc(f.signature)}</h3>${knownNote}
 <p>${esc(d?.message ?? f.message)}<br>failing step ${f.step} of ${f.steps}, seed ${f.seed}, ${f.hits} hit(s), file <code>${esc(f.file)}</code></p>
 <h4>IPA space</h4>${pics}
 <h4>Outcomes (model vs impl)</h4>${table(['#', 'op', 'args', 'model', 'impl', ''], rows, (k) => ((d?.rows[k]?.bad ?? false) ? 'bad' : ''))}
@@ -66,7 +69,7 @@ export function summaryHtml(s: Summary, findings: readonly HtmlFinding[]): strin
   const head = table(['', ''], [
     ['seed', String(s.seed)], ['shards', s.shards.join(', ')], ['workers', String(s.workers)], ['bugs', s.config.bugs.join(', ') || '(none)'],
     ['stop', `${s.stop}${s.interrupted ? ' (interrupted)' : ''}`], ['seconds', s.seconds.toFixed(1)], ['runs', String(s.runs)], ['steps', String(s.steps)],
-    ['steps/s', String(Math.round(s.stepsPerSecond))], ['runs/s', s.runsPerSecond.toFixed(1)], ['findings', String(s.findings.length)],
+    ['steps/s', String(Math.round(s.stepsPerSecond))], ['runs/s', s.runsPerSecond.toFixed(1)], ['findings', `${s.findings.length} (${s.findings.filter((f) => f.known === undefined).length} new, ${s.findings.filter((f) => f.known !== undefined).length} known kernel findings)`],
   ]);
   const checks = table(['invariant', 'checks'], Object.entries(s.invariantChecks).map(([k, v]) => [k, String(v)]));
   const gen = `<div style="display:flex;gap:20px;flex-wrap:wrap">${table(['op', 'share'], shares(s.generator.share.ops))}${table(['access kind', 'share'], shares(s.generator.share.kinds))}${table(['impl outcome', 'share'], shares(s.generator.share.outcomes))}</div>`;

@@ -1,5 +1,7 @@
 /** `summary.md`: the run at a glance, for CI logs and PR comments. */
 import type { Summary } from './schema';
+import { knownKernelFinding } from './kernelFindings';
+import { newFindingsOf } from './writer';
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
@@ -11,20 +13,29 @@ function shareTable(title: string, rec: Record<string, number>): string[] {
 
 /** Render the summary as Markdown. */
 export function summaryMarkdown(s: Summary): string {
+  const fresh = newFindingsOf(s.findings);
+  const known = s.findings.filter((f) => f.known !== undefined);
   const lines = [
     `# s2check run ${s.run}`,
     '',
     `- seed ${s.seed}, shards ${s.shards.join(', ')}, workers ${s.workers}, bugs [${s.config.bugs.join(', ')}], cmoPolicy ${s.config.cmoPolicy}`,
     `- stopped by ${s.stop}${s.interrupted ? ' (interrupted)' : ''} after ${s.seconds.toFixed(1)} s`,
     `- ${s.runs} runs, ${s.steps} steps: ${Math.round(s.stepsPerSecond)} steps/s, ${s.runsPerSecond.toFixed(1)} runs/s`,
-    `- findings: ${s.findings.length}`,
+    `- findings: ${s.findings.length} (${fresh.length} new, ${known.length} known kernel finding(s))`,
     '',
   ];
-  if (s.findings.length > 0) {
-    lines.push('## Findings', '', '| signature | steps | failing step | file | hits |', '|---|---:|---:|---|---:|');
-    for (const f of s.findings) lines.push(`| ${f.signature} | ${f.steps} | ${f.step} | ${f.file} | ${f.hits} |`);
-    lines.push('', `Replay one: \`npm run replay -- reports/out/${s.run}/<file>\``, '');
+  if (fresh.length > 0) {
+    lines.push('## New findings', '', '| signature | steps | failing step | file | hits |', '|---|---:|---:|---|---:|');
+    for (const f of fresh) lines.push(`| ${f.signature} | ${f.steps} | ${f.step} | ${f.file} | ${f.hits} |`);
+    lines.push('');
   }
+  if (known.length > 0) {
+    lines.push('## Known kernel findings', '', 'Mainline behaviour the specification does not permit, registered in `reports/kernelFindings.ts` (not a failure of this run).', '',
+      '| kernel finding | signature | kernel function | hits | file |', '|---|---|---|---:|---|');
+    for (const f of known) lines.push(`| ${f.known} | ${f.signature} | ${knownKernelFinding(f.invariant)?.kernelFunction.split(' (')[0] ?? ''} | ${f.hits} | ${f.file} |`);
+    lines.push('');
+  }
+  if (s.findings.length > 0) lines.push(`Replay one: \`npm run replay -- reports/out/${s.run}/<file>\``, '');
   const checks = Object.entries(s.invariantChecks);
   if (checks.length > 0) lines.push('## Invariant checks', '', '| invariant | checks |', '|---|---:|', ...checks.map(([k, v]) => `| ${k} | ${v} |`), '');
   lines.push(`## Generator (${s.generator.traces} sampled traces, ${s.generator.steps} steps)`, '');

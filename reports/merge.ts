@@ -6,7 +6,7 @@ import { parseTraceText, type Trace } from '../properties/trace';
 import { FindingSet, signatureOf } from './dedup';
 import { parseSummary, SUMMARY_FORMAT, type Summary } from './schema';
 import { addCounts, addGen, emptyGenCounts, genCountsOf, genJson } from './stats';
-import { findingsOf, writeReport, type Describe } from './writer';
+import { findingsOf, newFindingsOf, writeReport, type Describe } from './writer';
 
 /** One shard directory, read and validated. */
 interface ShardReport {
@@ -53,7 +53,7 @@ export function corpusHashes(corpusDir: string): Set<string> {
   return out;
 }
 
-/** The merged summary and the signatures not in the corpus. */
+/** The merged summary and the signatures that are new: neither a known kernel finding nor in the corpus. */
 export interface MergeResult {
   summary: Summary;
   newFindings: string[];
@@ -90,6 +90,6 @@ export function mergeReports(dirs: readonly string[], outDir: string, opts: { co
     findings: findings.map((f) => f.entry),
   };
   writeReport(outDir, summary, findings, opts.describe);
-  const known = opts.corpus ? corpusHashes(opts.corpus) : new Set<string>();
-  return { summary, newFindings: findings.filter((f) => !known.has(f.entry.hash)).map((f) => f.entry.signature) };
+  const inCorpus = opts.corpus ? corpusHashes(opts.corpus) : new Set<string>();
+  return { summary, newFindings: newFindingsOf(findings.map((f) => f.entry)).filter((e) => !inCorpus.has(e.hash)).map((e) => e.signature) };
 }

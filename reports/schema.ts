@@ -34,6 +34,8 @@ export const findingEntrySchema = z.object({
   message: z.string(),
   /** How many times this signature was hit in the run (before dedup). */
   hits: count,
+  /** The id of the known kernel finding (reports/kernelFindings.ts) this is; absent for a new finding. */
+  known: z.string().optional(),
 }).strict();
 
 export const summarySchema = z.object({

@@ -8,6 +8,7 @@ import { summaryHtml, type HtmlFinding } from './html';
 import { summaryMarkdown } from './markdown';
 import { summarySchema, type FindingEntry, type Summary } from './schema';
 import type { FindingDetail } from './view';
+import { knownKernelFinding } from './kernelFindings';
 
 /** The summary entry of a deduplicated finding. */
 export function findingEntry(sig: Signature, trace: Trace, hits: number): FindingEntry {
@@ -16,8 +17,18 @@ export function findingEntry(sig: Signature, trace: Trace, hits: number): Findin
   return {
     signature: sig.text, hash: sig.hash, file: findingFile(sig), invariant: sig.invariant, op: sig.op, bugs: sig.bugs,
     step: f.step, steps: trace.steps.length, seed: f.seed, message: f.message ?? '', hits,
+    ...knownField(sig.invariant),
   };
 }
+
+/** `{known: id}` when `invariant` catches a registered kernel finding, else nothing. */
+function knownField(invariant: string): { known?: string } {
+  const k = knownKernelFinding(invariant);
+  return k ? { known: k.id } : {};
+}
+
+/** The findings a run or merge counts as new: not a known kernel finding (exit 1 is for these only). */
+export const newFindingsOf = (entries: readonly FindingEntry[]): FindingEntry[] => entries.filter((e) => e.known === undefined);
 
 /** Entries and traces of a finding set, in signature order. */
 export function findingsOf(set: FindingSet): { entry: FindingEntry; trace: Trace }[] {

@@ -16,8 +16,10 @@ export function hugeMappingOk(core: KvmCore, s: ImplSlot, hva: number, size: num
 }
 
 /**
- * get_vma_page_shift: hugetlb → its huge page size; PFNMAP → PUD / PMD when hva ≡ pa and the
- * aligned block lies in the VMA (pa from vm_pgoff), else PAGE; anything else PAGE (§15.4 step 4).
+ * get_vma_page_shift: hugetlb → its huge page size; PFNMAP → PUD / PMD when hva ≡ pa (pa from
+ * vm_pgoff), ALIGN_DOWN(hva) ≥ vm_start and ALIGN(hva) ≤ vm_end, else PAGE; anything else PAGE.
+ * The end test rounds hva *up*: for a block-aligned hva it is hva ≤ vm_end, always true, so the
+ * block may run past the VMA (kernel finding `pfnmap-block-past-vma`, v5.14 to mainline).
  */
 export function vmaPageSize(core: KvmCore, vma: Vma, hva: number): number {
   if (vma.kind === 'hugetlb') return vma.hugeSize ?? core.page;
@@ -25,8 +27,9 @@ export function vmaPageSize(core: KvmCore, vma: Vma, hva: number): number {
   const pa = (vma.pa ?? 0) + (hva - vma.start);
   for (const size of [core.pud, core.pmd]) {
     if (size === 0) continue;
-    const start = hva - (hva % size);
-    if (hva % size === pa % size && start >= vma.start && start + size <= vma.end) return size;
+    const down = hva - (hva % size);
+    const up = hva % size === 0 ? hva : down + size;
+    if (hva % size === pa % size && down >= vma.start && up <= vma.end) return size;
   }
   return core.page;
 }

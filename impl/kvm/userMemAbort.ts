@@ -34,9 +34,18 @@ export function resolveFault(core: KvmCore, f: PendingFault, ipa: number, syn: A
   const pfnHva = slot.hva + (gfn - slot.baseGfn) * page;
   const pfnr = core.host.hvaToPfn(pfnHva, { write: writeFault, writableOk: !slot.readonly }); // step 9
   if (pfnr.kind === 'hwpoison') return SIGBUS;
-  if (pfnr.kind !== 'ok') return EFAULT;
-  const pfn = pfnr.pfn;
-  let writable = pfnr.writable && !slot.readonly; // faultin: READONLY forces !writable (§16)
+  let pfn: number;
+  let hostWritable: boolean;
+  if (pfnr.kind === 'ok') { pfn = pfnr.pfn; hostWritable = pfnr.writable; }
+  else {
+    // hva_to_pfn_remapped: GUP failed, but a VM_PFNMAP VMA's present PTE is taken without looking at
+    // the VMA's protection, so a PROT_NONE pfnmap still resolves (kernel finding `pfnmap-prot-none-mapped`).
+    const remapped = pfnr.kind === 'fault' && vma.kind === 'pfnmap' ? core.host.followPfnmap(pfnHva) : undefined;
+    if (remapped === undefined || (writeFault && !remapped.writable)) return EFAULT; // KVM_PFN_ERR_FAULT / _RO_FAULT
+    pfn = remapped.pfn;
+    hostWritable = remapped.writable;
+  }
+  let writable = hostWritable && !slot.readonly; // faultin: READONLY forces !writable (§16)
   // Step 10: device classification. `zero-page-device-rw`: kvm_is_mmio_pfn() true for the zero page (2014).
   const zeroAsDevice = core.bugs.has('zero-page-device-rw') && pfn === core.host.zeroPfn;
   const nonRamPfnmap = vma.kind === 'pfnmap' && !core.host.isRamPfn(pfn);

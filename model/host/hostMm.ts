@@ -161,6 +161,18 @@ export class HostMm {
     return { pfn: pfnAt(this.st, u, hva), writable: u.writable, size: this.leafSize(u), end };
   }
 
+  /**
+   * follow_pfnmap_start (mm/memory.c): the PTE of a pfnmap VMA, present whatever the VMA's protection
+   * (pte_present() is true for arm64 PROT_NONE PTEs; pfnmap PTEs are populated eagerly, as by
+   * remap_pfn_range). Undefined outside a pfnmap VMA. No fault, no notifier.
+   */
+  followPfnmap(hva: number): HostPteInfo | undefined {
+    const rec = this.st.vmas.find(checkAddr('hva', hva));
+    if (rec === undefined || rec.vma.kind !== 'pfnmap') return undefined;
+    const u = pfnmapPte(this.st, rec, hva);
+    return { pfn: pfnAt(this.st, u, hva), writable: u.writable, size: u.size };
+  }
+
   /** The VMA containing hva. */
   findVma(hva: number): Vma | undefined {
     return this.st.vmas.find(checkAddr('hva', hva))?.vma;

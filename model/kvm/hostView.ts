@@ -25,6 +25,11 @@ export interface HostView {
   readonly uffdFaults: number;
   /** True when `pfn` is host RAM (in the kernel linear map); false for device memory. */
   isRamPfn(pfn: number): boolean;
+  /**
+   * follow_pfnmap_start: the present PTE of a VM_PFNMAP VMA at `hva` whatever the VMA's protection
+   * (arm64 PROT_NONE PTEs are present); undefined outside a pfnmap VMA.
+   */
+  followPfnmap(hva: number): HostPteInfo | undefined;
 }
 
 /** The real host mm as a HostView (a compile-time check that HostMm satisfies the view). */

@@ -1,7 +1,7 @@
 /** user_mem_abort in two halves: resolve the pfn (steps 1–12), then commit under the lock (steps 13–20). */
 import { isExecFault } from '../arch/esr';
 import type { Memslot } from '../memslotTypes';
-import type { AccessKind, Outcome } from '../types';
+import type { AccessKind, Outcome, Perms } from '../types';
 import { classifyBacking } from './backing';
 import { thpAdjust, vmaLeafSize } from './blockSize';
 import type { S2Leaf } from '../stage2';
@@ -101,6 +101,25 @@ function onlyPermsDiffer(old: Readonly<S2Leaf> | undefined, leaf: S2Leaf): boole
 }
 
 /**
+ * The permissions a permission fault relaxes the leaf at `f.gfn` to, or null when the leaf must be
+ * replaced by the slot's mapping instead. Specification, not mainline: a leaf that maps what the
+ * slot maps now (the pfn just resolved) gets R | W as resolved | X as decided; a leaf that maps
+ * another pfn — an ioremap page inside a memslot — may only get back what kvm_phys_addr_ioremap
+ * gave it (W if asked, never X), else the slot's mapping replaces it. Mainline relaxes it to the
+ * slot's rights whatever it maps (user_mem_abort → kvm_pgtable_stage2_relax_perms): kernel finding
+ * `ioremap-in-slot-relaxed`.
+ */
+function relaxedPerms(st: KvmState, f: ResolvedFault): Perms | null {
+  const old = st.stage2.get(f.gfn);
+  const perms = { r: true, w: f.writable, x: f.exec };
+  if (old === undefined || old.pfn === f.pfn + (f.gfn - f.mapGfn)) return perms;
+  const io = st.ioremaps.get(f.gfn);
+  const ioLeaf = io !== undefined && io.pfn === old.pfn && old.memtype === 'device';
+  // A permission fault wants X (exec) or W (a read never takes one, step 1): grantable only as the ioremap asked.
+  return ioLeaf && !isExecFault(f.kind) && io.writable && f.writable ? { r: true, w: true, x: false } : null;
+}
+
+/**
  * Steps 13–20: under the lock, retry if an invalidation ran or is running since the sample (or the
  * memslots changed, which the kernel's SRCU section rules out); a permission fault whose mapping
  * size equals its granule relaxes the covering leaf (-EAGAIN if it vanished); otherwise map()
@@ -111,8 +130,9 @@ function onlyPermsDiffer(old: Readonly<S2Leaf> | undefined, leaf: S2Leaf): boole
 export function commitFault(st: KvmState, f: ResolvedFault): 'installed' | 'again' | 'retry' {
   if (!st.notifier.mayInstall(f.mmuSeq) || st.slotGeneration !== f.slotGeneration) return 'retry';
   const size = mapSize(st, f);
-  if (f.permFault && size === f.faultGranule) { // step 17: relax_perms
-    if (!st.stage2.relax(f.gfn, { r: true, w: f.writable, x: f.exec })) return 'again';
+  const relaxTo = f.permFault && size === f.faultGranule ? relaxedPerms(st, f) : null;
+  if (relaxTo) { // step 17: relax_perms
+    if (!st.stage2.relax(f.gfn, relaxTo)) return 'again';
   } else {
     const leaf = faultLeaf(f, size / st.config.granule);
     if (onlyPermsDiffer(st.stage2.leafAt(leaf.baseGfn), leaf)) return 'again';

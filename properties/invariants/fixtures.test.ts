@@ -9,6 +9,12 @@ import { ALL_INVARIANTS, invariantByName } from './index';
 import type { Invariant, Snapshot } from './types';
 import type { InvSnapshot } from './lib/view';
 import { FORGES } from './testkit/forges';
+import { knownKernelFinding } from '../../reports/kernelFindings';
+
+/** Invariants that catch a known kernel finding: their fixture is a mainline trace, on which they must fire. */
+const isKernelFinding = (name: string): boolean => knownKernelFinding(name) !== undefined;
+const BUG_OR_FORGE = ALL_INVARIANTS.map((i) => [i.name, i] as const).filter(([n]) => !isKernelFinding(n));
+const KERNEL = ALL_INVARIANTS.map((i) => [i.name, i] as const).filter(([n]) => isKernelFinding(n));
 
 const DIR = path.resolve(__dirname, '..', 'fixtures');
 const load = (name: string): Trace => parseTraceText(fs.readFileSync(path.join(DIR, `${name}.json`), 'utf8'));
@@ -35,7 +41,7 @@ describe('invariant registry', () => {
   });
 });
 
-describe.each(ALL_INVARIANTS.map((i) => [i.name, i] as const))('%s', (name, inv) => {
+describe.each(BUG_OR_FORGE)('%s', (name, inv) => {
   const t = load(name);
   const forge = FORGES[name];
 
@@ -55,8 +61,22 @@ describe.each(ALL_INVARIANTS.map((i) => [i.name, i] as const))('%s', (name, inv)
   });
 });
 
+describe.each(KERNEL)('%s (a known kernel finding)', (name, inv) => {
+  const t = load(name);
+  it('has a mainline fixture (no historical bug, no forge)', () => {
+    expect(t.config.bugs).toEqual([]);
+    expect(FORGES[name]).toBeUndefined();
+  });
+  it('fires on its fixture at the last step, first of every invariant', () => {
+    const vs = run(t, inv as Invariant);
+    expect(vs.map((v) => v.step)).toEqual([t.steps.length - 1]);
+    const all = runTrace(t, { invariants: ALL_INVARIANTS as readonly Invariant[] }).violations;
+    expect(all[0]?.invariant).toBe(name);
+  });
+});
+
 describe('no false positives across fixtures', () => {
-  it.each(ALL_INVARIANTS.map((i) => i.name))('clean %s fixture passes every invariant', (name) => {
+  it.each(BUG_OR_FORGE.map(([n]) => n))('clean %s fixture passes every invariant', (name) => {
     const t = clean(load(name));
     const r = runTrace(t, { invariants: ALL_INVARIANTS as readonly Invariant[], collectAll: true });
     expect(r.error).toBeUndefined();

@@ -1,4 +1,4 @@
-/** All named invariants, in checking order: the six of DESIGN §5 first, then the structural and protocol rules of facts §21. */
+/** All named invariants, in checking order: the kernel-finding ones, the six of DESIGN §5, then the structural and protocol rules of facts §21. */
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
 import { roSlotNeverWritable } from './roSlotNeverWritable';
@@ -25,9 +25,17 @@ import { roSlotNeverDirty } from './roSlotNeverDirty';
 import { memslotsDisjoint } from './memslotsDisjoint';
 import { deletedSlotUnmapped } from './deletedSlotUnmapped';
 import { loggingPageSize } from './loggingPageSize';
+import { pfnmapBlockWithinVma } from './pfnmapBlockWithinVma';
+import { ioremapLeafAsRequested } from './ioremapLeafAsRequested';
+import { protNoneNeverMapped } from './protNoneNeverMapped';
 
-/** Every invariant, checked in this order after every step (DESIGN §5, facts §21). */
+/**
+ * Every invariant, checked in this order after every step (DESIGN §5, facts §21). The most specific
+ * come first, so the first that fires names the finding: the invariants that catch known kernel
+ * findings (reports/kernelFindings.ts), then the six of DESIGN §5, then the structural rules.
+ */
 export const ALL_INVARIANTS: readonly Invariant<ModelView, ImplView>[] = [
+  pfnmapBlockWithinVma, ioremapLeafAsRequested, protNoneNeverMapped,
   roSlotNeverWritable, noStalePfn, zeroPageNeverWritableOrDevice, cmoSemantics, deviceMemtype, ownerOnlyOnInvalid,
   bbm, refcount, blockAlignment, noMappingOutsideSlots, dirtyLogComplete, wrprotectFlushed, s1ptwClassification,
   descriptorEncoding, noLockedAtRest, emptyTablesFreed, cmoBeforeMake, icacheBeforeExec, deviceNeverExec,

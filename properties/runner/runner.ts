@@ -17,7 +17,7 @@ import { checkTraceRules } from './rules';
 
 /** How runTrace runs. */
 export interface RunOptions {
-  /** Keep going after the first violation, collecting all. @defaultValue false */
+  /** Keep going after the first failing step, collecting all. Without it the run stops after that step, with every violation of it. @defaultValue false */
   collectAll?: boolean;
   /** The checks after every step. @defaultValue [...COMPARISONS, ...ALL_INVARIANTS] */
   invariants?: readonly Invariant[];
@@ -52,7 +52,11 @@ export interface RunResult {
   stats: RunStats;
 }
 
-const DEFAULT_INVARIANTS: readonly Invariant[] = [...(COMPARISONS as readonly Invariant[]), ...(ALL_INVARIANTS as readonly Invariant[])];
+/**
+ * Named invariants first, the generic comparisons (OUTCOME_EQUAL, MAPPING_PERMITTED) last: the
+ * first violation of a step is its most specific name, which deduplication keys on.
+ */
+const DEFAULT_INVARIANTS: readonly Invariant[] = [...(ALL_INVARIANTS as readonly Invariant[]), ...(COMPARISONS as readonly Invariant[])];
 
 function runSide(side: World['model'] | World['impl'], step: Step, i: number, who: string): SideResult | null {
   try {
@@ -109,12 +113,12 @@ function stepOnce(rs: RunState, step: Step, i: number): Snapshot<KvmModel, KvmIm
   };
 }
 
-/** Run the checks on one snapshot, appending violations to `into` (at most one unless collectAll); returns how many. */
-function checkAll(s: Snapshot<KvmModel, KvmImpl>, invariants: readonly Invariant[], collectAll: boolean, into: Violation[]): number {
+/** Run every check on one snapshot, appending its violations to `into` in checking order; returns how many. */
+function checkAll(s: Snapshot<KvmModel, KvmImpl>, invariants: readonly Invariant[], into: Violation[]): number {
   let n = 0;
   for (const inv of invariants) {
     const v = inv.check(s as Snapshot);
-    if (v) { into.push(v); n++; if (!collectAll) break; }
+    if (v) { into.push(v); n++; }
   }
   return n;
 }
@@ -173,7 +177,7 @@ function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpe
     res.outcomes.push(r);
     labelStep(snap, stats.labels);
     const t0 = opts.clock?.() ?? 0;
-    const found = checkAll(snap, invariants, collectAll, res.violations);
+    const found = checkAll(snap, invariants, res.violations); // every check of the failing step: all that fire are listed
     if (stats.time && opts.clock) stats.time.invariants += opts.clock() - t0;
     const fail = expect ? checkExpect(w, step, mem, expect, r.impl) : null;
     if (fail) res.expectFailures.push({ step: i, message: fail });

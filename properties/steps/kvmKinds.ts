@@ -111,14 +111,24 @@ export const clearDirtyLog = defineKind('clearDirtyLog', {
 });
 
 /**
- * kvm_phys_addr_ioremap of a device window (GIC-like), sometimes unaligned (facts §15.9). Never over
- * a memslot: KVM's in-kernel devices live outside guest RAM, and an overlap only produces
- * misconfiguration artefacts (a permission fault would relax the device leaf to the slot's rights).
+ * kvm_phys_addr_ioremap of a device window (GIC-like), sometimes unaligned (facts §15.9). One in
+ * three lands on a page inside an existing memslot: the kernel allows it, and it is where a
+ * permission fault relaxes the Device leaf to the slot's rights (kernel finding
+ * `ioremap-in-slot-relaxed`). The generator is never narrowed to avoid a kernel finding.
  */
 export const ioremap = defineKind('ioremap', {
   weight: () => 1, precondition: () => true, arbitrary: rawArgs,
   resolve: (w, raw) => {
-    const ipa = IOREMAP_IPA + w.geo.page * (r(raw, 0) % 4) + (r(raw, 1) % 8 === 0 ? 0x10 : 0);
-    return [{ op: 'ioremap', ipa, pa: IOREMAP_IPA + w.geo.page * (r(raw, 0) % 4), size: w.geo.page * (1 + (r(raw, 2) % 2)), writable: r(raw, 3) % 2 === 0 }];
+    const page = w.geo.page;
+    const pa = IOREMAP_IPA + page * (r(raw, 0) % 4);
+    const size = page * (1 + (r(raw, 2) % 2));
+    const writable = r(raw, 3) % 2 === 0;
+    if (w.slots.size > 0 && r(raw, 4) % 3 === 2) {
+      const slot = nthOf(w.slots.values(), w.slots.size, r(raw, 5));
+      const ipa = slot.gpa + page * (r(raw, 1) % Math.min(8, slot.size / page));
+      return [{ op: 'ioremap', ipa, pa, size, writable }];
+    }
+    const ipa = IOREMAP_IPA + page * (r(raw, 0) % 4) + (r(raw, 1) % 8 === 0 ? 0x10 : 0);
+    return [{ op: 'ioremap', ipa, pa, size, writable }];
   },
 });

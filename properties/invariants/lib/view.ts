@@ -1,6 +1,7 @@
 /** The structural views of the two executors that invariants read (KvmModel and KvmImpl both fit). */
 import type { Memslot } from '../../../model/memslotTypes';
 import type { PermittedMapping } from '../../../model/kvm/permitted';
+import type { IoremapPage } from '../../../model/kvm/state';
 import type { Stage2Pgtable } from '../../../impl/pgtable';
 import type { HostQuery, Snapshot } from '../types';
 
@@ -15,6 +16,8 @@ export interface ModelView {
   readonly memslots: ReadonlyMap<number, Memslot>;
   readonly notifier: NotifierView;
   permitted(gfn: number): PermittedMapping | null;
+  /** The kvm_phys_addr_ioremap request recorded at `gfn` (pfn, writable as asked), if any. */
+  ioremapAt(gfn: number): Readonly<IoremapPage> | undefined;
 }
 
 /** What invariants read of the implementation: its stage 2, only through the library's read APIs. */

@@ -47,7 +47,7 @@ export const FORGES: Readonly<Record<string, (s: InvSnapshot) => InvSnapshot>> =
   RO_SLOT_NEVER_DIRTY: (s) => {
     const m = s.model.memslots.get(0);
     if (!m) throw new Error('forge: no slot 0');
-    const model = { memslots: withSlots(s.model.memslots, { ...m, dirty: new Set([0]) }), notifier: s.model.notifier, permitted: (g: number) => s.model.permitted(g) };
+    const model = { memslots: withSlots(s.model.memslots, { ...m, dirty: new Set([0]) }), notifier: s.model.notifier, permitted: (g: number) => s.model.permitted(g), ioremapAt: (g: number) => s.model.ioremapAt(g) };
     return { ...s, model };
   },
   MEMSLOTS_DISJOINT: (s) => {

@@ -1,0 +1,61 @@
+/**
+ * Known kernel findings: places where mainline (which `impl/` follows bit for bit) does something the
+ * specification (`model/`) does not permit. Each is caught by a named invariant and has a minimal
+ * trace in reports/corpus/ whose recorded verdict is that invariant. Reports list a finding whose
+ * signature names one of these invariants as *known*; exit 1 and the nightly merge fail on new ones only.
+ */
+
+/** One registered kernel finding. */
+export interface KernelFinding {
+  /** Short stable id (kebab-case); the corpus trace is `reports/corpus/kernel-<id>.json`. */
+  readonly id: string;
+  /** What the kernel does, in one line. */
+  readonly title: string;
+  /** Kernel function(s) and file where it happens. */
+  readonly kernelFunction: string;
+  /** Kernel versions that behave so. */
+  readonly versions: string;
+  /** What the specification says instead. */
+  readonly specification: string;
+  readonly severity: 'high' | 'medium' | 'low';
+  /** The named invariant that catches it (first in checking order at the failing step). */
+  readonly invariant: string;
+}
+
+export const KERNEL_FINDINGS: readonly KernelFinding[] = [
+  {
+    id: 'pfnmap-block-past-vma',
+    title: 'A PFNMAP fault at a block-aligned hva maps a whole Device block even when the VMA ends inside it',
+    kernelFunction: 'get_vma_page_shift() (arch/arm64/kvm/mmu.c): the end test is ALIGN(hva, size) <= vm_end, true for any block-aligned hva',
+    versions: 'v5.14 (get_vma_page_shift introduced) to mainline v6.17',
+    specification: 'A stage-2 leaf maps only PAs the host maps at the corresponding hvas: a PFNMAP block must lie wholly inside its VMA (else map a page).',
+    severity: 'high',
+    invariant: 'PFNMAP_BLOCK_WITHIN_VMA',
+  },
+  {
+    id: 'ioremap-in-slot-relaxed',
+    title: 'A permission fault on a kvm_phys_addr_ioremap page inside a memslot relaxes the Device leaf to the slot\'s rights (W; X on an exec fault or with DIC)',
+    kernelFunction: 'user_mem_abort() → kvm_pgtable_stage2_relax_perms() (arch/arm64/kvm/mmu.c, hyp/pgtable.c): perms come from the slot\'s host page, the leaf\'s pfn and memory type are not looked at',
+    versions: 'v5.10 (relax_perms path) to mainline v6.17',
+    specification: 'An ioremap leaf keeps Device, no X and W only if asked; a fault there installs what the slot maps, never a writable or executable Device page.',
+    severity: 'medium',
+    invariant: 'IOREMAP_LEAF_AS_REQUESTED',
+  },
+  {
+    id: 'pfnmap-prot-none-mapped',
+    title: 'A guest read of a populated PROT_NONE PFNMAP range is mapped read-only at stage 2',
+    kernelFunction: 'hva_to_pfn() → hva_to_pfn_remapped() → follow_pfnmap_start() (virt/kvm/kvm_main.c, mm/memory.c): any present PTE is taken, the VMA\'s permissions are not checked; arm64 PROT_NONE PTEs are present',
+    versions: 'all versions with hva_to_pfn_remapped (follow_pte before v6.12) to mainline v6.17',
+    specification: 'The host made the range inaccessible: the fault fails with EFAULT and nothing is mapped.',
+    severity: 'medium',
+    invariant: 'PROT_NONE_NEVER_MAPPED',
+  },
+];
+
+const BY_INVARIANT: ReadonlyMap<string, KernelFinding> = new Map(KERNEL_FINDINGS.map((k) => [k.invariant, k]));
+
+/** The known kernel finding a finding of `invariant` is, if any. */
+export const knownKernelFinding = (invariant: string): KernelFinding | undefined => BY_INVARIANT.get(invariant);
+
+/** File name of a kernel finding's corpus trace (in reports/corpus/). */
+export const kernelFindingCorpusFile = (k: KernelFinding): string => `kernel-${k.id}.json`;
