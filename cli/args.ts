@@ -85,6 +85,11 @@ export function readJsonFile(file: string, flag: string): unknown {
  * validated by the trace schema so a bad field is named.
  */
 export function loadConfig(file: string, base: TraceConfig = { ...DEFAULT_CONFIG, bugs: [] }): TraceConfig {
+  return loadConfigKeys(file, base).config;
+}
+
+/** loadConfig, plus the config keys the file names (what it pins when the rest are drawn). */
+export function loadConfigKeys(file: string, base: TraceConfig = { ...DEFAULT_CONFIG, bugs: [] }): { config: TraceConfig; keys: string[] } {
   const json = readJsonFile(file, '--config');
   const obj = json !== null && typeof json === 'object' && 'config' in json ? (json as { config: unknown }).config : json;
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new UsageError('--config', `${file}: expected a JSON object`);
@@ -93,7 +98,7 @@ export function loadConfig(file: string, base: TraceConfig = { ...DEFAULT_CONFIG
     const i = r.error.issues[0];
     throw new UsageError('--config', `${file}: config.${i.path.join('.') || '?'}: ${i.message}`);
   }
-  return r.data;
+  return { config: r.data, keys: Object.keys(obj) };
 }
 
 /** `--out DIR`: create it and prove it is writable now, not at the end of a 20-minute run. */

@@ -9,6 +9,7 @@ import { failureOf } from '../properties/runner/property';
 import { runSteps, runTrace } from '../properties/runner/runner';
 import { genTraceArbitrary, toTrace, traceArbitrary, type GenTrace } from '../properties/steps/arbitraries';
 import { signatureText } from '../reports/dedup';
+import { DRAWN_KEYS, type DrawnKey } from '../properties/steps/config';
 import type { GenOptions } from '../properties/steps/world';
 import { decodeStep, type Trace, type TraceConfig } from '../properties/trace';
 import { emptyGenCounts, type GenCounts } from '../reports/stats';
@@ -22,6 +23,8 @@ export interface BatchSpec {
   maxSteps: number;
   /** Generator options (hostStage2 for the pKVM behaviours). */
   gen?: Partial<GenOptions>;
+  /** Config keys each trace draws; the others are `config`'s. @defaultValue none */
+  draw?: readonly DrawnKey[];
 }
 
 /** What a batch produced; `found` is shrunk and carries `found`. */
@@ -46,7 +49,7 @@ export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: Readon
   let first: string | null = null;
   const repeats: Record<string, number> = {};
   const bugs = spec.config.bugs;
-  const prop = fc.property(genTraceArbitrary({ config: spec.config, maxSteps: spec.maxSteps, ...spec.gen }), (t) => {
+  const prop = fc.property(genTraceArbitrary({ config: spec.config, maxSteps: spec.maxSteps, draw: spec.draw, ...spec.gen }), (t) => {
     const f = failureOf(runSteps(t.config, t.steps));
     if (first === null) { runs++; steps += t.steps.length; }
     if (!f) return true;
@@ -88,8 +91,9 @@ export function sampleStats(spec: BatchSpec, count: number): { gen: GenCounts; c
   if (count <= 0) return { gen, checks };
   const invariants = countingInvariants(checks);
   const bump = (m: Record<string, number>, k: string): void => void (m[k] = (m[k] ?? 0) + 1);
-  for (const t of fc.sample(traceArbitrary({ config: spec.config, maxSteps: spec.maxSteps, ...spec.gen }), { seed: spec.seed, numRuns: count })) {
+  for (const t of fc.sample(traceArbitrary({ config: spec.config, maxSteps: spec.maxSteps, draw: spec.draw, ...spec.gen }), { seed: spec.seed, numRuns: count })) {
     gen.traces++;
+    for (const k of DRAWN_KEYS) bump(gen.configs, `${k}=${String(t.config[k] ?? false)}`);
     for (const s of t.steps) {
       gen.steps++;
       bump(gen.ops, s.op);

@@ -5,8 +5,9 @@ import { DEFAULT_CONFIG } from '../model/types';
 import type { TraceConfig } from '../properties/trace';
 import { jestSnippet } from '../reports/jestSnippet';
 import { newFindingsOf } from '../reports/writer';
+import { DRAWN_KEYS } from '../properties/steps/config';
 import { mergeReports } from '../reports/merge';
-import { ensureWritableDir, loadConfig, parseBugList, parseDuration, parsePositiveInt, parseSeed, parseShard } from './args';
+import { ensureWritableDir, loadConfigKeys, parseBugList, parseDuration, parsePositiveInt, parseSeed, parseShard } from './args';
 import { describeFinding } from './describe';
 import { fuzz } from './fuzzRun';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
@@ -30,14 +31,17 @@ async function fuzzAction(flags: FuzzFlags, io: Io, signal?: AbortSignal): Promi
   const maxSteps = parsePositiveInt(flags.maxSteps, '--max-steps');
   // No wall clock in results: an unseeded run uses a fixed seed (nightly CI passes a date-derived one).
   const seed = flags.seed !== undefined ? parseSeed(flags.seed) : DEFAULT_SEED;
-  let config: TraceConfig = flags.config ? loadConfig(flags.config) : { ...DEFAULT_CONFIG, bugs: [] };
+  const loaded = flags.config ? loadConfigKeys(flags.config) : { config: { ...DEFAULT_CONFIG, bugs: [] }, keys: [] };
+  let config: TraceConfig = loaded.config;
+  // Each trace draws the config keys --config does not name (granule, iaBits, fwb, ...): --config pins.
+  const draw = DRAWN_KEYS.filter((k) => !loaded.keys.includes(k));
   if (flags.bugs !== undefined) config = { ...config, bugs: parseBugList(flags.bugs) };
   const outDir = ensureWritableDir(flags.out ?? path.join('reports', 'out', `fuzz-${seed}-${shard.index}of${shard.count}`));
-  const banner = `s2check fuzz: seed ${seed}, shard ${shard.index}/${shard.count}, ${workers} worker(s), bugs [${config.bugs.join(', ')}], budget ${seconds !== null ? `${seconds} s` : ''}${seconds !== null && runs !== null ? ' or ' : ''}${runs !== null ? `${runs} runs` : ''}, out ${outDir}`;
+  const banner = `s2check fuzz: seed ${seed}, shard ${shard.index}/${shard.count}, ${workers} worker(s), bugs [${config.bugs.join(', ')}], config ${describeConfig(config, draw)}, budget ${seconds !== null ? `${seconds} s` : ''}${seconds !== null && runs !== null ? ' or ' : ''}${runs !== null ? `${runs} runs` : ''}, out ${outDir}`;
   if (flags.json) io.err(banner);
   else io.out(banner);
   const bar = flags.json ? progressBar({ ...io, isTTY: false }, 0, 's') : progressBar(io, seconds ?? runs ?? 0, seconds !== null ? 's' : 'runs');
-  const r = await fuzz({ config, seed, shard, workers, seconds, runs, outDir, maxSteps, signal, onProgress: bar.update });
+  const r = await fuzz({ config, draw, seed, shard, workers, seconds, runs, outDir, maxSteps, signal, onProgress: bar.update });
   bar.stop();
   const s = r.summary;
   if (flags.json) io.out(JSON.stringify(s, null, 2));
@@ -69,6 +73,12 @@ function mergeAction(dirs: string[], flags: { out: string; corpus?: string; json
   return r.newFindings.length > 0 ? EXIT.found : EXIT.clean;
 }
 
+/** `granule=4096 … (drawn: fwb, dic)`: the pinned keys' values and which keys each trace draws. */
+export function describeConfig(config: TraceConfig, draw: readonly string[]): string {
+  const pinned = DRAWN_KEYS.filter((k) => !draw.includes(k)).map((k) => `${k}=${String(config[k] ?? false)}`);
+  return `${pinned.length ? pinned.join(' ') : 'generated'}${draw.length ? ` (drawn per trace: ${draw.join(', ')})` : ''}`;
+}
+
 /** Parse `argv` (without node and script) and run; resolves to the exit code. */
 export async function fuzzMain(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
   return guard(io, async () => {
@@ -80,7 +90,7 @@ export async function fuzzMain(argv: string[], io: Io, signal?: AbortSignal): Pr
       .option('--runs <n>', 'run budget (over all workers)')
       .option('--seed <n>', 'base seed; shards and workers derive theirs from it (default: 1)')
       .option('--bugs <a,b>', 'enable historical behaviours (impl/bugs.ts)')
-      .option('--config <file.json>', 'config (or a trace whose config to use), merged over the default')
+      .option('--config <file.json>', 'pin config keys (a partial config, or a trace whose config to use); keys it does not name are drawn per trace')
       .option('--shard <i/n>', 'this process is shard i of n (0-based)', '0/1')
       .option('--workers <k>', 'worker threads', '1')
       .option('--max-steps <n>', 'steps per generated trace', '100')

@@ -7,6 +7,7 @@ import { SUMMARY_FORMAT, type Summary } from '../reports/schema';
 import { addCounts, addGen, emptyGenCounts, genJson } from '../reports/stats';
 import { findingsOf, writeReport } from '../reports/writer';
 import type { Shard } from './args';
+import type { DrawnKey } from '../properties/steps/config';
 import { describeFinding } from './describe';
 import { laneShare, runLane, type LaneBatch, type LaneSpec } from './lane';
 import { runWorkers } from './pool';
@@ -32,6 +33,8 @@ export interface FuzzOptions {
   statsPerBatch?: number;
   /** Generator options (hostStage2 for the pKVM behaviours). */
   gen?: Partial<GenOptions>;
+  /** Config keys each trace draws (the rest are `config`'s). @defaultValue none */
+  draw?: readonly DrawnKey[];
   /** Stop at the first finding (mutants). */
   stopOnFirst?: boolean;
   /** Aborting stops after the current batch and still writes the report (SIGINT / SIGTERM). */
@@ -67,7 +70,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const lanes = Math.max(1, o.workers);
   const specs: LaneSpec[] = Array.from({ length: lanes }, (_, lane) => ({
     config: o.config, seed: o.seed, shardIndex: o.shard.index, shardCount: o.shard.count, lane, lanes,
-    maxSteps: o.maxSteps ?? 100, batchRuns: o.batchRuns ?? 20, runs: o.runs === null ? null : laneShare(o.runs, lanes, lane), statsPerBatch: o.statsPerBatch ?? 1, gen: o.gen,
+    maxSteps: o.maxSteps ?? 100, batchRuns: o.batchRuns ?? 20, runs: o.runs === null ? null : laneShare(o.runs, lanes, lane), statsPerBatch: o.statsPerBatch ?? 1, gen: o.gen, draw: o.draw,
     deadlineMs,
   }));
   const set = new FindingSet();
@@ -85,7 +88,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const summary = (): Summary => {
     const secs = elapsed();
     return {
-      format: SUMMARY_FORMAT, run: o.outDir ? path.basename(o.outDir) : 'memory', config: o.config, seed: o.seed, shards: [`${o.shard.index}/${o.shard.count}`],
+      format: SUMMARY_FORMAT, run: o.outDir ? path.basename(o.outDir) : 'memory', config: o.config, drawnConfig: [...(o.draw ?? [])], seed: o.seed, shards: [`${o.shard.index}/${o.shard.count}`],
       workers: lanes, stop, interrupted: stop === 'signal', seconds: secs, runs, steps,
       stepsPerSecond: secs > 0 ? steps / secs : 0, runsPerSecond: secs > 0 ? runs / secs : 0,
       invariantChecks: Object.fromEntries(Object.entries(checks).sort(([a], [b]) => (a < b ? -1 : 1))), generator: genJson(gen),

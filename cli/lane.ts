@@ -3,6 +3,7 @@ import seedrandom from 'seedrandom';
 import type { Trace, TraceConfig } from '../properties/trace';
 import type { GenCounts } from '../reports/stats';
 import type { GenOptions } from '../properties/steps/world';
+import type { DrawnKey } from '../properties/steps/config';
 import { sampleStats, searchBatch } from './engine';
 import { signatureOf } from '../reports/dedup';
 
@@ -23,6 +24,8 @@ export interface LaneSpec {
   statsPerBatch: number;
   /** Generator options (hostStage2 for the pKVM behaviours). */
   gen?: Partial<GenOptions>;
+  /** Config keys each trace draws (those --config does not pin). */
+  draw?: readonly DrawnKey[];
   /** Date.now() deadline of a time budget (ms), or null: caps each batch (search and shrink). */
   deadlineMs: number | null;
 }
@@ -65,10 +68,10 @@ export async function runLane(spec: LaneSpec, stop: () => boolean, onBatch: (b: 
     const numRuns = Math.min(spec.batchRuns, left);
     const cap = spec.deadlineMs === null ? undefined : spec.deadlineMs - Date.now();
     if (cap !== undefined && cap <= 0) break;
-    const r = searchBatch({ config: spec.config, seed, numRuns, maxSteps: spec.maxSteps, gen: spec.gen }, cap, known);
+    const r = searchBatch({ config: spec.config, seed, numRuns, maxSteps: spec.maxSteps, gen: spec.gen, draw: spec.draw }, cap, known);
     const sig = r.found ? signatureOf(r.found) : null;
     if (sig) known.add(sig.text);
-    const st = sampleStats({ config: spec.config, seed: seed ^ 0x5a5a5a5a, numRuns, maxSteps: spec.maxSteps, gen: spec.gen }, spec.statsPerBatch);
+    const st = sampleStats({ config: spec.config, seed: seed ^ 0x5a5a5a5a, numRuns, maxSteps: spec.maxSteps, gen: spec.gen, draw: spec.draw }, spec.statsPerBatch);
     left -= Math.max(1, r.runs);
     onBatch({ lane: spec.lane, batch, seed, runs: r.runs, steps: r.steps, found: r.found, repeats: r.repeats, gen: st.gen, checks: st.checks });
     await tick();

@@ -1,22 +1,13 @@
 /** `npm run mutants`: the mutant scoreboard — for each historical behaviour, fuzz with it on until its invariant fires or the time is up. */
 import { Command } from 'commander';
 import { BUGS, type BugName } from '../impl/bugs';
-import { DEFAULT_CONFIG, type Config } from '../model/types';
+import { DEFAULT_CONFIG } from '../model/types';
 import { findViolation } from '../properties/runner/property';
-import type { GenOptions } from '../properties/steps/world';
+import { MUTANT_GEN } from '../properties/runner/mutants';
+import { DRAWN_KEYS } from '../properties/steps/config';
 import { parseBugList, parseDuration, parsePositiveInt, parseSeed } from './args';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
 import { laneSeeds } from './lane';
-
-/**
- * What a bug needs to be reachable (mirrors SETUP in properties/runner/mutants.ts, which is not
- * exported): seed 002 is judged under the 2021 proposal; seed 004 needs the pKVM host stage 2.
- */
-const SETUP: Partial<Record<BugName, { config?: Partial<Config>; gen?: Partial<GenOptions> }>> = {
-  'cmo-ro-as-mmio': { config: { cmoPolicy: 'proposal2021' } },
-  'owner-on-valid': { gen: { hostStage2: true } },
-  'annotation-not-refcounted': { gen: { hostStage2: true } },
-};
 
 /** One scoreboard row (`--json` prints an array of these). */
 export interface MutantRow {
@@ -38,7 +29,6 @@ const BATCH_RUNS = 20;
 export function huntMutant(name: BugName, seconds: number, seed: number, maxSteps: number): MutantRow {
   const bug = BUGS.find((b) => b.name === name);
   if (!bug) throw new RangeError(`unknown bug ${name}`);
-  const setup = SETUP[name] ?? {};
   const next = laneSeeds(seed, BUGS.indexOf(bug), BUGS.length, 0);
   const t0 = Date.now();
   let runs = 0;
@@ -46,7 +36,7 @@ export function huntMutant(name: BugName, seconds: number, seed: number, maxStep
     const left = seconds * 1000 - (Date.now() - t0);
     if (left <= 0) return { name, found: false, runs, seconds: (Date.now() - t0) / 1000, shrunkSteps: 0, invariant: null };
     const r = findViolation({
-      config: { ...DEFAULT_CONFIG, ...setup.config, bugs: [name] }, gen: setup.gen, target: bug.invariant,
+      config: { ...DEFAULT_CONFIG, bugs: [name] }, draw: DRAWN_KEYS, gen: MUTANT_GEN[name], target: bug.invariant,
       seed: next(), numRuns: BATCH_RUNS, maxSteps, timeLimitMs: left,
     });
     runs += r.runs;

@@ -83,7 +83,7 @@ export function mergeReports(dirs: readonly string[], outDir: string, opts: { co
   const first = shards[0].summary;
   const findings = findingsOf(set);
   const summary: Summary = {
-    format: SUMMARY_FORMAT, run: path.basename(path.resolve(outDir)), config: first.config, seed: first.seed,
+    format: SUMMARY_FORMAT, run: path.basename(path.resolve(outDir)), config: first.config, drawnConfig: first.drawnConfig, seed: first.seed,
     shards: [...new Set(shards.flatMap((s) => s.summary.shards))].sort(), workers: shards.reduce((n, s) => n + s.summary.workers, 0),
     stop: 'merged', interrupted: shards.some((s) => s.summary.interrupted), seconds, runs, steps, stepsPerSecond: sps, runsPerSecond: rps,
     invariantChecks: Object.fromEntries(Object.entries(checks).sort(([a], [b]) => (a < b ? -1 : 1))), generator: genJson(gen),

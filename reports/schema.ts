@@ -17,6 +17,8 @@ export const genStatsSchema = z.object({
   kinds: counts,
   /** Steps per impl outcome kind. */
   outcomes: counts,
+  /** Sampled traces per config value (`granule=16384`, `fwb=true`, ...): the generated config mix. */
+  configs: counts.optional(),
   share: z.object({ ops: z.record(z.string(), z.number()), kinds: z.record(z.string(), z.number()), outcomes: z.record(z.string(), z.number()) }),
 }).strict();
 
@@ -41,7 +43,10 @@ export const findingEntrySchema = z.object({
 export const summarySchema = z.object({
   format: z.literal(SUMMARY_FORMAT),
   run: z.string(),
+  /** The config every trace starts from: DEFAULT_CONFIG and what --config / --bugs pinned. */
   config: configSchema,
+  /** Config keys each trace drew for itself (its own config is in its trace); empty when all were pinned. */
+  drawnConfig: z.array(z.string()).optional(),
   seed: z.number().int(),
   /** The shards this report covers, as `i/n`. */
   shards: z.array(z.string()),

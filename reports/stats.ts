@@ -10,10 +10,12 @@ export interface GenCounts {
   ops: Counts;
   kinds: Counts;
   outcomes: Counts;
+  /** Traces per config value (`granule=16384`, `fwb=true`, ...): the generated config mix. */
+  configs: Counts;
 }
 
 /** An empty counter. */
-export const emptyGenCounts = (): GenCounts => ({ traces: 0, steps: 0, ops: {}, kinds: {}, outcomes: {} });
+export const emptyGenCounts = (): GenCounts => ({ traces: 0, steps: 0, ops: {}, kinds: {}, outcomes: {}, configs: {} });
 
 /** `into[k] += from[k]` for every key. */
 export function addCounts(into: Counts, from: Readonly<Counts>): Counts {
@@ -28,6 +30,7 @@ export function addGen(a: GenCounts, b: Readonly<GenCounts>): GenCounts {
   addCounts(a.ops, b.ops);
   addCounts(a.kinds, b.kinds);
   addCounts(a.outcomes, b.outcomes);
+  addCounts(a.configs, b.configs);
   return a;
 }
 
@@ -41,10 +44,10 @@ function shares(c: Readonly<Counts>): Record<string, number> {
 /** The summary form: sorted counts plus shares. */
 export function genJson(g: Readonly<GenCounts>): GenStatsJson {
   return {
-    traces: g.traces, steps: g.steps, ops: sorted(g.ops), kinds: sorted(g.kinds), outcomes: sorted(g.outcomes),
+    traces: g.traces, steps: g.steps, ops: sorted(g.ops), kinds: sorted(g.kinds), outcomes: sorted(g.outcomes), configs: sorted(g.configs),
     share: { ops: shares(g.ops), kinds: shares(g.kinds), outcomes: shares(g.outcomes) },
   };
 }
 
 /** Back from the summary form (shares dropped). */
-export const genCountsOf = (j: GenStatsJson): GenCounts => ({ traces: j.traces, steps: j.steps, ops: { ...j.ops }, kinds: { ...j.kinds }, outcomes: { ...j.outcomes } });
+export const genCountsOf = (j: GenStatsJson): GenCounts => ({ traces: j.traces, steps: j.steps, ops: { ...j.ops }, kinds: { ...j.kinds }, outcomes: { ...j.outcomes }, configs: { ...(j.configs ?? {}) } });

@@ -3,6 +3,7 @@ import * as fc from 'fast-check';
 import type { Config } from '../../model/types';
 import { genTraceArbitrary, toTrace, type GenTrace, type SequenceOptions } from '../steps/arbitraries';
 import type { GenOptions } from '../steps/world';
+import type { DrawnKey } from '../steps/config';
 import type { Trace } from '../trace/schema';
 import { runSteps, runTrace, type RunResult } from './runner';
 import { knownKernelFinding } from '../../reports/kernelFindings';
@@ -21,6 +22,8 @@ export interface SearchSpec {
   target?: string;
   /** Generator options (e.g. hostStage2 for the pKVM bugs). */
   gen?: Partial<GenOptions>;
+  /** Config keys each trace draws (shrinking toward the default); the rest are `config`'s. @defaultValue none */
+  draw?: readonly DrawnKey[];
   /**
    * Stop after this many ms; the interruption then counts as a FAILURE (`markInterruptAsFailure`,
    * pbt-anchors §1.4): a run count that silently shrinks would pass vacuously. @defaultValue none
@@ -62,7 +65,7 @@ export function failureOf(r: RunResult, target?: string): { invariant: string; s
  * with toTrace.
  */
 export function traceProperty(spec: Omit<SearchSpec, 'seed' | 'numRuns'> & { allowKnown?: boolean }, onRun?: (t: GenTrace, r: RunResult) => void): fc.IPropertyWithHooks<[GenTrace]> {
-  const opts: SequenceOptions = { config: spec.config, maxSteps: spec.maxSteps ?? 120, ...spec.gen };
+  const opts: SequenceOptions = { config: spec.config, maxSteps: spec.maxSteps ?? 120, draw: spec.draw, ...spec.gen };
   return fc.property(genTraceArbitrary(opts), (t) => {
     const r = runSteps(t.config, t.steps, { collectAll: spec.target !== undefined });
     onRun?.(t, r);

@@ -8,6 +8,7 @@ import { applyToWorld, CATALOG } from './catalog';
 import type { StepKind } from './kind';
 import { r, type Raw } from './pick';
 import { newWorld, type GenOptions, type GenWorld } from './world';
+import { configArbitrary, type DrawnKey } from './config';
 
 /** One drawn step: catalog index and raw arguments (resolved later, so shrinking keeps it valid). */
 export interface RawStep {
@@ -23,6 +24,8 @@ export interface SequenceOptions extends Partial<GenOptions> {
   maxSteps?: number;
   /** Append faultCommit / invalidateEnd for whatever is still open at the end. @defaultValue true */
   quiesce?: boolean;
+  /** Config keys each trace draws (shrinking toward DEFAULT_CONFIG); the others come from `config`. @defaultValue none */
+  draw?: readonly DrawnKey[];
 }
 
 /** A raw step drawn from the catalog entries with a positive weight (optionally only prologue entries). */
@@ -126,10 +129,16 @@ export interface GenTrace {
   readonly steps: readonly Step[];
 }
 
-/** Generated traces as config + decoded steps: the same draws and shrinks as traceArbitrary, minus the hex text. */
+/**
+ * Generated traces as config + decoded steps: the same draws and shrinks as traceArbitrary, minus
+ * the hex text. With `draw`, each trace draws those config keys too; the raw steps do not depend on
+ * the config, so config and steps shrink independently and the steps are resolved in the drawn world.
+ */
 export function genTraceArbitrary(opts: SequenceOptions = {}): fc.Arbitrary<GenTrace> {
   const config = configOf(opts);
-  return stepsArbitrary(opts).map((steps): GenTrace => ({ config, steps }));
+  if (!opts.draw || opts.draw.length === 0) return stepsArbitrary(opts).map((steps): GenTrace => ({ config, steps }));
+  return fc.tuple(configArbitrary(config, opts.draw), rawSequenceArbitrary(opts))
+    .map(([c, { prologue, body }]): GenTrace => ({ config: c, steps: resolveParts(c, [prologue, body], opts) }));
 }
 
 /** The `s2check-trace/1` form of a generated trace (hex strings, no expect). */
