@@ -1,4 +1,5 @@
 /** The fuzz engine as the commands see it: search batches, sampled statistics, replay views (over properties/runner). */
+import type { ImplVariant } from '../impl/variants';
 import * as fc from 'fast-check';
 import { interpret } from '../impl/interpret';
 import { ALL_INVARIANTS } from '../properties/invariants/index';
@@ -25,6 +26,8 @@ export interface BatchSpec {
   gen?: Partial<GenOptions>;
   /** Config keys each trace draws; the others are `config`'s. @defaultValue none */
   draw?: readonly DrawnKey[];
+  /** Test-only impl variant (impl/variants.ts). @defaultValue mainline */
+  implVariant?: ImplVariant;
 }
 
 /** What a batch produced; `found` is shrunk and carries `found`. */
@@ -50,7 +53,7 @@ export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: Readon
   const repeats: Record<string, number> = {};
   const bugs = spec.config.bugs;
   const prop = fc.property(genTraceArbitrary({ config: spec.config, maxSteps: spec.maxSteps, draw: spec.draw, ...spec.gen }), (t) => {
-    const f = failureOf(runSteps(t.config, t.steps));
+    const f = failureOf(runSteps(t.config, t.steps, { implVariant: spec.implVariant }));
     if (first === null) { runs++; steps += t.steps.length; }
     if (!f) return true;
     const sig = signatureText(f.invariant, t.steps[f.step]?.op ?? 'end', bugs);
@@ -64,7 +67,7 @@ export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: Readon
   const det = fc.check(prop, params);
   if (!det.failed || !det.counterexample) return { found: null, runs, steps, repeats };
   const whole = toTrace(det.counterexample[0]);
-  const f = failureOf(runTrace(whole, { validate: false }));
+  const f = failureOf(runTrace(whole, { validate: false, implVariant: spec.implVariant }));
   if (!f) return { found: null, runs, steps, repeats };
   const trace = { ...whole, steps: whole.steps.slice(0, f.step + 1) }; // cut after the failing step, even when shrinking was cut short
   return { found: { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0] } }, runs, steps, repeats };

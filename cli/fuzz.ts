@@ -1,13 +1,14 @@
 /** `npm run fuzz`: time-budgeted, sharded fuzzing with a report; `fuzz merge DIR...` combines shard reports. */
 import * as path from 'path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { IMPL_VARIANTS, type ImplVariant } from '../impl/variants';
 import { DEFAULT_CONFIG } from '../model/types';
 import type { TraceConfig } from '../properties/trace';
 import { jestSnippet } from '../reports/jestSnippet';
 import { newFindingsOf } from '../reports/writer';
 import { DRAWN_KEYS } from '../properties/steps/config';
 import { mergeReports } from '../reports/merge';
-import { ensureWritableDir, loadConfigKeys, parseBugList, parseDuration, parsePositiveInt, parseSeed, parseShard } from './args';
+import { UsageError, ensureWritableDir, loadConfigKeys, parseBugList, parseDuration, parsePositiveInt, parseSeed, parseShard } from './args';
 import { describeFinding } from './describe';
 import { fuzz } from './fuzzRun';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
@@ -20,7 +21,7 @@ const DEFAULT_SEED = 1;
 export const DEFAULT_SECONDS = 20;
 
 interface FuzzFlags {
-  time?: string; runs?: string; seed?: string; bugs?: string; config?: string; shard: string; workers: string; out?: string; json?: boolean; maxSteps: string;
+  time?: string; runs?: string; seed?: string; bugs?: string; config?: string; shard: string; workers: string; out?: string; json?: boolean; maxSteps: string; implVariant?: string;
 }
 
 async function fuzzAction(flags: FuzzFlags, io: Io, signal?: AbortSignal): Promise<number> {
@@ -41,7 +42,8 @@ async function fuzzAction(flags: FuzzFlags, io: Io, signal?: AbortSignal): Promi
   if (flags.json) io.err(banner);
   else io.out(banner);
   const bar = flags.json ? progressBar({ ...io, isTTY: false }, 0, 's') : progressBar(io, seconds ?? runs ?? 0, seconds !== null ? 's' : 'runs');
-  const r = await fuzz({ config, draw, seed, shard, workers, seconds, runs, outDir, maxSteps, signal, onProgress: bar.update });
+  const implVariant = parseImplVariant(flags.implVariant);
+  const r = await fuzz({ config, draw, implVariant, seed, shard, workers, seconds, runs, outDir, maxSteps, signal, onProgress: bar.update });
   bar.stop();
   const s = r.summary;
   if (flags.json) io.out(JSON.stringify(s, null, 2));
@@ -73,6 +75,14 @@ function mergeAction(dirs: string[], flags: { out: string; corpus?: string; json
   return r.newFindings.length > 0 ? EXIT.found : EXIT.clean;
 }
 
+/** `--impl-variant`: a test-only impl variant (impl/variants.ts), or undefined. */
+function parseImplVariant(text: string | undefined): ImplVariant | undefined {
+  if (text === undefined) return undefined;
+  const v = IMPL_VARIANTS.find((x) => x === text);
+  if (!v) throw new UsageError('--impl-variant', `unknown variant ${JSON.stringify(text)}; allowed: ${IMPL_VARIANTS.join(', ')}`);
+  return v;
+}
+
 /** `granule=4096 … (drawn: fwb, dic)`: the pinned keys' values and which keys each trace draws. */
 export function describeConfig(config: TraceConfig, draw: readonly string[]): string {
   const pinned = DRAWN_KEYS.filter((k) => !draw.includes(k)).map((k) => `${k}=${String(config[k] ?? false)}`);
@@ -96,6 +106,7 @@ export async function fuzzMain(argv: string[], io: Io, signal?: AbortSignal): Pr
       .option('--max-steps <n>', 'steps per generated trace', '100')
       .option('--out <dir>', 'report directory (default reports/out/fuzz-<seed>-<i>of<n>)')
       .option('--json', 'print the summary as JSON')
+      .addOption(new Option('--impl-variant <name>', `test-only impl variant (${IMPL_VARIANTS.join(', ')})`).hideHelp())
       .action(async (flags: FuzzFlags) => { code = await fuzzAction(flags, io, signal); });
     configure(program.command('merge'), io)
       .description('Combine shard report directories into one, deduplicated; exit 1 when a finding is not in the corpus.')

@@ -1,4 +1,5 @@
 /** The fuzz run: lanes (inline or worker_threads) until the budget ends, findings deduplicated, report checkpoints and final write. */
+import type { ImplVariant } from '../impl/variants';
 import * as path from 'path';
 import type { Trace, TraceConfig } from '../properties/trace';
 import type { GenOptions } from '../properties/steps/world';
@@ -35,6 +36,8 @@ export interface FuzzOptions {
   gen?: Partial<GenOptions>;
   /** Config keys each trace draws (the rest are `config`'s). @defaultValue none */
   draw?: readonly DrawnKey[];
+  /** Test-only impl variant (impl/variants.ts). @defaultValue mainline */
+  implVariant?: ImplVariant;
   /** Stop at the first finding (mutants). */
   stopOnFirst?: boolean;
   /** Aborting stops after the current batch and still writes the report (SIGINT / SIGTERM). */
@@ -70,7 +73,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const lanes = Math.max(1, o.workers);
   const specs: LaneSpec[] = Array.from({ length: lanes }, (_, lane) => ({
     config: o.config, seed: o.seed, shardIndex: o.shard.index, shardCount: o.shard.count, lane, lanes,
-    maxSteps: o.maxSteps ?? 100, batchRuns: o.batchRuns ?? 20, runs: o.runs === null ? null : laneShare(o.runs, lanes, lane), statsPerBatch: o.statsPerBatch ?? 1, gen: o.gen, draw: o.draw,
+    maxSteps: o.maxSteps ?? 100, batchRuns: o.batchRuns ?? 20, runs: o.runs === null ? null : laneShare(o.runs, lanes, lane), statsPerBatch: o.statsPerBatch ?? 1, gen: o.gen, draw: o.draw, implVariant: o.implVariant,
     deadlineMs,
   }));
   const set = new FindingSet();

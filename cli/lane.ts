@@ -1,4 +1,5 @@
 /** One fuzz lane (a shard × worker): a seedrandom stream of batch seeds and the batch loop, shared by the main thread and workers. */
+import type { ImplVariant } from '../impl/variants';
 import seedrandom from 'seedrandom';
 import type { Trace, TraceConfig } from '../properties/trace';
 import type { GenCounts } from '../reports/stats';
@@ -26,6 +27,8 @@ export interface LaneSpec {
   gen?: Partial<GenOptions>;
   /** Config keys each trace draws (those --config does not pin). */
   draw?: readonly DrawnKey[];
+  /** Test-only impl variant (impl/variants.ts). */
+  implVariant?: ImplVariant;
   /** Date.now() deadline of a time budget (ms), or null: caps each batch (search and shrink). */
   deadlineMs: number | null;
 }
@@ -68,7 +71,7 @@ export async function runLane(spec: LaneSpec, stop: () => boolean, onBatch: (b: 
     const numRuns = Math.min(spec.batchRuns, left);
     const cap = spec.deadlineMs === null ? undefined : spec.deadlineMs - Date.now();
     if (cap !== undefined && cap <= 0) break;
-    const r = searchBatch({ config: spec.config, seed, numRuns, maxSteps: spec.maxSteps, gen: spec.gen, draw: spec.draw }, cap, known);
+    const r = searchBatch({ config: spec.config, seed, numRuns, maxSteps: spec.maxSteps, gen: spec.gen, draw: spec.draw, implVariant: spec.implVariant }, cap, known);
     const sig = r.found ? signatureOf(r.found) : null;
     if (sig) known.add(sig.text);
     const st = sampleStats({ config: spec.config, seed: seed ^ 0x5a5a5a5a, numRuns, maxSteps: spec.maxSteps, gen: spec.gen, draw: spec.draw }, spec.statsPerBatch);

@@ -46,6 +46,7 @@ export interface Sizing {
  * the huge-mapping rule holds. Source: user_mem_abort (facts §15.4).
  */
 export function sizeFault(core: KvmCore, s: ImplSlot, vma: Vma, hva: number, logging: boolean, out: Sizing): Sizing {
+  if (core.variant === 'pages-only') { out.size = core.page; out.forcePte = true; return out; } // test-only: always a page
   out.forcePte = false;
   let size = vmaPageSize(core, vma, hva);
   if (logging) {

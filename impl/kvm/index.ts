@@ -1,4 +1,5 @@
 /** KvmImpl: the implementation's KVM — memslots, bit-exact stage 2, MMU notifier, faults, dirty log; mirrors KvmModel. */
+import type { ImplVariant } from '../variants';
 import type { Memslot } from '../../model/memslotTypes';
 import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
 import { parseBugs, type BugSet } from '../bugs';
@@ -37,8 +38,8 @@ export interface KvmImplCounters {
 export class KvmImpl {
   private readonly core: KvmCore;
 
-  /** `pool`: table storage to reuse (it is reset; nothing else may use it while this VM lives). */
-  constructor(config: Config, private readonly host: ImplHost, pool?: TablePool) {
+  /** `pool`: table storage to reuse (it is reset; nothing else may use it while this VM lives); `variant`: test-only (impl/variants.ts). */
+  constructor(config: Config, private readonly host: ImplHost, pool?: TablePool, variant?: ImplVariant) {
     const bugs = parseBugs(config.bugs, 'config.bugs');
     const effects = new RecordingEffects();
     const pgt = new Stage2Pgtable({ granule: config.granule, iaBits: config.iaBits, fwb: config.fwb, effects, bugs, ...(pool ? { pool } : {}) });
@@ -46,7 +47,7 @@ export class KvmImpl {
     this.core = {
       config, host, bugs, pgt, effects, slots: new SlotIndex(), slotGeneration: 0, notifier: new MmuNotifierState(),
       counters: { mmioExits: 0, failedRuns: 0 }, pending: new Map(), ...freshScratch(),
-      page: config.granule, pmd, pud, ioremapped: new Set(),
+      page: config.granule, pmd, pud, ioremapped: new Set(), ...(variant ? { variant } : {}),
     };
     host.subscribe(notifierListener(this.core));
   }
@@ -141,6 +142,11 @@ export class KvmImpl {
   /** Switched-on historical behaviours. */
   get bugs(): BugSet {
     return this.core.bugs;
+  }
+
+  /** The host mm this VM resolves pfns through (read-only use: the runner judges the impl's leaves against it). */
+  get hostView(): ImplHost {
+    return this.host;
   }
 
   /** gfns installed by ioremap. */

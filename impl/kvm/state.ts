@@ -1,4 +1,5 @@
 /** Everything the implementation's KVM functions share: config, switches, stage 2, slots, notifier, scratch. */
+import type { ImplVariant } from '../variants';
 import type { Config } from '../../model/types';
 import type { BugSet } from '../bugs';
 import type { RecordingEffects } from '../effects';
@@ -33,12 +34,18 @@ export interface KvmCore {
   readonly pud: number;
   /** gfns installed by kvm_phys_addr_ioremap (for NO_MAPPING_OUTSIDE_SLOTS). */
   readonly ioremapped: Set<number>;
+  /** A test-only variant (impl/variants.ts), or undefined for mainline. */
+  readonly variant?: ImplVariant;
 }
 
-/** PMD / PUD block sizes from the table geometry (facts §1.1: 4K L1+L2, 16K/64K L2 only). */
+/**
+ * PMD / PUD block sizes of the host's page size (facts §1.1: 4K L1+L2, 16K/64K L2 only). PUD_SIZE
+ * does not depend on stage 2's start level: with 4K and an IPA space of 32–34 bits (start level 2)
+ * a PUD-sized fault still maps its whole range, as level-2 blocks (user_mem_abort's PUD_SHIFT case;
+ * kvm_pgtable_stage2_map walks the range).
+ */
 export function blockSizesOf(g: Geometry): { pmd: number; pud: number } {
-  const levels = blockLevels(g);
-  return { pmd: g.granules[2], pud: levels.includes(1) && g.startLevel <= 1 ? g.granules[1] : 0 };
+  return { pmd: g.granules[2], pud: blockLevels(g).includes(1) ? g.granules[1] : 0 };
 }
 
 /** Fresh per-core scratch values. */

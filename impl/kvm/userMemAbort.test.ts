@@ -14,6 +14,18 @@ describe('block sizing (steps 4–6, 14; §15.5)', () => {
     expect(l.pa).toBe(w.host.pte(HVA + 0x5000)?.pfn as number * 0x1000);
   });
 
+  test('1G hugetlb with a 32–34-bit IPA space (stage 2 starts at level 2): the fault maps the whole 1G as 2M blocks', () => {
+    for (const iaBits of [32, 33, 34, 40]) {
+      const w = implWorld({ iaBits });
+      implSlot(w, { kind: 'hugetlb', hugeSize: 1024 * MB }, [], 1024 * MB);
+      w.kvm.access(0, GPA + 0x5000, 'read');
+      const far = leafAt(w.kvm, GPA + 1000 * MB); // user_mem_abort's PUD_SHIFT case does not look at the start level
+      expect(far.mapped).toBe(true);
+      expect(far.size).toBe(iaBits < 35 ? 2 * MB : 1024 * MB);
+      expect(far.pa).toBe(w.host.pte(HVA + 1000 * MB)?.pfn as number * 0x1000 - (1000 * MB) % far.size + ((GPA + 1000 * MB) % far.size));
+    }
+  });
+
   test('not congruent (gpa ≢ hva mod 2M) → pages', () => {
     const w = implWorld();
     implSlot(w, { kind: 'hugetlb', hugeSize: 2 * MB });

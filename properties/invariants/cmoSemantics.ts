@@ -10,11 +10,14 @@ const NAME = 'CMO_SEMANTICS';
 const CMOS = new Set(['dc_civac', 'dc_ivac', 'dc_cvac']);
 const EXITS = new Set<Outcome['kind']>(['mmio', 'nisv', 'enosys', 'efault']);
 const leafOut = makeLeafOut();
+const RO_MAINLINE: ReadonlySet<Outcome['kind']> = new Set(['ok', 'nisv', 'enosys']);
+const RO_MAINLINE_PROTECTED: ReadonlySet<Outcome['kind']> = new Set(['ok', 'injectDabt']);
 
 /** Outcomes the rule allows for a CMO of `kind` on a READONLY slot, or null when not judged. */
-function allowedOnRo(policy: 'mainline' | 'proposal2021', kind: string): ReadonlySet<Outcome['kind']> {
-  // mainline: translation faults of CMOs are writes (CM=1, WnR=1) → MMIO path without syndrome (facts §15.2, §20c).
-  if (policy === 'mainline') return new Set(['ok', 'nisv', 'enosys']);
+function allowedOnRo(policy: 'mainline' | 'proposal2021', kind: string, protectedVm: boolean): ReadonlySet<Outcome['kind']> {
+  // mainline: translation faults of CMOs are writes (CM=1, WnR=1) → MMIO path without syndrome (facts §15.2, §20c);
+  // a protected VM's syndrome-less abort is injected back instead of exiting (io_mem_abort, vcpu_is_protected).
+  if (policy === 'mainline') return protectedVm ? RO_MAINLINE_PROTECTED : RO_MAINLINE;
   // proposal2021 (seed 002 (c)): DC IVAC on RO memory is a permission fault → injected data abort; CIVAC/CVAC just work.
   return new Set(kind === 'dc_ivac' ? ['injectDabt'] : ['ok']);
 }
@@ -22,8 +25,8 @@ function allowedOnRo(policy: 'mainline' | 'proposal2021', kind: string): Readonl
 /** Source: kvm_handle_guest_abort CMO skip (facts §15.7, §21.25), seed 002 (a)(b)(c). */
 export const cmoSemantics: Invariant<ModelView, ImplView> = {
   name: NAME,
-  statement: 'A CMO on RAM never exits; a CMO outside memory is skipped (PC+4); on a READONLY slot it follows config.cmoPolicy (mainline MMIO path; proposal2021: DC CIVAC works, DC IVAC injects a data abort).',
-  source: 'seed 002; facts §15.7, §20c, §21.25, §22 M11',
+  statement: 'A CMO on RAM never exits; a CMO outside memory is skipped (PC+4); on a READONLY slot it follows config.cmoPolicy (mainline MMIO path, an injected data abort for a protected VM; proposal2021: DC CIVAC works, DC IVAC injects a data abort).',
+  source: 'seed 002; facts §15.7, §20c, §21.25, §22 M11; io_mem_abort (protected VM)',
   check(s) {
     const st = s.step;
     if (st.op !== 'access' || !CMOS.has(st.kind)) return null;
@@ -42,7 +45,7 @@ export const cmoSemantics: Invariant<ModelView, ImplView> = {
     const ram = vma !== undefined && vma.kind !== 'pfnmap' && vma.uffd !== true;
     if (slot.flags.readonly) {
       if (s.config.cmoPolicy === 'proposal2021' && !(ram && vma.prot !== 'none')) return null;
-      const ok = allowedOnRo(s.config.cmoPolicy, st.kind);
+      const ok = allowedOnRo(s.config.cmoPolicy, st.kind, s.config.protectedVm === true);
       return ok.has(got) ? null : bad([...ok].join('|'));
     }
     // A CMO translation fault is a write fault: a read-only VMA legitimately gives -EFAULT.

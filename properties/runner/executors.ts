@@ -1,4 +1,5 @@
 /** The side-by-side world (HostMm + KvmModel, HostMm + KvmImpl) and the op-keyed step dispatch table. */
+import type { ImplVariant } from '../../impl/variants';
 import { HostMm } from '../../model/host/hostMm';
 import type { HostResult } from '../../model/host/types';
 import { KvmModel } from '../../model/index';
@@ -55,10 +56,10 @@ export interface StepResult {
 }
 
 /** Build a fresh world: each executor gets its own HostMm (the host is deterministic, so both evolve alike); `pool` is reused table storage for the impl. */
-export function newWorld(config: Config, pool?: TablePool): World {
+export function newWorld(config: Config, pool?: TablePool, variant?: ImplVariant): World {
   const mh = new HostMm({ pageSize: config.granule });
   const ih = new HostMm({ pageSize: config.granule });
-  return { config, model: { host: mh, kvm: new KvmModel(config, mh) }, impl: { host: ih, kvm: new KvmImpl(config, ih, pool) } };
+  return { config, model: { host: mh, kvm: new KvmModel(config, mh) }, impl: { host: ih, kvm: new KvmImpl(config, ih, pool, variant) } };
 }
 
 const host = (r: HostResult): SideResult => ({ outcome: r.ok ? { kind: 'ok' } : { kind: 'errno', errno: r.errno } });

@@ -1,4 +1,5 @@
 /** runTrace: every step on model and impl side by side, the comparisons and all invariants after each step, and each `expect`. */
+import type { ImplVariant } from '../../impl/variants';
 import type { KvmImpl } from '../../impl/kvm/index';
 import type { KvmModel } from '../../model/index';
 import { ALL_INVARIANTS } from '../invariants/index';
@@ -23,6 +24,8 @@ export interface RunOptions {
   invariants?: readonly Invariant[];
   /** Schema-validate the trace before running it. @defaultValue true */
   validate?: boolean;
+  /** A test-only impl variant (impl/variants.ts). @defaultValue mainline */
+  implVariant?: ImplVariant;
   /** Monotonic clock in ns for time shares (bench only; logic never reads a clock). */
   clock?: () => number;
 }
@@ -140,7 +143,7 @@ export function runTrace(trace: Trace, opts: RunOptions = {}): RunResult {
 export function runSteps(config: Config, steps: readonly Step[], opts: RunOptions = {}, expects: readonly (TraceExpect | undefined)[] = []): RunResult {
   const pool = borrowPool(config.granule);
   try {
-    return runWorld(newWorld(config, pool), steps, expects, opts);
+    return runWorld(newWorld(config, pool, opts.implVariant), steps, expects, opts);
   } finally {
     idlePools.push(pool);
   }
