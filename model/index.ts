@@ -120,35 +120,29 @@ export class KvmModel {
     return ioremap(this.st, ipa, pa, size, writable);
   }
 
+  /**
+   * Follow another executor's leaf-size choices: where a fault may map any leaf up to the
+   * permitted size, map `choice(gfn)` bytes if it is a smaller page or block size (undefined:
+   * stop following). The runner passes the impl's leaf sizes after each step, so the two worlds
+   * stay alike — same faults, same host fault-ins — whatever size the kernel legitimately picks.
+   */
+  followLeafChoices(choice: ((gfn: number) => number | undefined) | undefined): void {
+    if (choice) this.st.leafChoice = choice;
+    else delete this.st.leafChoice;
+  }
+
   /** The loose spec at `gfn` (DESIGN §1). */
   permitted(gfn: number): PermittedMapping | null {
     requireNat('gfn', gfn);
     return permitted(this.st, gfn);
   }
 
-  /**
-   * permitted(gfn) and the run of following pages with the same answer, pfn advancing (at most
-   * maxPages ≥ 1 pages). With `host`, the answer is judged against that host mm instead of the
-   * model's own: the spec's rules over the memslots, notifier and ioremaps of this model, and the
-   * host state another executor's legitimate choices produced (its fault-ins' COW, populated PTEs,
-   * pfn allocation).
-   */
-  permittedRun(gfn: number, maxPages: number, host?: HostView): PermittedRun {
+  /** permitted(gfn) and the run of following pages with the same answer, pfn advancing (at most maxPages ≥ 1 pages). */
+  permittedRun(gfn: number, maxPages: number): PermittedRun {
     requireNat('gfn', gfn);
     if (requireNat('maxPages', maxPages) === 0) throw new S2InputError('maxPages', 'must be at least 1');
-    return permittedRun(host === undefined || host === this.host ? this.st : this.stateOn(host), gfn, maxPages);
+    return permittedRun(this.st, gfn, maxPages);
   }
-
-  /**
-   * This model's state read through `host`: a copy of the references (memslots, stage 2, notifier,
-   * ioremaps are the same live objects; only slotGeneration is a copied number, which permitted never reads).
-   */
-  private stateOn(host: HostView): KvmState {
-    if (this.onHost?.host !== host) this.onHost = { ...this.st, host };
-    return this.onHost;
-  }
-
-  private onHost: KvmState | undefined;
 
   /** The kvm_phys_addr_ioremap request recorded at `gfn` (a copy), if any. */
   ioremapAt(gfn: number): IoremapPage | undefined {

@@ -1,5 +1,6 @@
 /** KvmImpl: the implementation's KVM — memslots, bit-exact stage 2, MMU notifier, faults, dirty log; mirrors KvmModel. */
 import type { ImplVariant } from '../variants';
+import { translate } from '../translate';
 import type { Memslot } from '../../model/memslotTypes';
 import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
 import { parseBugs, type BugSet } from '../bugs';
@@ -144,9 +145,9 @@ export class KvmImpl {
     return this.core.bugs;
   }
 
-  /** The host mm this VM resolves pfns through (read-only use: the runner judges the impl's leaves against it). */
-  get hostView(): ImplHost {
-    return this.host;
+  /** Bytes mapped by the valid leaf covering `gfn` (whatever it permits), or 0 when none does. */
+  leafSizeAt(gfn: number): number {
+    return translate(this.core.pgt, gfn * this.core.page, 'read', this.core.tout).leafSize;
   }
 
   /** gfns installed by ioremap. */

@@ -59,4 +59,9 @@ export interface KvmState {
   readonly counters: Counters;
   /** Bumped on every successful memslot change. */
   slotGeneration: number;
+  /**
+   * Where the specification leaves KVM a choice of leaf size, another executor's choice: the size
+   * in bytes of its leaf at a gfn (undefined: none, decide alone). See KvmModel.followLeafChoices.
+   */
+  leafChoice?: (gfn: number) => number | undefined;
 }

@@ -3,7 +3,7 @@ import { isExecFault } from '../arch/esr';
 import type { Memslot } from '../memslotTypes';
 import type { AccessKind, Outcome, Perms } from '../types';
 import { classifyBacking } from './backing';
-import { thpAdjust, vmaLeafSize } from './blockSize';
+import { blockSizes, thpAdjust, vmaLeafSize } from './blockSize';
 import type { S2Leaf } from '../stage2';
 import { loggingActive, markDirty } from '../dirtylog';
 import { gfnToHva } from '../memslotLookup';
@@ -89,9 +89,26 @@ function mapSize(st: KvmState, f: ResolvedFault): number {
  * (step 6 for VMA sizes, transparent_hugepage_adjust for THP), R | W if writable | X as decided.
  * Source: user_mem_abort steps 6, 14, 16 (facts §15.4).
  */
-function faultLeaf(f: ResolvedFault, npages: number): S2Leaf {
+function faultLeaf(f: ResolvedFault, npages: number, page: number): S2Leaf {
   const perms = { r: true, w: f.writable, x: f.exec };
-  return { baseGfn: alignDown(f.gfn, npages), npages, pfn: alignDown(f.pfn, npages), perms, memtype: f.memtype, af: true };
+  const baseGfn = alignDown(f.gfn, npages);
+  // A leaf inside the resolved extent (a chosen smaller leaf) maps its part of it; a THP or permission-granule leaf is pfn-aligned.
+  const pfn = npages * page < f.size ? f.pfn + (baseGfn - f.mapGfn) : alignDown(f.pfn, npages);
+  return { baseGfn, npages, pfn, perms, memtype: f.memtype, af: true };
+}
+
+/**
+ * The leaf size a fault maps: mapSize, or a smaller block or page size another executor chose
+ * there (st.leafChoice). The specification bounds the leaf, it does not fix it: any page or block
+ * size up to the permitted one is correct KVM (kernels before block mappings mapped pages only).
+ * A choice larger than the permitted size, or no leaf size of this granule, is ignored.
+ */
+function chosenSize(st: KvmState, f: ResolvedFault): number {
+  const size = mapSize(st, f);
+  const chosen = st.leafChoice?.(f.gfn);
+  if (chosen === undefined || chosen >= size) return size;
+  const page = st.config.granule;
+  return chosen === page || blockSizes(page).includes(chosen) ? chosen : size;
 }
 
 /** map() leaves a valid leaf of the same extent, pfn and attributes alone when only R/W/X differ (-EAGAIN). Source: stage2_pte_needs_update (facts §5.2 step 2). */
@@ -129,12 +146,12 @@ function relaxedPerms(st: KvmState, f: ResolvedFault): Perms | null {
  */
 export function commitFault(st: KvmState, f: ResolvedFault): 'installed' | 'again' | 'retry' {
   if (!st.notifier.mayInstall(f.mmuSeq) || st.slotGeneration !== f.slotGeneration) return 'retry';
-  const size = mapSize(st, f);
+  const size = chosenSize(st, f);
   const relaxTo = f.permFault && size === f.faultGranule ? relaxedPerms(st, f) : null;
   if (relaxTo) { // step 17: relax_perms
     if (!st.stage2.relax(f.gfn, relaxTo)) return 'again';
   } else {
-    const leaf = faultLeaf(f, size / st.config.granule);
+    const leaf = faultLeaf(f, size / st.config.granule, st.config.granule);
     if (onlyPermsDiffer(st.stage2.leafAt(leaf.baseGfn), leaf)) return 'again';
     st.stage2.install(leaf);
   }

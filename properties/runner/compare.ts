@@ -52,9 +52,7 @@ function firstRefused(s: Snap, l: ImplLeaf, a: number, b: number, page: number):
   let fitsUntil = first; // checked pages below this fit a run the model answered
   for (let g = first; g <= last; g = nextChecked(g, last, step)) {
     if (g < fitsUntil) continue;
-    // Judged on the impl's own host: KVM's legitimate choices (a smaller leaf, one more fault-in)
-    // change that host (COW, populated PTEs, pfn allocation) without being wrong (issue 14).
-    const run = s.model.permittedRun(g, last - g + 1, s.impl.hostView);
+    const run = s.model.permittedRun(g, last - g + 1);
     const why = refusal(run.mapping, l, g, page);
     if (why) return mappingViolation(s, l, g, page, why, permittedRow(run.mapping, g, page));
     fitsUntil = g + run.pages;
@@ -75,7 +73,7 @@ function mappingViolation(s: Snap, l: ImplLeaf, gfn: number, page: number, why: 
 /** Every impl leaf page in the touched ranges fits what the model permits at that gfn (pfn, perms ⊆, memtype, leaf size ≤). */
 export const MAPPING_PERMITTED: Invariant<KvmModel, KvmImpl> = {
   name: 'MAPPING_PERMITTED',
-  statement: 'every impl stage-2 leaf page maps the pfn the model permits (judged on the impl\'s own host mm) with permitted perms, memtype and at most the permitted leaf size',
+  statement: 'every impl stage-2 leaf page maps the permitted pfn with permitted perms, memtype and at most the permitted leaf size',
   source: 'DESIGN §1 (abstraction function); user_mem_abort, kvm_phys_addr_ioremap (facts §15)',
   check(s) {
     const page = s.config.granule;

@@ -77,6 +77,8 @@ interface RunState {
   readonly hosts: NonNullable<Snapshot['hosts']>;
   readonly st: RunStats;
   readonly clock?: () => number;
+  /** The impl's leaf size at a gfn (undefined: none), the model's leaf choices (KvmModel.followLeafChoices). */
+  readonly implLeafSize: (gfn: number) => number | undefined;
 }
 
 /** The snapshot's `dirty` when neither side reports a list (most steps): one shared object. */
@@ -90,12 +92,19 @@ function stepOnce(rs: RunState, step: Step, i: number): Snapshot<KvmModel, KvmIm
   preTouch(w, step, mem, sc.candidates);
   w.impl.kvm.effects.clear();
   const t0 = clock?.() ?? 0;
-  const model = runSide(w.model, step, i, 'model');
-  const t1 = clock?.() ?? 0;
   const impl = runSide(w.impl, step, i, 'impl');
-  const t2 = clock?.() ?? 0;
+  const t1 = clock?.() ?? 0;
   if (impl === null) throw new HarnessError(`steps[${i}] ${step.op}: the implementation does not support it`);
-  if (st.time) { st.time.model += t1 - t0; st.time.impl += t2 - t1; }
+  // The impl runs first: where the spec lets KVM pick a leaf size, the model maps what the impl picked.
+  w.model.kvm.followLeafChoices(rs.implLeafSize);
+  let model: SideResult | null;
+  try {
+    model = runSide(w.model, step, i, 'model');
+  } finally {
+    w.model.kvm.followLeafChoices(undefined);
+  }
+  const t2 = clock?.() ?? 0;
+  if (st.time) { st.time.impl += t1 - t0; st.time.model += t2 - t1; }
   if (step.op === 'faultBegin') mem.faultIpa.set(step.vcpu, step.ipa);
   const slot = step.op === 'getDirtyLog' || step.op === 'clearDirtyLog' ? step.slot : -1;
   const g = w.config.granule;
@@ -162,7 +171,8 @@ function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpe
   const invariants = opts.invariants ?? DEFAULT_INVARIANTS;
   const collectAll = opts.collectAll ?? false;
   const stats: RunStats = { steps: 0, touchedPages: 0, labels: new Set(), ...(opts.clock ? { time: { model: 0, impl: 0, invariants: 0 } } : {}) };
-  const rs: RunState = { w, mem, sc: newTouchScratch(), hosts: { model: w.model.host, impl: w.impl.host }, st: stats, clock: opts.clock };
+  const rs: RunState = { w, mem, sc: newTouchScratch(), hosts: { model: w.model.host, impl: w.impl.host }, st: stats, clock: opts.clock,
+    implLeafSize: (gfn) => w.impl.kvm.leafSizeAt(gfn) || undefined };
   const res: RunResult = { outcomes: [], violations: [], expectFailures: [], stats };
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
