@@ -72,7 +72,9 @@ export type Outcome =
   | { kind: 'skip' }
   | { kind: 'sigbus' }
   | { kind: 'errno'; errno: Errno }
-  | { kind: 'retry' };
+  | { kind: 'retry' }
+  /** The vCPU keeps taking a fault the handler returns from without progress (a hung guest); only an implementation can. */
+  | { kind: 'livelock' };
 
 /** Host VMA kinds (DESIGN §3, facts §16). */
 export type VmaKind = 'anon' | 'file' | 'hugetlb' | 'pfnmap';

@@ -50,6 +50,15 @@ export const KERNEL_FINDINGS: readonly KernelFinding[] = [
     severity: 'medium',
     invariant: 'PROT_NONE_NEVER_MAPPED',
   },
+  {
+    id: 'pud-fault-level2-livelock',
+    title: 'With 4K pages and a 32–34-bit IPA space (stage 2 starts at level 2), a write to a 1 GiB hugetlb page first mapped read-only faults forever',
+    kernelFunction: 'user_mem_abort() (arch/arm64/kvm/mmu.c): vma_pagesize stays PUD_SIZE whatever the start level, the first fault maps 512 level-2 blocks, and the write permission fault (fault_granule 2 MiB ≠ PUD_SIZE) goes to kvm_pgtable_stage2_map(), whose stage2_map_walker_try_leaf() returns -EAGAIN because only permissions differ (stage2_pte_needs_update); user_mem_abort returns 0 and the guest retakes the same fault',
+    versions: 'v5.12 (relax only when vma_pagesize == fault_granule; -EAGAIN when only permissions differ) to mainline v6.17; derived from the source, not yet observed on a running kernel',
+    specification: 'A write the slot permits completes: the permission fault relaxes (or remaps) the level-2 block that took it.',
+    severity: 'high',
+    invariant: 'NO_FAULT_LIVELOCK',
+  },
 ];
 
 const BY_INVARIANT: ReadonlyMap<string, KernelFinding> = new Map(KERNEL_FINDINGS.map((k) => [k.invariant, k]));

@@ -42,3 +42,30 @@ describe('CMO_SEMANTICS on a READONLY slot, mainline policy', () => {
     expect(violations(trace(false), forgedOutcome('injectDabt'))).toEqual([expect.stringContaining('injectDabt, expected ok|nisv|enosys')]);
   });
 });
+
+/** proposal2021: a READONLY slot with an ioremap page in it; `writable` as the ioremap asks. */
+const ioremapInRo = (writable: boolean): Trace => parseTraceText(JSON.stringify({
+  format: 's2check-trace/1',
+  config: { granule: 4096, iaBits: 40, fwb: false, dic: false, nisvToUser: false, cmoPolicy: 'proposal2021', bugs: [] },
+  steps: [
+    { op: 'mmap', hva: '0x7f0040000000', size: '0x200000', prot: 'rw', kind: 'anon' },
+    { op: 'setMemslot', slot: 1, gpa: '0x80001000', size: '0x2000', hva: '0x7f0040000000', flags: ['READONLY'] },
+    { op: 'ioremap', ipa: '0x80001000', pa: '0x8000000', size: '0x1000', writable },
+    { op: 'access', vcpu: 0, ipa: '0x80001008', kind: 'dc_ivac' },
+    { op: 'access', vcpu: 0, ipa: '0x80002008', kind: 'dc_ivac' },
+  ],
+}));
+
+describe('CMO_SEMANTICS on a READONLY slot, proposal2021 policy, with an ioremap page inside', () => {
+  test('DC IVAC on the writable ioremap leaf takes no fault (ok) and is not judged; the slot\'s own RAM next to it still injects', () => {
+    const r = runTrace(ioremapInRo(true), { collectAll: true });
+    expect(r.outcomes[3]).toMatchObject({ model: { outcome: { kind: 'ok' } }, impl: { outcome: { kind: 'ok' } } });
+    expect(r.outcomes[4]).toMatchObject({ impl: { outcome: { kind: 'injectDabt' } } });
+    expect(r.violations).toEqual([]);
+  });
+
+  test('the slot\'s own RAM is still judged: an ok there fires', () => {
+    const forged: Invariant = { ...cmoSemantics, check: (s: Snapshot) => cmoSemantics.check(s.stepIndex === 4 ? { ...(s as InvSnapshot), implOutcome: { kind: 'ok' } } : (s as InvSnapshot)) } as Invariant;
+    expect(violations(ioremapInRo(true), forged)).toEqual([expect.stringContaining('dc_ivac at 0x80002008: ok, expected injectDabt')]);
+  });
+});

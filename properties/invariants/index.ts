@@ -28,6 +28,7 @@ import { loggingPageSize } from './loggingPageSize';
 import { pfnmapBlockWithinVma } from './pfnmapBlockWithinVma';
 import { ioremapLeafAsRequested } from './ioremapLeafAsRequested';
 import { protNoneNeverMapped } from './protNoneNeverMapped';
+import { noFaultLivelock } from './noFaultLivelock';
 
 /**
  * Every invariant, checked in this order after every step (DESIGN §5, facts §21). The most specific
@@ -35,7 +36,7 @@ import { protNoneNeverMapped } from './protNoneNeverMapped';
  * findings (reports/kernelFindings.ts), then the six of DESIGN §5, then the structural rules.
  */
 export const ALL_INVARIANTS: readonly Invariant<ModelView, ImplView>[] = [
-  pfnmapBlockWithinVma, ioremapLeafAsRequested, protNoneNeverMapped,
+  pfnmapBlockWithinVma, ioremapLeafAsRequested, protNoneNeverMapped, noFaultLivelock,
   roSlotNeverWritable, noStalePfn, zeroPageNeverWritableOrDevice, cmoSemantics, deviceMemtype, ownerOnlyOnInvalid,
   bbm, refcount, blockAlignment, noMappingOutsideSlots, dirtyLogComplete, wrprotectFlushed, s1ptwClassification,
   descriptorEncoding, noLockedAtRest, emptyTablesFreed, cmoBeforeMake, icacheBeforeExec, deviceNeverExec,

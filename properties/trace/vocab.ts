@@ -19,7 +19,7 @@ export const ERRNOS = covering<Errno>()([
 
 /** Outcome names (DESIGN §3), the `kind` of model/types.ts `Outcome`. */
 export const OUTCOME_KINDS = covering<Outcome['kind']>()([
-  'ok', 'mmio', 'nisv', 'enosys', 'efault', 'injectDabt', 'injectPabt', 'skip', 'sigbus', 'errno', 'retry',
+  'ok', 'mmio', 'nisv', 'enosys', 'efault', 'injectDabt', 'injectPabt', 'skip', 'sigbus', 'errno', 'retry', 'livelock',
 ]);
 
 /** The one trace format version this code reads and writes. */
