@@ -20,6 +20,17 @@ export function blockSizes(granule: Granule): readonly number[] {
   return BLOCKS_64K;
 }
 
+/**
+ * The largest leaf a stage 2 of this geometry can hold: with 4K pages a level-1 block (1 GiB) only
+ * when the walk starts at level 1 or 0, i.e. an IPA space of at least 35 bits (the level count is
+ * that of ia_bits − 4, root tables concatenated: stage2_pgtable_levels, kvm_get_vtcr); otherwise
+ * a level-2 block. A larger mapping is made of leaves of this size. Source: Arm ARM D8.3 (block
+ * descriptors per level), kvm_pgtable_stage2_map walking from the start level.
+ */
+export function largestLeafSize(granule: Granule, iaBits: number): number {
+  return granule === 4096 && iaBits >= 35 ? BLOCKS_4K[0] : pmdSize(granule);
+}
+
 /** PMD-level block size of the granule. */
 export function pmdSize(granule: Granule): number {
   const sizes = blockSizes(granule);

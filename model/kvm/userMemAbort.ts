@@ -3,7 +3,7 @@ import { isExecFault } from '../arch/esr';
 import type { Memslot } from '../memslotTypes';
 import type { AccessKind, Outcome, Perms } from '../types';
 import { classifyBacking } from './backing';
-import { blockSizes, thpAdjust, vmaLeafSize } from './blockSize';
+import { blockSizes, largestLeafSize, thpAdjust, vmaLeafSize } from './blockSize';
 import type { S2Leaf } from '../stage2';
 import { loggingActive, markDirty } from '../dirtylog';
 import { gfnToHva } from '../memslotLookup';
@@ -97,16 +97,20 @@ function faultLeaf(f: ResolvedFault, npages: number, page: number): S2Leaf {
   return { baseGfn, npages, pfn, perms, memtype: f.memtype, af: true };
 }
 
+/** The size of the leaves a mapping of `size` bytes is made of (largestLeafSize). */
+const leafGranule = (st: KvmState, size: number): number => Math.min(size, largestLeafSize(st.config.granule, st.config.iaBits));
+
 /**
- * The leaf size a fault maps: mapSize, or a smaller block or page size another executor chose
- * there (st.leafChoice). The specification bounds the leaf, it does not fix it: any page or block
- * size up to the permitted one is correct KVM (kernels before block mappings mapped pages only).
- * A choice larger than the permitted size, or no leaf size of this granule, is ignored.
+ * The mapping size a fault installs: mapSize, or a smaller page or block size another executor
+ * chose there (st.leafChoice). The specification bounds the leaf, it does not fix it: any page or
+ * block size up to the permitted one is correct KVM (kernels before block mappings mapped pages
+ * only). A choice no smaller than the leaves mapSize is made of is no choice (a 1 GiB mapping of
+ * 2 MiB leaves); one larger, or not a leaf size of this granule, is ignored.
  */
 function chosenSize(st: KvmState, f: ResolvedFault): number {
   const size = mapSize(st, f);
   const chosen = st.leafChoice?.(f.gfn);
-  if (chosen === undefined || chosen >= size) return size;
+  if (chosen === undefined || chosen >= leafGranule(st, size)) return size;
   const page = st.config.granule;
   return chosen === page || blockSizes(page).includes(chosen) ? chosen : size;
 }
@@ -139,21 +143,35 @@ function relaxedPerms(st: KvmState, f: ResolvedFault): Perms | null {
 /**
  * Steps 13–20: under the lock, retry if an invalidation ran or is running since the sample (or the
  * memslots changed, which the kernel's SRCU section rules out); a permission fault whose mapping
- * size equals its granule relaxes the covering leaf (-EAGAIN if it vanished); otherwise map()
- * installs the whole leaf — unless only permissions differ from the leaf there — replacing every
- * leaf it overlaps; a writable result marks the page dirty.
+ * is made of leaves of its granule relaxes the covering leaf (-EAGAIN if it vanished); otherwise
+ * map() installs the mapping's leaves — except those where only permissions differ from the leaf
+ * there — replacing every leaf they overlap; a writable result marks the page dirty.
  * Source: user_mem_abort, stage2_map_walker_try_leaf / stage2_pte_needs_update (facts §5.2, §15.4, §21.14).
  */
 export function commitFault(st: KvmState, f: ResolvedFault): 'installed' | 'again' | 'retry' {
   if (!st.notifier.mayInstall(f.mmuSeq) || st.slotGeneration !== f.slotGeneration) return 'retry';
   const size = chosenSize(st, f);
-  const relaxTo = f.permFault && size === f.faultGranule ? relaxedPerms(st, f) : null;
+  const granule = leafGranule(st, size);
+  // Spec, not mainline: relax when the mapping's leaves are the faulting leaf's size (mainline
+  // compares the whole mapping size, and a 1 GiB mapping of 2 MiB leaves then retries forever:
+  // kernel finding pud-fault-level2-livelock).
+  const relaxTo = f.permFault && granule === f.faultGranule ? relaxedPerms(st, f) : null;
   if (relaxTo) { // step 17: relax_perms
     if (!st.stage2.relax(f.gfn, relaxTo)) return 'again';
   } else {
+    // A mapping of several leaves installs each that differs in more than permissions (spec; mainline's
+    // walk stops at the first that does not, -EAGAIN, so the rest of a 1 GiB range of 2 MiB leaves
+    // may never be mapped: the same kernel finding). Nothing to install → -EAGAIN, as mainline.
     const leaf = faultLeaf(f, size / st.config.granule, st.config.granule);
-    if (onlyPermsDiffer(st.stage2.leafAt(leaf.baseGfn), leaf)) return 'again';
-    st.stage2.install(leaf);
+    const n = granule / st.config.granule;
+    let installed = 0;
+    for (let k = 0; k < leaf.npages; k += n) {
+      const piece = { ...leaf, baseGfn: leaf.baseGfn + k, npages: n, pfn: leaf.pfn + k };
+      if (onlyPermsDiffer(st.stage2.leafAt(piece.baseGfn), piece)) continue;
+      st.stage2.install(piece);
+      installed++;
+    }
+    if (installed === 0) return 'again';
   }
   const slot = st.slots.get(f.slotId);
   if (f.writable && slot) markDirty(slot, f.gfn); // step 19: mark_page_dirty_in_slot
