@@ -144,6 +144,11 @@ export class KvmModel {
     return permittedRun(this.st, gfn, maxPages);
   }
 
+  /** How many gfns carry an ioremap request (a quick "none at all" test for invariants). */
+  get ioremapCount(): number {
+    return this.st.ioremaps.size;
+  }
+
   /** The kvm_phys_addr_ioremap request recorded at `gfn` (a copy), if any. */
   ioremapAt(gfn: number): IoremapPage | undefined {
     const io = this.st.ioremaps.get(gfn);

@@ -25,7 +25,7 @@ import type { ImplHost } from './types';
  *   ioremap(ipa, pa, size, writable): Outcome
  *   memslots: ReadonlyMap<number, Memslot>      counters: {mmioExits, failedRuns, uffdFaults}
  *   notifier: {seq, inProgress, range}
- * Impl-only: pgt (Stage2Pgtable), effects (RecordingEffects), slotIndex (SlotIndex), bugs, ioremapped.
+ * Impl-only: pgt (Stage2Pgtable), effects (RecordingEffects), slotIndex (SlotIndex), bugs.
  */
 
 /** Event counters compared by page_fault_test (facts §19.1). */
@@ -48,7 +48,7 @@ export class KvmImpl {
     this.core = {
       config, host, bugs, pgt, effects, slots: new SlotIndex(), slotGeneration: 0, notifier: new MmuNotifierState(),
       counters: { mmioExits: 0, failedRuns: 0 }, pending: new Map(), ...freshScratch(),
-      page: config.granule, pmd, pud, ioremapped: new Set(), ...(variant ? { variant } : {}),
+      page: config.granule, pmd, pud, ...(variant ? { variant } : {}),
     };
     host.subscribe(notifierListener(this.core));
   }
@@ -150,8 +150,4 @@ export class KvmImpl {
     return translate(this.core.pgt, gfn * this.core.page, 'read', this.core.tout).leafSize;
   }
 
-  /** gfns installed by ioremap. */
-  get ioremapped(): ReadonlySet<number> {
-    return this.core.ioremapped;
-  }
 }

@@ -20,7 +20,6 @@ export function ioremap(core: KvmCore, ipa: number, pa: number, size: number, wr
   for (let off = 0; off < total; off += page) {
     const ret = stage2Map(core.pgt, start + off, page, pa + off, prot);
     if (ret < 0) return { kind: 'errno', errno: errnoName(ret) as Errno };
-    core.ioremapped.add((start + off) / page);
   }
   return OK;
 }

@@ -32,8 +32,6 @@ export interface KvmCore {
   readonly page: number;
   readonly pmd: number;
   readonly pud: number;
-  /** gfns installed by kvm_phys_addr_ioremap (for NO_MAPPING_OUTSIDE_SLOTS). */
-  readonly ioremapped: Set<number>;
   /** A test-only variant (impl/variants.ts), or undefined for mainline. */
   readonly variant?: ImplVariant;
 }

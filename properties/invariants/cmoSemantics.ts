@@ -4,8 +4,8 @@ import type { Invariant } from './types';
 import { hostOf, type ImplView, type ModelView } from './lib/view';
 import { slotAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
+import { ioremapLeafAt } from './lib/ioremapped';
 import { stage2GetLeaf, makeLeafOut } from '../../impl/ops/leaf';
-import * as C from '../../impl/descriptor/codec';
 
 const NAME = 'CMO_SEMANTICS';
 const CMOS = new Set(['dc_civac', 'dc_ivac', 'dc_cvac']);
@@ -21,18 +21,6 @@ function allowedOnRo(policy: 'mainline' | 'proposal2021', kind: string, protecte
   if (policy === 'mainline') return protectedVm ? RO_MAINLINE_PROTECTED : RO_MAINLINE;
   // proposal2021 (seed 002 (c)): DC IVAC on RO memory is a permission fault → injected data abort; CIVAC/CVAC just work.
   return new Set(kind === 'dc_ivac' ? ['injectDabt'] : ['ok']);
-}
-
-/** Does the impl's stage 2 hold, at `ipa`, the leaf an ioremap installed there (its pfn, Device)? */
-function ioremapLeafAt(s: Parameters<Invariant<ModelView, ImplView>['check']>[0], ipa: number): boolean {
-  const page = s.config.granule;
-  const io = s.model.ioremapAt(Math.floor(ipa / page));
-  if (io === undefined || stage2GetLeaf(s.impl.pgt, ipa, leafOut) !== 0 || !leafOut.valid) return false;
-  const pgt = s.impl.pgt;
-  const size = pgt.geom.granules[leafOut.level];
-  const oa = C.oaOf(leafOut.lo, leafOut.hi, pgt.geom.pageShift);
-  const pa = oa - (oa % size) + (ipa % size);
-  return Math.floor(pa / page) === io.pfn && C.memTypeOf(leafOut.lo, pgt.fwb) === 'device';
 }
 
 /** Source: kvm_handle_guest_abort CMO skip (facts §15.7, §21.25), seed 002 (a)(b)(c). */

@@ -5,7 +5,7 @@ import { leavesIn } from './lib/walk';
 import { hex, leafWritable, overlaps } from './lib/leafInfo';
 import { loggingSlots } from './lib/logging';
 import { violation } from './lib/violation';
-import { ioremapped } from './lib/ioremapped';
+import { ioremapLeafAt } from './lib/ioremapped';
 
 const NAME = 'DIRTY_LOG_COMPLETE';
 
@@ -33,7 +33,7 @@ export const dirtyLogComplete: Invariant<ModelView, ImplView> = {
         if (!overlaps(l.ipa, l.ipa + l.size, m.gpa, m.gpa + m.size)) continue;
         if (l.size > page) return found(s, Math.max(l.ipa, m.gpa), `writable leaf of size ${hex(l.size)} in logging slot ${m.id}`);
         const idx = (l.ipa - m.gpa) / page;
-        if (!m.dirty?.has(idx) && !ioremapped(s.impl, s.config.granule, l.ipa)) return found(s, l.ipa, `writable leaf in logging slot ${m.id} but page ${idx} is not dirty`);
+        if (!m.dirty?.has(idx) && !ioremapLeafAt(s, l.ipa)) return found(s, l.ipa, `writable leaf in logging slot ${m.id} but page ${idx} is not dirty`);
       }
     }
     return null;

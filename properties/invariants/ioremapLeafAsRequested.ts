@@ -18,7 +18,7 @@ export const ioremapLeafAsRequested: Invariant<ModelView, ImplView> = {
   statement: 'A leaf that maps a kvm_phys_addr_ioremap page at its IPA is Device, never executable, and writable only if the ioremap asked for it.',
   source: 'kvm_phys_addr_ioremap, user_mem_abort → kvm_pgtable_stage2_relax_perms (arch/arm64/kvm/mmu.c); audit disagreement 2',
   check(s) {
-    if (s.touched.length === 0 || s.impl.ioremapped.size === 0) return null;
+    if (s.touched.length === 0 || s.model.ioremapCount === 0) return null;
     const pgt = s.impl.pgt;
     const page = pgt.geom.granule;
     for (const l of leavesIn(pgt, s.touched)) {

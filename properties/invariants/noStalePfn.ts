@@ -4,7 +4,7 @@ import { hostOf, type ImplView, type ModelView } from './lib/view';
 import { leavesIn, type Leaf } from './lib/walk';
 import { hex, leafPa, leafWritable, sampleAt, sampleCount, slotAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
-import { ioremapped } from './lib/ioremapped';
+import { ioremapLeafAt } from './lib/ioremapped';
 import type { Stage2Pgtable } from '../../impl/pgtable';
 import type { Memslot } from '../../model/memslotTypes';
 
@@ -50,7 +50,7 @@ export const noStalePfn: Invariant<ModelView, ImplView> = {
           const slot = slotAt(s.model.memslots, ipa);
           if (!slot) continue; // outside slots: NO_MAPPING_OUTSIDE_SLOTS judges it
           const why = stale(pgt, host, (open ??= host.openInvalidations()), l, slot, ipa);
-          if (why && !ioremapped(s.impl, s.config.granule, ipa)) return violation(s, NAME, `leaf at ${hex(ipa)} ${why}`, { ipa });
+          if (why && !ioremapLeafAt(s, ipa)) return violation(s, NAME, `leaf at ${hex(ipa)} ${why}`, { ipa });
         }
       }
     }

@@ -3,7 +3,7 @@ import type { HostQuery, Invariant, Violation } from './types';
 import { hostOf, type ImplView, type InvSnapshot, type ModelView } from './lib/view';
 import { leavesIn } from './lib/walk';
 import { clip, hex, sampleAt, sampleCount, slotAt } from './lib/leafInfo';
-import { ioremapped } from './lib/ioremapped';
+import { ioremapLeafAt } from './lib/ioremapped';
 import { violation } from './lib/violation';
 
 const NAME = 'PROT_NONE_NEVER_MAPPED';
@@ -44,7 +44,7 @@ export const protNoneNeverMapped: Invariant<ModelView, ImplView> = {
         for (let k = 0, m = sampleCount(part[0], part[1], page); k < m; k++) {
           const ipa = sampleAt(part[0], part[1], page, k);
           const slot = slotAt(s.model.memslots, ipa);
-          if (!slot || ioremapped(s.impl, page, ipa)) continue;
+          if (!slot || ioremapLeafAt(s, ipa)) continue;
           const hva = slot.hva + (ipa - slot.gpa);
           if (host.findVma(hva)?.prot !== 'none') continue;
           return violation(s, NAME, `leaf at ${hex(ipa)} maps hva ${hex(hva)}, which the host mapped PROT_NONE`, { ipa, expected: 'unmapped', actual: 'mapped' });

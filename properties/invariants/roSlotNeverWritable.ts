@@ -5,7 +5,7 @@ import { leavesIn } from './lib/walk';
 import { hex, leafWritable, overlaps } from './lib/leafInfo';
 import type { Memslot } from '../../model/memslotTypes';
 import { violation } from './lib/violation';
-import { ioremapped } from './lib/ioremapped';
+import { ioremapLeafAt } from './lib/ioremapped';
 
 const NAME = 'RO_SLOT_NEVER_WRITABLE';
 
@@ -34,7 +34,7 @@ export const roSlotNeverWritable: Invariant<ModelView, ImplView> = {
       if (!hit) continue;
       const ipa = Math.max(l.ipa, hit.gpa);
       // kvm_phys_addr_ioremap pages are not memslot mappings: writable as asked (facts §15.9, §21.20).
-      if (!ioremapped(s.impl, s.config.granule, ipa)) return violation(s, NAME, `writable leaf at ${hex(ipa)} in READONLY slot ${hit.id}`, { ipa, expected: 'not writable', actual: 'W' });
+      if (!ioremapLeafAt(s, ipa)) return violation(s, NAME, `writable leaf at ${hex(ipa)} in READONLY slot ${hit.id}`, { ipa, expected: 'not writable', actual: 'W' });
     }
     return null;
   },

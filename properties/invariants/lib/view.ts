@@ -18,13 +18,13 @@ export interface ModelView {
   permitted(gfn: number): PermittedMapping | null;
   /** The kvm_phys_addr_ioremap request recorded at `gfn` (pfn, writable as asked), if any. */
   ioremapAt(gfn: number): Readonly<IoremapPage> | undefined;
+  /** How many gfns carry an ioremap request. */
+  readonly ioremapCount: number;
 }
 
 /** What invariants read of the implementation: its stage 2, only through the library's read APIs. */
 export interface ImplView {
   readonly pgt: Stage2Pgtable;
-  /** gfns installed by kvm_phys_addr_ioremap (facts §15.9). */
-  readonly ioremapped: ReadonlySet<number>;
   /** Built per call by KvmImpl (dirty bitmaps expanded): read only on setMemslot steps. */
   readonly memslots: ReadonlyMap<number, Memslot>;
   readonly notifier: NotifierView;

@@ -43,17 +43,17 @@ export const FORGES: Readonly<Record<string, (s: InvSnapshot) => InvSnapshot>> =
   CMO_BEFORE_MAKE: (s) => ({ ...s, events: s.events.filter((e) => e.op !== 'dcacheCleanInvalPoc') }),
   ICACHE_BEFORE_EXEC: (s) => ({ ...s, events: s.events.filter((e) => e.op !== 'icacheInvalPou') }),
   DEVICE_NEVER_EXEC: (s) => { stage2RelaxPerms(s.impl.pgt, IPA, PROT_R | PROT_X); return s; },
-  MMU_SEQ_MONOTONIC: (s) => ({ ...s, impl: { pgt: s.impl.pgt, ioremapped: s.impl.ioremapped, memslots: s.impl.memslots, notifier: { seq: s.impl.notifier.seq, inProgress: -1 } } }),
+  MMU_SEQ_MONOTONIC: (s) => ({ ...s, impl: { pgt: s.impl.pgt, memslots: s.impl.memslots, notifier: { seq: s.impl.notifier.seq, inProgress: -1 } } }),
   RO_SLOT_NEVER_DIRTY: (s) => {
     const m = s.model.memslots.get(0);
     if (!m) throw new Error('forge: no slot 0');
-    const model = { memslots: withSlots(s.model.memslots, { ...m, dirty: new Set([0]) }), notifier: s.model.notifier, permitted: (g: number) => s.model.permitted(g), ioremapAt: (g: number) => s.model.ioremapAt(g) };
+    const model = { memslots: withSlots(s.model.memslots, { ...m, dirty: new Set([0]) }), notifier: s.model.notifier, permitted: (g: number) => s.model.permitted(g), ioremapAt: (g: number) => s.model.ioremapAt(g), ioremapCount: s.model.ioremapCount };
     return { ...s, model };
   },
   MEMSLOTS_DISJOINT: (s) => {
     const m = s.impl.memslots.get(0);
     if (!m) throw new Error('forge: no slot 0');
-    return { ...s, impl: { pgt: s.impl.pgt, ioremapped: s.impl.ioremapped, notifier: s.impl.notifier, memslots: withSlots(s.impl.memslots, { ...m, id: 7, gpa: m.gpa + 0x1000 }) } };
+    return { ...s, impl: { pgt: s.impl.pgt, notifier: s.impl.notifier, memslots: withSlots(s.impl.memslots, { ...m, id: 7, gpa: m.gpa + 0x1000 }) } };
   },
   DELETED_SLOT_UNMAPPED: (s) => { stage2Map(s.impl.pgt, IPA, 0x1000, 0x80001000, PROT_R); return s; },
 };
