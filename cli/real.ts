@@ -1,0 +1,89 @@
+/** `npm run real -- setup | run FILES...`: the real arm64 kernel under QEMU as a third executor (real/). */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { parseTraceText, TraceError, type Trace } from '../properties/trace';
+import { resolveKernel } from '../real/kernels';
+import { CPUS } from '../real/qemu';
+import { runOnReal, type RealRun, type TraceVerdict } from '../real/run';
+import { UsageError } from './args';
+import { configure, EXIT, guard, runAsScript, type Io } from './io';
+
+interface RunFlags { kernel: string; cpu: string; json?: boolean }
+
+function loadTrace(file: string): Trace {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError('trace', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return parseTraceText(text);
+  } catch (e) {
+    if (e instanceof TraceError) throw new UsageError(`${file}: ${e.field}`, e.message.slice(e.field.length + 2));
+    throw e;
+  }
+}
+
+function printTrace(io: Io, t: TraceVerdict): void {
+  const shown = t.steps.filter((s) => s.status !== 'not observable').length;
+  const hidden = t.steps.length - shown;
+  if (t.status === 'not executable' || t.status === 'error') { io.out(`${t.status.toUpperCase()}  ${t.name}: ${t.why}`); return; }
+  io.out(`${t.status === 'agree' ? 'agree' : 'DIFFER'}  ${t.name}: ${shown} step(s) compared, ${hidden} not observable${t.unobservedExpects ? `, ${t.unobservedExpects} stage-2/memtype expect key(s) not observable` : ''}`);
+  for (const s of t.steps) {
+    if (s.status === 'differ') io.out(`  steps[${s.step}] ${s.op}: ${s.note}`);
+    if (s.expect) io.out(`  steps[${s.step}] ${s.op}: ${s.expect}`);
+  }
+}
+
+async function runAction(files: string[], flags: RunFlags, io: Io): Promise<number> {
+  if (files.length === 0) throw new UsageError('FILES', 'give at least one trace file');
+  if (!CPUS[flags.cpu]) throw new UsageError('--cpu', `unknown CPU ${flags.cpu} (known: ${Object.keys(CPUS).join(', ')})`);
+  const items = files.map((f) => ({ name: f, trace: loadTrace(f) }));
+  const kernel = resolveKernel(flags.kernel);
+  const run: RealRun = await runOnReal(items, { kernel, cpu: flags.cpu });
+  const ran = run.traces.filter((t) => t.status === 'agree' || t.status === 'differ');
+  if (ran.length === 0 && run.traces.every((t) => t.status === 'not executable')) {
+    const first = run.traces[0];
+    throw new UsageError('FILES', `no given trace is executable on the real kernel (${first.name}: ${first.why})`);
+  }
+  if (flags.json) io.out(JSON.stringify(run));
+  else {
+    io.out(`s2check real: kernel ${run.release} (${run.kernel}), cpu ${run.cpu}, ${run.seconds.toFixed(1)} s`);
+    for (const t of run.traces) printTrace(io, t);
+    const count = (s: TraceVerdict['status']) => run.traces.filter((t) => t.status === s).length;
+    io.out(`${count('agree')} agree, ${count('differ')} differ, ${count('not executable')} not executable, ${count('error')} error(s)`);
+  }
+  return run.traces.some((t) => t.status === 'differ' || t.status === 'error') ? EXIT.found : EXIT.clean;
+}
+
+function setupAction(series: string[], io: Io): number {
+  const r = spawnSync(join(__dirname, '..', 'real', 'setup.sh'), series, { stdio: 'inherit' });
+  if (r.error) { io.err(`error: real setup: ${r.error.message}`); return EXIT.usage; }
+  return r.status === 0 ? EXIT.clean : EXIT.usage;
+}
+
+/** Parse `argv` and run; resolves to the exit code (0 all agree, 1 a difference or failed expect, 2 bad input). */
+export async function realMain(argv: string[], io: Io): Promise<number> {
+  return guard(io, async () => {
+    let code: number = EXIT.clean;
+    const program = configure(new Command('real'), io).description('The real arm64 kernel under QEMU as a third executor.');
+    configure(program.command('setup'), io)
+      .description('Install QEMU, the aarch64 cross compiler and Debian\'s arm64 kernels (root or sudo; idempotent).')
+      .argument('[series...]', 'kernel series (default: 6.1 6.12)')
+      .action((series: string[]) => { code = setupAction(series, io); });
+    configure(program.command('run'), io)
+      .description('Run traces on the real kernel and compare every observable step with the model.')
+      .argument('<files...>', 'trace files')
+      .option('--kernel <6.1|6.12|PATH>', 'Debian series from `real setup`, or a path to your own arm64 Image', '6.12')
+      .option('--cpu <name>', `QEMU CPU (${Object.keys(CPUS).join(', ')}); max has FWB`, 'max')
+      .option('--json', 'one JSON object instead of text')
+      .action(async (files: string[], flags: RunFlags) => { code = await runAction(files, flags, io); });
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  });
+}
+
+if (require.main === module) runAsScript(realMain);

@@ -1,0 +1,153 @@
+/**
+ * Which traces the in-guest runner can execute, and their encoding for it (real/runner/s2runner.c
+ * header). A step userspace cannot drive (a fault or invalidation held open, aging, ioremap, pKVM
+ * ownership, migration, a THP split) makes the trace not executable; so does a step the runner does
+ * not support yet. Each refusal names the step and the reason.
+ */
+import type { Step } from '../properties/trace/codec';
+import { decodeStep, type Trace } from '../properties/trace';
+
+/** Why a trace cannot run on the real kernel: the first offending step (or -1 for the config). */
+export interface NotExecutable {
+  readonly step: number;
+  readonly why: string;
+}
+
+/** The guest-side layout the encoder picked for one trace. */
+export interface Layout {
+  /** IPA of the runner's private 2 MiB window (code, vectors, stage-1 tables); DONE is window + 2 MiB. */
+  readonly window: number;
+  /** Indices of the 512 GiB regions the guest's stage 1 maps 1:1 (at most 16). */
+  readonly l0: readonly number[];
+}
+
+/** Ops no VMM can perform from userspace: they drive the kernel's internal interleavings. */
+const NOT_FROM_USERSPACE: Partial<Record<Step['op'], string>> = {
+  faultBegin: 'a guest fault split at its lock drop has no userspace handle',
+  faultCommit: 'a guest fault split at its lock drop has no userspace handle',
+  invalidateBegin: 'an MMU-notifier invalidation held open across steps has no userspace handle',
+  invalidateEnd: 'an MMU-notifier invalidation held open across steps has no userspace handle',
+  age: 'page aging (clear_flush_young) is driven by reclaim, not by a VMM',
+  testAge: 'page aging (test_young) is driven by reclaim, not by a VMM',
+  ioremap: 'kvm_phys_addr_ioremap is called by the kernel (vGIC), not by userspace',
+  setOwner: 'pKVM host stage-2 ownership is not reachable from a VMM',
+  hostAccess: 'pKVM host stage-2 ownership is not reachable from a VMM',
+  migrate: 'page migration cannot be forced on one page from userspace',
+  thpSplit: 'a THP split without an unmap cannot be forced from userspace',
+};
+
+/** Access kinds the runner has a guest snippet for (CMOs run but are not observable under TCG). */
+export const RUNNER_ACCESS_KINDS: ReadonlySet<string> = new Set([
+  'read', 'write', 'ld_preidx', 'st_preidx', 'cas', 'dc_zva', 'exec', 'dc_civac', 'dc_ivac', 'dc_cvac',
+]);
+
+/** The runner's private memslot id (never a trace's). */
+export const PRIVATE_SLOT = 32000;
+const WINDOW = 0x200000;
+/** The window and DONE / REPORT after it: 4 MiB the trace must not touch. */
+const WINDOW_SPAN = 2 * WINDOW;
+const L0_SPAN = 2 ** 39;
+/** The runner's own binary, heap and stack: host hvas a trace may not use. */
+const HVA_LOW = 0x1000_0000;
+const HVA_HIGH = 0xf000_0000_0000;
+const MAX_VCPUS = 2;
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+/** The first reason a step cannot run on the runner, or null. */
+function stepRefusal(s: Step): string | null {
+  const fixed = NOT_FROM_USERSPACE[s.op];
+  if (fixed) return `${s.op}: ${fixed}`;
+  switch (s.op) {
+    case 'mmap':
+      if (s.kind === 'pfnmap') return 'mmap kind pfnmap: not yet supported by the runner (needs a PCI BAR)';
+      if (s.uffd) return 'mmap with uffd: not yet supported by the runner';
+      if (s.kind === 'hugetlb' && (s.hugeSize ?? 0x200000) !== 0x200000) return `mmap hugetlb of ${hex(s.hugeSize ?? 0)}: only 2 MiB pages are reserved`;
+      return hvaRefusal(s.hva, s.size);
+    case 'munmap': case 'mprotect': case 'madviseDontneed': return hvaRefusal(s.hva, s.size);
+    case 'thpCollapse': return 'thpCollapse: MADV_COLLAPSE is not yet supported by the runner';
+    case 'setMemslot': return (s.slot & 0xffff) === PRIVATE_SLOT ? `setMemslot slot ${PRIVATE_SLOT}: reserved by the runner` : null;
+    case 'access':
+      if (!RUNNER_ACCESS_KINDS.has(s.kind)) return `access kind ${s.kind}: not yet supported by the runner`;
+      if ((s.s1 ?? 'normal') !== 'normal') return `access with s1 ${s.s1}: only a Normal stage 1 is supported by the runner yet`;
+      if (s.vcpu >= MAX_VCPUS) return `access on vcpu ${s.vcpu}: the runner drives vCPUs 0 and 1`;
+      if (s.ipa >= 2 ** 48) return `access at ${hex(s.ipa)}: beyond the runner's 48-bit stage 1`;
+      return null;
+    default: return null;
+  }
+}
+
+function hvaRefusal(hva: number, size: number): string | null {
+  return hva < HVA_LOW || hva + size > HVA_HIGH ? `hva range ${hex(hva)}+${hex(size)} overlaps the runner's own address space` : null;
+}
+
+/** Null when every step can run (under a 4K-page kernel), else the first reason it cannot. */
+export function notExecutable(trace: Trace): NotExecutable | null {
+  if (trace.config.granule !== 4096) return { step: -1, why: `config.granule ${trace.config.granule}: the kernels run here use 4K pages` };
+  if (trace.config.protectedVm) return { step: -1, why: 'config.protectedVm: no protected VM type is offered to userspace by these kernels' };
+  for (let i = 0; i < trace.steps.length; i++) {
+    const why = stepRefusal(decodeStep(trace.steps[i]));
+    if (why) return { step: i, why };
+  }
+  if (layoutOf(trace) === null) return { step: -1, why: 'no free 4 MiB of IPA space for the runner\'s private window' };
+  return null;
+}
+
+/** IPA ranges the trace uses: memslots and accessed pages. */
+function usedRanges(steps: readonly Step[]): [number, number][] {
+  const r: [number, number][] = [];
+  for (const s of steps) {
+    if (s.op === 'setMemslot') r.push([s.gpa, s.gpa + s.size]);
+    if (s.op === 'access') r.push([s.ipa - (s.ipa % 4096), s.ipa - (s.ipa % 4096) + 4096]);
+  }
+  return r;
+}
+
+/** The private window (highest free 4 MiB below the IPA limit) and the stage-1 regions, or null. */
+export function layoutOf(trace: Trace): Layout | null {
+  const steps = trace.steps.map(decodeStep);
+  const used = usedRanges(steps);
+  const top = 2 ** trace.config.iaBits;
+  let window = -1;
+  for (let w = top - WINDOW_SPAN; w >= 0; w -= WINDOW_SPAN) {
+    if (used.every(([a, b]) => b <= w || a >= w + WINDOW_SPAN)) { window = w; break; }
+  }
+  if (window < 0) return null;
+  const l0 = new Set<number>([Math.floor(window / L0_SPAN)]);
+  for (const s of steps) if (s.op === 'access') l0.add(Math.floor(s.ipa / L0_SPAN));
+  if (l0.size > 16) return null;
+  return { window, l0: [...l0].sort((a, b) => a - b) };
+}
+
+const h = (n: number): string => n.toString(16);
+const PROT: Record<string, number> = { none: 0, r: 1, rw: 3 };
+
+/** One step's line (real/runner/s2runner.c header). */
+function stepLine(s: Step): string {
+  switch (s.op) {
+    case 'mmap': return `M ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]} ${s.kind[0]} ${h(s.hugeSize ?? 0x200000)}`;
+    case 'munmap': return `U ${h(s.hva)} ${h(s.size)}`;
+    case 'mprotect': return `P ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]}`;
+    case 'madviseDontneed': return `D ${h(s.hva)} ${h(s.size)}`;
+    case 'setMemslot': {
+      const flags = (s.flags.includes('LOG_DIRTY') ? 1 : 0) | (s.flags.includes('READONLY') ? 2 : 0);
+      return `S ${h(s.slot)} ${flags} ${h(s.gpa)} ${h(s.size)} ${h(s.hva)}`;
+    }
+    case 'getDirtyLog': return `G ${h(s.slot)}`;
+    case 'clearDirtyLog': return `C ${h(s.slot)} ${h(s.first)} ${h(s.count)}`;
+    case 'access': return `A ${s.vcpu} ${h(s.ipa)} ${s.kind}`;
+    default: throw new RangeError(`real/encode: step ${s.op} is not executable`);
+  }
+}
+
+/** The runner's input for executable traces, numbered by their index in `traces`. */
+export function encodeBatch(traces: readonly { index: number; trace: Trace }[]): string {
+  const out: string[] = [];
+  for (const { index, trace } of traces) {
+    const layout = layoutOf(trace);
+    if (!layout) throw new RangeError(`real/encode: trace ${index} has no layout`);
+    out.push(`T ${h(index)} ${h(trace.config.iaBits)} ${trace.config.nisvToUser ? 1 : 0} ${h(layout.window)} ${h(layout.l0.length)} ${layout.l0.map(h).join(' ')}`);
+    for (const s of trace.steps) out.push(stepLine(decodeStep(s)));
+    out.push('E');
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,119 @@
+/**
+ * What the real kernel under QEMU lets us observe, and the comparison of each observation with the
+ * model's prediction. `notObservable` is THE projection: everything it names is reported as "not
+ * observable", never as agreement.
+ */
+import type { Errno, Outcome } from '../model/types';
+import type { Step } from '../properties/trace/codec';
+import type { TraceExpect } from '../properties/trace/schema';
+import { ERRNOS } from '../properties/trace/vocab';
+import { outcomeToExpect } from '../properties/trace/expect';
+
+/** One step as the runner printed it (real/runner/s2runner.c header). */
+export interface RealStep {
+  readonly k: string;
+  readonly a?: string;
+  readonly l?: number;
+  readonly w?: number;
+  readonly e?: string;
+  readonly esr?: string;
+  readonly d?: readonly number[];
+  readonly n?: number;
+}
+
+/** What the kernel did, in the model's vocabulary where it has a word for it. */
+export type Observed = { readonly outcome: Outcome; readonly dirty?: readonly number[] } | { readonly other: string };
+
+const CMO_KINDS = new Set(['dc_civac', 'dc_ivac', 'dc_cvac']);
+/** ESR_ELx.EC values (Arm ARM D24.2.40): data / instruction abort from the same EL, unknown reason. */
+const EC_DABT_CUR = 0x25;
+const EC_DABT_LOW = 0x24;
+const EC_IABT_CUR = 0x21;
+const EC_IABT_LOW = 0x20;
+const EC_UNKNOWN = 0x00;
+
+/**
+ * Why a step's result cannot be compared on this kernel under QEMU, or null when it can. Always
+ * not observable here: CMOs (QEMU TCG executes DC CIVAC/IVAC/CVAC as no-ops, so no stage-2 fault
+ * reaches KVM), memory types and FWB/DIC effects (TCG has no caches), stage-2 layout (no
+ * stage-2 ptdump in these kernels), and interleavings (not executable at all: real/encode.ts).
+ */
+export function notObservable(step: Step): string | null {
+  if (step.op === 'access' && CMO_KINDS.has(step.kind)) return `${step.kind}: cache maintenance is a no-op under QEMU TCG`;
+  return null;
+}
+
+/** Expect keys that need the stage-2 tables or memory types: never observable here. */
+export const UNOBSERVABLE_EXPECT_KEYS = ['mapped', 'writable', 'exec', 'memtype', 'effective', 'size'] as const;
+
+function errnoOutcome(step: Step, e: string): Outcome | null {
+  if (step.op === 'access') {
+    if (e === 'ENOSYS') return { kind: 'enosys' };
+    if (e === 'EFAULT') return { kind: 'efault' };
+  }
+  return (ERRNOS as readonly string[]).includes(e) ? { kind: 'errno', errno: e as Errno } : null;
+}
+
+/** The runner's line for `step` in the model's vocabulary. */
+export function observed(step: Step, r: RealStep): Observed {
+  switch (r.k) {
+    case 'ok': return r.d ? { outcome: { kind: 'ok' }, dirty: r.d } : { outcome: { kind: 'ok' } };
+    case 'mmio': return { outcome: { kind: 'mmio', ipa: Number(r.a), len: r.l ?? 0, write: r.w === 1 } };
+    case 'nisv': return { outcome: { kind: 'nisv', ipa: Number(r.a) } };
+    case 'timeout': return { outcome: { kind: 'livelock' } };
+    case 'errno': {
+      const o = errnoOutcome(step, r.e ?? '');
+      return o ? { outcome: o } : { other: `errno ${r.e}` };
+    }
+    case 'exc': {
+      const esr = Number(r.esr);
+      const ec = Math.floor(esr / 2 ** 26) & 0x3f;
+      if (ec === EC_DABT_CUR || ec === EC_DABT_LOW) return { outcome: { kind: 'injectDabt' } };
+      if (ec === EC_IABT_CUR || ec === EC_IABT_LOW) return { outcome: { kind: 'injectPabt' } };
+      // exec branches to memory the runner filled with UDF #0: an undefined-instruction trap means the fetch worked.
+      if (ec === EC_UNKNOWN && step.op === 'access' && step.kind === 'exec') return { outcome: { kind: 'ok' } };
+      return { other: `guest exception ESR ${r.esr}` };
+    }
+    case 'exit': return { other: `KVM exit reason ${r.n}` };
+    default: return { other: `runner said ${r.k}${r.e ? ` ${r.e}` : ''}` };
+  }
+}
+
+/** Text of an outcome as reports print it. */
+export function outcomeText(o: Outcome): string {
+  switch (o.kind) {
+    case 'mmio': return `mmio{ipa 0x${o.ipa.toString(16)}, len ${o.len}, ${o.write ? 'write' : 'read'}}`;
+    case 'nisv': return `nisv{ipa 0x${o.ipa.toString(16)}}`;
+    case 'errno': return `errno ${o.errno}`;
+    default: return o.kind;
+  }
+}
+
+/** The comparable part of an outcome: its kind and fields, without the memory type (not observable). */
+function comparable(o: Outcome): string {
+  return o.kind === 'ok' ? 'ok' : outcomeText(o);
+}
+
+/** Null when the real observation agrees with the model's outcome (and dirty list), else why not. */
+export function difference(model: { outcome: Outcome; dirty?: readonly number[] }, real: Observed): string | null {
+  if ('other' in real) return `model ${outcomeText(model.outcome)}, real kernel ${real.other}`;
+  if (comparable(model.outcome) !== comparable(real.outcome)) return `model ${outcomeText(model.outcome)}, real kernel ${outcomeText(real.outcome)}`;
+  if (model.dirty && real.dirty && JSON.stringify(model.dirty) !== JSON.stringify(real.dirty)) {
+    return `dirty pages: model [${model.dirty.join(',')}], real kernel [${real.dirty.join(',')}]`;
+  }
+  return null;
+}
+
+/** The first mismatch between the step's `expect` and the real kernel on the keys it can observe, or null. */
+export function expectDifference(expect: TraceExpect, real: Observed): string | null {
+  if ('other' in real) return `expect.outcome: expected ${expect.outcome}, got ${real.other}`;
+  const obs: Partial<TraceExpect> = { ...outcomeToExpect(real.outcome) };
+  if (real.dirty) obs.dirty = [...real.dirty];
+  for (const k of ['outcome', 'errno', 'mmio', 'dirty'] as const) {
+    if (expect[k] === undefined) continue;
+    const want = JSON.stringify(expect[k]);
+    const got = JSON.stringify(obs[k]);
+    if (want !== got) return `expect.${k}: expected ${want}, real kernel ${got ?? 'nothing'}`;
+  }
+  return null;
+}

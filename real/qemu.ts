@@ -1,0 +1,76 @@
+/** Boot an arm64 kernel under qemu-system-aarch64 (TCG, EL2 so KVM initialises) and collect the runner's JSON lines. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S2InputError } from '../model/types';
+
+/** QEMU CPU models and what they give the guest kernel (../shared/realkvm-spike/REPORT.md: ID_AA64MMFR2_EL1.FWB). */
+export const CPUS: Readonly<Record<string, { readonly fwb: boolean; readonly qemu: string }>> = {
+  max: { fwb: true, qemu: 'max,pauth-impdef=on' },
+  'neoverse-n1': { fwb: false, qemu: 'neoverse-n1' },
+  'cortex-a57': { fwb: false, qemu: 'cortex-a57' },
+};
+
+export interface BootOptions {
+  readonly image: string;
+  readonly initrd: Buffer;
+  readonly cpu: string;
+  /** Kill a boot that prints nothing for this long (ms). */
+  readonly silenceMs?: number;
+}
+
+/** What a boot printed: every console line that is a JSON object, and how it ended. */
+export interface BootResult {
+  readonly lines: readonly string[];
+  readonly exitCode: number | null;
+  readonly watchdog: boolean;
+  readonly seconds: number;
+}
+
+/** Kernel command line: console on the PL011, power off on panic, 64 reserved 2 MiB huge pages. */
+const APPEND = 'console=ttyAMA0 panic=-1 quiet loglevel=1 rdinit=/init hugepages=64';
+
+/** Boot once; resolves when QEMU exits (the runner powers off) or the watchdog kills it. */
+export function boot(opts: BootOptions): Promise<BootResult> {
+  const cpu = CPUS[opts.cpu];
+  if (!cpu) throw new S2InputError('--cpu', `unknown CPU ${opts.cpu} (known: ${Object.keys(CPUS).join(', ')})`);
+  const dir = mkdtempSync(join(tmpdir(), 's2real-'));
+  const initrd = join(dir, 'initrd.cpio');
+  writeFileSync(initrd, opts.initrd);
+  const args = ['-M', 'virt,virtualization=on,gic-version=3', '-cpu', cpu.qemu, '-smp', '1', '-m', '1024', '-nographic',
+    '-no-reboot', '-nic', 'none', '-kernel', opts.image, '-initrd', initrd, '-append', APPEND];
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    let partial = '';
+    let watchdog = false;
+    const silence = opts.silenceMs ?? 60_000;
+    let timer = setTimeout(bite, silence);
+    function bite(): void { watchdog = true; child.kill('SIGKILL'); }
+    child.stdout.on('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      timer = setTimeout(bite, silence);
+      partial += chunk.toString('utf8');
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      for (const p of parts) {
+        const l = p.replace(/\r$/, '');
+        if (l.startsWith('{')) lines.push(l);
+      }
+    });
+    child.stderr.resume();
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      if (e.code === 'ENOENT') reject(new S2InputError('prerequisites', 'qemu-system-aarch64 not found: run `npm run real -- setup` first'));
+      else reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ lines, exitCode: code, watchdog, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * Run traces on a real arm64 kernel under QEMU and compare every observable step with the model:
+ * executability check, the model's predictions, one boot per batch, per-step verdicts.
+ */
+import { HostMm } from '../model/host/hostMm';
+import { KvmModel } from '../model/index';
+import type { Config, Outcome } from '../model/types';
+import { applyOne, type Side } from '../properties/runner/executors';
+import { decodeStep, type Trace } from '../properties/trace';
+import { initramfs, runnerBinary } from './build';
+import { encodeBatch, notExecutable } from './encode';
+import type { Kernel } from './kernels';
+import { difference, expectDifference, notObservable, observed, outcomeText, UNOBSERVABLE_EXPECT_KEYS, type RealStep } from './observe';
+import { boot, CPUS } from './qemu';
+
+/** One step's verdict. */
+export interface StepVerdict {
+  readonly step: number;
+  readonly op: string;
+  readonly status: 'agree' | 'differ' | 'not observable';
+  readonly model: string;
+  readonly real: string;
+  /** Why it differs, or why it is not observable. */
+  readonly note?: string;
+  /** A failed `expect` on an observable key. */
+  readonly expect?: string;
+}
+
+/** One trace's result. */
+export interface TraceVerdict {
+  readonly name: string;
+  readonly status: 'agree' | 'differ' | 'not executable' | 'error';
+  readonly why?: string;
+  readonly steps: readonly StepVerdict[];
+  /** Expect keys present in the trace that this kernel cannot show (counted, never passed). */
+  readonly unobservedExpects: number;
+}
+
+export interface RealRun {
+  readonly kernel: string;
+  readonly release: string;
+  readonly cpu: string;
+  readonly seconds: number;
+  readonly traces: readonly TraceVerdict[];
+}
+
+export interface RealOptions {
+  readonly kernel: Kernel;
+  readonly cpu: string;
+  readonly silenceMs?: number;
+}
+
+/** Why this trace cannot run with this CPU (its config must describe the emulated hardware), or null. */
+function cpuMismatch(config: Config, cpu: string): string | null {
+  const c = CPUS[cpu];
+  if (c && c.fwb !== config.fwb) {
+    const fit = Object.keys(CPUS).filter((k) => CPUS[k].fwb === config.fwb);
+    return `config.fwb ${config.fwb} does not match --cpu ${cpu} (FWB ${c.fwb}); use --cpu ${fit.join(' or ')}`;
+  }
+  if (config.dic) return 'config.dic true: no QEMU CPU model offers CTR_EL0.DIC';
+  return null;
+}
+
+/** The model's outcome (and dirty list) for each step. */
+function predict(trace: Trace): { outcome: Outcome; dirty?: readonly number[] }[] {
+  const host = new HostMm({ pageSize: trace.config.granule });
+  const side: Side = { host, kvm: new KvmModel(trace.config, host) };
+  return trace.steps.map((s, i) => {
+    const r = applyOne(side, decodeStep(s));
+    if (!r) throw new Error(`model has no result for step ${i}`);
+    return r;
+  });
+}
+
+function compareTrace(name: string, trace: Trace, lines: readonly RealStep[] | undefined, err: string | undefined): TraceVerdict {
+  const unobservedExpects = trace.steps.reduce((n, s) => n + UNOBSERVABLE_EXPECT_KEYS.filter((k) => s.expect?.[k] !== undefined).length, 0);
+  if (err !== undefined || lines === undefined) return { name, status: 'error', why: err ?? 'the runner printed nothing for this trace', steps: [], unobservedExpects };
+  const model = predict(trace);
+  const steps: StepVerdict[] = [];
+  for (let i = 0; i < trace.steps.length; i++) {
+    const step = decodeStep(trace.steps[i]);
+    const line = lines[i];
+    const m = model[i];
+    if (!line) {
+      steps.push({ step: i, op: step.op, status: 'differ', model: outcomeText(m.outcome), real: 'nothing', note: 'the runner printed no result for this step' });
+      continue;
+    }
+    const real = observed(step, line);
+    const realText = 'other' in real ? real.other : outcomeText(real.outcome) + (real.dirty ? ` [${real.dirty.join(',')}]` : '');
+    const modelText = outcomeText(m.outcome) + (m.dirty ? ` [${m.dirty.join(',')}]` : '');
+    const hidden = notObservable(step);
+    if (hidden) { steps.push({ step: i, op: step.op, status: 'not observable', model: modelText, real: realText, note: hidden }); continue; }
+    const diff = difference(m, real);
+    const ex = trace.steps[i].expect;
+    const exDiff = ex ? expectDifference(ex, real) : null;
+    steps.push({ step: i, op: step.op, status: diff ? 'differ' : 'agree', model: modelText, real: realText, ...(diff ? { note: diff } : {}), ...(exDiff ? { expect: exDiff } : {}) });
+  }
+  const bad = steps.some((s) => s.status === 'differ' || s.expect !== undefined);
+  return { name, status: bad ? 'differ' : 'agree', steps, unobservedExpects };
+}
+
+/** Run `items` on the real kernel: the executable ones in one boot, the others listed with their reason. */
+export async function runOnReal(items: readonly { name: string; trace: Trace }[], opts: RealOptions): Promise<RealRun> {
+  const verdicts: (TraceVerdict | undefined)[] = items.map(() => undefined);
+  const batch: { index: number; trace: Trace }[] = [];
+  items.forEach(({ name, trace }, index) => {
+    const ne = notExecutable(trace);
+    const cpu = ne ? null : cpuMismatch(trace.config, opts.cpu);
+    if (ne) verdicts[index] = { name, status: 'not executable', why: ne.step < 0 ? ne.why : `steps[${ne.step}] ${ne.why}`, steps: [], unobservedExpects: 0 };
+    else if (cpu) verdicts[index] = { name, status: 'not executable', why: cpu, steps: [], unobservedExpects: 0 };
+    else batch.push({ index, trace });
+  });
+  let release = 'not booted';
+  let seconds = 0;
+  if (batch.length > 0) {
+    const result = await boot({ image: opts.kernel.image, initrd: initramfs(runnerBinary(), encodeBatch(batch)), cpu: opts.cpu, silenceMs: opts.silenceMs });
+    seconds = result.seconds;
+    const perTrace = new Map<number, RealStep[]>();
+    const errs = new Map<number, string>();
+    let fatal: string | undefined;
+    for (const l of result.lines) {
+      let o: { t?: string; i?: number; s?: number; err?: string; kernel?: string; what?: string; errno?: string } & RealStep;
+      try { o = JSON.parse(l) as typeof o; } catch { continue; }
+      if (o.t === 'start') release = o.kernel ?? release;
+      else if (o.t === 'fatal') fatal = `runner: ${o.what} (${o.errno})`;
+      else if (o.t === 'trace' && o.i !== undefined) { perTrace.set(o.i, []); if (o.err) errs.set(o.i, o.err); }
+      else if (o.t === 'step' && o.i !== undefined && o.s !== undefined) (perTrace.get(o.i) ?? []) [o.s] = o;
+    }
+    const ended = result.lines.some((l) => l.startsWith('{"t":"end"'));
+    const why = fatal ?? (result.watchdog ? 'QEMU printed nothing for too long: killed by the watchdog'
+      : ended ? undefined : `the boot ended without the runner finishing (QEMU exit ${result.exitCode})`);
+    for (const { index, trace } of batch) {
+      const err = errs.get(index) ?? (perTrace.has(index) ? undefined : why);
+      verdicts[index] = compareTrace(items[index].name, trace, perTrace.get(index), err);
+    }
+    if (why && !verdicts.some((v) => v?.status === 'agree' || v?.status === 'differ')) throw new Error(why);
+  }
+  return { kernel: opts.kernel.label, release, cpu: opts.cpu, seconds, traces: verdicts.map((v, i) => v ?? { name: items[i].name, status: 'error', why: 'no verdict', steps: [], unobservedExpects: 0 }) };
+}

@@ -1,0 +1,403 @@
+/*
+ * s2check real-kernel runner: the static aarch64 /init of a throwaway initramfs. It reads a batch of
+ * traces from /traces.txt (written by real/encode.ts), runs each on a fresh KVM VM through raw ioctls,
+ * and prints one JSON object per line on the console (read by real/console.ts), then powers off.
+ *
+ * Trace encoding (one token list per line, numbers in hex without 0x):
+ *   T <index> <iaBits> <nisvToUser 0|1> <window> <l0-count> <l0-index>...   a trace starts: new VM
+ *   M <hva> <size> <prot 0 none|1 r|3 rw> <kind a anon|f file|h hugetlb> <hugeSize>
+ *   U <hva> <size>            munmap
+ *   P <hva> <size> <prot>     mprotect
+ *   D <hva> <size>            madvise(MADV_DONTNEED)
+ *   S <slot> <flags> <gpa> <size> <hva>   KVM_SET_USER_MEMORY_REGION (flags: 1 LOG_DIRTY, 2 READONLY)
+ *   G <slot>                  KVM_GET_DIRTY_LOG
+ *   C <slot> <first> <count>  KVM_CLEAR_DIRTY_LOG with an all-ones bitmap
+ *   A <vcpu> <ipa> <kind>     a guest access (kind: the snippet name below)
+ *   E                         the trace ends: VM torn down, host mappings unmapped
+ * Output: {"t":"start",...} once, {"t":"trace","i":N[,"err":...]} per trace, {"t":"step","i":N,"s":K,"k":...}
+ * per step, {"t":"end"} last. Outcome k: ok | mmio (a, l, w) | nisv (a) | errno (e) | exc (esr) | timeout | exit (n).
+ *
+ * Guest: one or two vCPUs at EL1 with the stage-1 MMU on: TTBR0 maps every IPA the trace touches
+ * 1:1 with 1 GiB Normal write-back blocks; its tables and the code live in a private RW memslot at
+ * <window> (2 MiB, id PRIV_SLOT) that the trace never touches. A snippet does its access at x0, then
+ * stores to DONE (<window> + 2 MiB, no memslot: an MMIO exit that ends the step). The exception vector
+ * stores ESR_EL1 to REPORT, so injected aborts are seen.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <linux/memfd.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+#define PRIV_SLOT 32000u
+#define PRIV_SIZE 0x200000UL
+#define VEC_OFF 0x800UL
+#define L0_OFF 0x1000UL
+#define L1_OFF 0x2000UL
+#define MAX_VCPUS 2
+#define MAX_MAPS 256
+#define STEP_TIMEOUT_US 2000000
+
+/* ---- guest code: snippets (x0 = target, x1 = value, x5 = DONE, x7 = REPORT) ---- */
+__asm__(".pushsection .rodata.guest,\"a\"\n"
+        ".balign 16\n.global g_begin\ng_begin:\n"
+#define SNIP(name, body) ".balign 16\n.global " #name "\n" #name ":\n" body "\n"
+        SNIP(g_read, "ldr x2, [x0]\n str xzr, [x5]\n b .")
+        SNIP(g_write, "str x1, [x0]\n str xzr, [x5]\n b .")
+        SNIP(g_ld_preidx, "ldr x2, [x0, #0]!\n str xzr, [x5]\n b .")
+        SNIP(g_st_preidx, "str x1, [x0, #0]!\n str xzr, [x5]\n b .")
+        SNIP(g_cas, ".arch_extension lse\n cas x1, x2, [x0]\n str xzr, [x5]\n b .")
+        SNIP(g_dc_zva, "dc zva, x0\n str xzr, [x5]\n b .")
+        SNIP(g_exec, "blr x0\n str xzr, [x5]\n b .")
+        SNIP(g_dc_civac, "dc civac, x0\n str xzr, [x5]\n b .")
+        SNIP(g_dc_ivac, "dc ivac, x0\n str xzr, [x5]\n b .")
+        SNIP(g_dc_cvac, "dc cvac, x0\n str xzr, [x5]\n b .")
+        SNIP(g_vec, "mrs x6, esr_el1\n str x6, [x7]\n b .")
+        ".balign 16\n.global g_end\ng_end:\n.popsection\n");
+extern const char g_begin[], g_end[], g_read[], g_write[], g_ld_preidx[], g_st_preidx[], g_cas[], g_dc_zva[],
+    g_exec[], g_dc_civac[], g_dc_ivac[], g_dc_cvac[], g_vec[];
+
+static const struct { const char *name; const char *code; } SNIPS[] = {
+    {"read", g_read}, {"write", g_write}, {"ld_preidx", g_ld_preidx}, {"st_preidx", g_st_preidx},
+    {"cas", g_cas}, {"dc_zva", g_dc_zva}, {"exec", g_exec}, {"dc_civac", g_dc_civac},
+    {"dc_ivac", g_dc_ivac}, {"dc_cvac", g_dc_cvac},
+};
+
+static int kvm_fd = -1, vm_fd = -1;
+static int vcpu_fd[MAX_VCPUS];
+static struct kvm_run *vrun[MAX_VCPUS];
+static int run_size;
+static unsigned char *priv;
+static uint64_t window, done_ipa, report_ipa;
+static struct { uint64_t hva, size; } maps[MAX_MAPS];
+static int nmaps;
+static struct { uint32_t id; uint64_t npages; } slots[64];
+static int nslots;
+
+static const char *errname(int e) {
+  switch (e) {
+  case EINVAL: return "EINVAL"; case EEXIST: return "EEXIST"; case EFAULT: return "EFAULT";
+  case ENOENT: return "ENOENT"; case ENOSYS: return "ENOSYS"; case EINTR: return "EINTR";
+  case EPERM: return "EPERM"; case ENOMEM: return "ENOMEM"; case ERANGE: return "ERANGE";
+  case EAGAIN: return "EAGAIN"; case ENXIO: return "ENXIO"; case EBUSY: return "EBUSY";
+  case E2BIG: return "E2BIG"; case EHWPOISON: return "EHWPOISON"; case ENOEXEC: return "ENOEXEC";
+  default: return "E?";
+  }
+}
+
+static void power_off(void) {
+  fflush(stdout);
+  sync();
+  reboot(RB_POWER_OFF);
+  for (;;) pause();
+}
+
+static void fatal(const char *what, int e) {
+  printf("{\"t\":\"fatal\",\"what\":\"%s\",\"errno\":\"%s\"}\n", what, errname(e));
+  power_off();
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+#define CORE_REG(x) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (offsetof(struct kvm_regs, x) / sizeof(__u32)))
+static int set_reg(int fd, uint64_t id, uint64_t val) {
+  struct kvm_one_reg r = {.id = id, .addr = (uint64_t)&val};
+  return ioctl(fd, KVM_SET_ONE_REG, &r) < 0 ? errno : 0;
+}
+#define SCTLR_EL1 ARM64_SYS_REG(3, 0, 1, 0, 0)
+#define TTBR0_EL1 ARM64_SYS_REG(3, 0, 2, 0, 0)
+#define TCR_EL1 ARM64_SYS_REG(3, 0, 2, 0, 2)
+#define MAIR_EL1 ARM64_SYS_REG(3, 0, 10, 2, 0)
+#define VBAR_EL1 ARM64_SYS_REG(3, 0, 12, 0, 0)
+
+static uint64_t off_of(const char *snip) { return (uint64_t)(snip - g_begin); }
+
+/* Stage 1: 4K granule, 48-bit VA (walk from level 0), TTBR1 walks disabled; MAIR attr0 Normal WB. */
+static void build_stage1(int nl0, const uint64_t *l0idx) {
+  uint64_t *l0 = (uint64_t *)(priv + L0_OFF);
+  memset(l0, 0, 0x1000);
+  for (int k = 0; k < nl0; k++) {
+    uint64_t i = l0idx[k];
+    uint64_t *l1 = (uint64_t *)(priv + L1_OFF + 0x1000UL * k);
+    for (uint64_t j = 0; j < 512; j++)
+      l1[j] = (i << 39) | (j << 30) | (1UL << 10) /* AF */ | (3UL << 8) /* inner shareable */ | 0x1 /* block */;
+    l0[i] = (window + L1_OFF + 0x1000UL * k) | 0x3; /* table */
+  }
+}
+
+static int setup_vcpu(int v) {
+  int fd = ioctl(vm_fd, KVM_CREATE_VCPU, v);
+  if (fd < 0) return errno;
+  struct kvm_vcpu_init init;
+  if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0 || ioctl(fd, KVM_ARM_VCPU_INIT, &init) < 0) return errno;
+  vrun[v] = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (vrun[v] == MAP_FAILED) return errno;
+  vcpu_fd[v] = fd;
+  uint64_t tcr = 16UL /* T0SZ */ | (1UL << 8) | (1UL << 10) | (3UL << 12) /* WBWA, inner shareable */ |
+                 (1UL << 23) /* EPD1 */ | (5UL << 32) /* IPS 48 bits */;
+  int e;
+  if ((e = set_reg(fd, MAIR_EL1, 0xff)) || (e = set_reg(fd, TCR_EL1, tcr)) ||
+      (e = set_reg(fd, TTBR0_EL1, window + L0_OFF)) || (e = set_reg(fd, VBAR_EL1, window + VEC_OFF)) ||
+      (e = set_reg(fd, SCTLR_EL1, 0x30d00800UL | 1 /* M */ | (1UL << 2) /* C */ | (1UL << 12) /* I */)))
+    return e;
+  return 0;
+}
+
+static void teardown(void) {
+  for (int v = 0; v < MAX_VCPUS; v++) {
+    if (vcpu_fd[v] >= 0) { munmap(vrun[v], run_size); close(vcpu_fd[v]); }
+    vcpu_fd[v] = -1;
+  }
+  if (vm_fd >= 0) close(vm_fd);
+  vm_fd = -1;
+  if (priv) munmap(priv, PRIV_SIZE);
+  priv = NULL;
+  for (int k = 0; k < nmaps; k++) munmap((void *)maps[k].hva, maps[k].size);
+  nmaps = 0;
+  nslots = 0;
+}
+
+/* "T": a fresh VM with the private slot; "" when it worked, else why not. */
+static const char *begin_trace(unsigned ia_bits, int nisv, uint64_t win, int nl0, const uint64_t *l0idx) {
+  static char why[96];
+  teardown();
+  vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, ia_bits == 40 ? 0 : KVM_VM_TYPE_ARM_IPA_SIZE(ia_bits));
+  if (vm_fd < 0) { snprintf(why, sizeof why, "KVM_CREATE_VM: %s", errname(errno)); return why; }
+  if (nisv) {
+    struct kvm_enable_cap cap = {.cap = KVM_CAP_ARM_NISV_TO_USER};
+    if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0) { snprintf(why, sizeof why, "KVM_CAP_ARM_NISV_TO_USER: %s", errname(errno)); return why; }
+  }
+  window = win;
+  done_ipa = win + PRIV_SIZE;
+  report_ipa = done_ipa + 0x100;
+  priv = mmap(NULL, PRIV_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (priv == MAP_FAILED) { priv = NULL; return "mmap of the private window failed"; }
+  memcpy(priv, g_begin, (size_t)(g_end - g_begin));
+  for (int v = 0; v < 16; v++) memcpy(priv + VEC_OFF + v * 0x80, g_vec, 16);
+  build_stage1(nl0, l0idx);
+  struct kvm_userspace_memory_region r = {.slot = PRIV_SLOT, .guest_phys_addr = win, .memory_size = PRIV_SIZE, .userspace_addr = (uint64_t)priv};
+  if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) { snprintf(why, sizeof why, "private memslot: %s", errname(errno)); return why; }
+  return "";
+}
+
+static void out_errno(int i, int s, int e) {
+  if (e == 0) printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"ok\"}\n", i, s);
+  else printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"errno\",\"e\":\"%s\"}\n", i, s, errname(e));
+}
+
+static void do_mmap(int i, int s, uint64_t hva, uint64_t size, int prot, char kind, uint64_t huge) {
+  int flags = MAP_FIXED, fd = -1;
+  int pr = (prot & 1 ? PROT_READ : 0) | (prot & 2 ? PROT_WRITE : 0);
+  if (kind == 'a') flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+  else if (kind == 'h') flags |= MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | ((__builtin_ctzll(huge)) << MAP_HUGE_SHIFT);
+  else {
+    fd = (int)syscall(SYS_memfd_create, "s2file", 0);
+    if (fd < 0 || ftruncate(fd, (off_t)size) < 0) { out_errno(i, s, errno); if (fd >= 0) close(fd); return; }
+    flags |= MAP_SHARED;
+  }
+  void *p = mmap((void *)hva, size, pr, flags, fd, 0);
+  int e = p == MAP_FAILED ? errno : 0;
+  if (fd >= 0) close(fd);
+  if (!e && nmaps < MAX_MAPS) { maps[nmaps].hva = hva; maps[nmaps].size = size; nmaps++; }
+  out_errno(i, s, e);
+}
+
+static uint64_t slot_pages(uint32_t id) {
+  for (int k = 0; k < nslots; k++) if (slots[k].id == id) return slots[k].npages;
+  return 0;
+}
+
+static void do_slot(int i, int s, uint32_t id, uint32_t flags, uint64_t gpa, uint64_t size, uint64_t hva) {
+  struct kvm_userspace_memory_region r = {.slot = id, .flags = flags, .guest_phys_addr = gpa, .memory_size = size, .userspace_addr = hva};
+  int e = ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? errno : 0;
+  if (!e) {
+    int k = 0;
+    while (k < nslots && slots[k].id != id) k++;
+    if (k == nslots && nslots < 64) nslots++;
+    if (k < 64) { slots[k].id = id; slots[k].npages = size / 0x1000; }
+  }
+  out_errno(i, s, e);
+}
+
+static void print_bits(int i, int s, const uint64_t *bm, uint64_t npages) {
+  printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"ok\",\"d\":[", i, s);
+  int first = 1;
+  for (uint64_t p = 0; p < npages; p++)
+    if (bm[p / 64] >> (p % 64) & 1) { printf(first ? "%llu" : ",%llu", (unsigned long long)p); first = 0; }
+  printf("]}\n");
+}
+
+static void do_get_log(int i, int s, uint32_t id) {
+  uint64_t np = slot_pages(id);
+  uint64_t *bm = calloc((np + 63) / 64 + 1, 8);
+  struct kvm_dirty_log l = {.slot = id, .dirty_bitmap = bm};
+  if (ioctl(vm_fd, KVM_GET_DIRTY_LOG, &l) < 0) out_errno(i, s, errno);
+  else print_bits(i, s, bm, np);
+  free(bm);
+}
+
+static void do_clear_log(int i, int s, uint32_t id, uint64_t first, uint64_t count) {
+  uint64_t words = (count + 63) / 64 + 1;
+  uint64_t *bm = malloc(words * 8);
+  memset(bm, 0xff, words * 8);
+  struct kvm_clear_dirty_log c = {.slot = id, .num_pages = (uint32_t)count, .first_page = first, .dirty_bitmap = bm};
+  /* The kernel writes back into the bitmap only the bits it cleared. */
+  if (ioctl(vm_fd, KVM_CLEAR_DIRTY_LOG, &c) < 0) out_errno(i, s, errno);
+  else out_errno(i, s, 0);
+  free(bm);
+}
+
+/* Complete a pending MMIO (or nothing) so a new PC is not skipped: KVM_RUN with immediate_exit. */
+static void settle(int v) {
+  vrun[v]->immediate_exit = 1;
+  ioctl(vcpu_fd[v], KVM_RUN, 0);
+  vrun[v]->immediate_exit = 0;
+}
+
+static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind) {
+  const char *code = NULL;
+  for (size_t k = 0; k < sizeof SNIPS / sizeof SNIPS[0]; k++) if (!strcmp(SNIPS[k].name, kind)) code = SNIPS[k].code;
+  if (!code || v >= MAX_VCPUS) { printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"bad\"}\n", i, s); return; }
+  if (vcpu_fd[v] < 0) {
+    int e = setup_vcpu((int)v);
+    if (e) { printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"vcpu\",\"e\":\"%s\"}\n", i, s, errname(e)); return; }
+  }
+  int fd = vcpu_fd[v];
+  struct kvm_run *r = vrun[v];
+  settle((int)v);
+  set_reg(fd, CORE_REG(regs.pc), window + off_of(code));
+  set_reg(fd, CORE_REG(regs.pstate), 0x3c5); /* EL1h, DAIF masked */
+  set_reg(fd, CORE_REG(regs.regs[0]), ipa);
+  set_reg(fd, CORE_REG(regs.regs[1]), 0); /* writes store 0: UDF #0, so a later exec of the page traps as undefined */
+  set_reg(fd, CORE_REG(regs.regs[2]), 0);
+  set_reg(fd, CORE_REG(regs.regs[5]), done_ipa);
+  set_reg(fd, CORE_REG(regs.regs[7]), report_ipa);
+  int have_mmio = 0;
+  uint64_t ma = 0; unsigned ml = 0, mw = 0;
+  struct itimerval t = {.it_value = {.tv_sec = STEP_TIMEOUT_US / 1000000, .tv_usec = STEP_TIMEOUT_US % 1000000}};
+  setitimer(ITIMER_REAL, &t, NULL);
+  for (int n = 0; n < 64; n++) {
+    int ret = ioctl(fd, KVM_RUN, 0);
+    if (ret < 0) {
+      int e = errno;
+      struct itimerval z = {0};
+      setitimer(ITIMER_REAL, &z, NULL);
+      if (e == EINTR) printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"timeout\"}\n", i, s);
+      else out_errno(i, s, e);
+      return;
+    }
+    if (r->exit_reason == KVM_EXIT_MMIO) {
+      uint64_t a = r->mmio.phys_addr;
+      if (a == done_ipa || a == report_ipa) {
+        struct itimerval z = {0};
+        setitimer(ITIMER_REAL, &z, NULL);
+        if (a == report_ipa) {
+          uint64_t esr; memcpy(&esr, r->mmio.data, 8);
+          printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"exc\",\"esr\":\"0x%llx\"%s}\n", i, s, (unsigned long long)(esr & 0xffffffffULL),
+                 have_mmio ? ",\"mmio\":true" : "");
+        } else if (have_mmio) {
+          printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"mmio\",\"a\":\"0x%llx\",\"l\":%u,\"w\":%u}\n", i, s, (unsigned long long)ma, ml, mw);
+        } else {
+          printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"ok\"}\n", i, s);
+        }
+        return;
+      }
+      if (!have_mmio) { have_mmio = 1; ma = a; ml = r->mmio.len; mw = r->mmio.is_write; }
+      if (!r->mmio.is_write) memset(r->mmio.data, 0, sizeof r->mmio.data);
+      continue;
+    }
+    struct itimerval z = {0};
+    setitimer(ITIMER_REAL, &z, NULL);
+    if (r->exit_reason == KVM_EXIT_ARM_NISV)
+      printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"nisv\",\"a\":\"0x%llx\"}\n", i, s, (unsigned long long)r->arm_nisv.fault_ipa);
+    else
+      printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"exit\",\"n\":%u}\n", i, s, r->exit_reason);
+    return;
+  }
+  printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"timeout\"}\n", i, s);
+}
+
+static uint64_t hx(char **p) { return strtoull(strtok_r(NULL, " \n", p) ?: "0", NULL, 16); }
+
+int main(void) {
+  mkdir("/dev", 0755); mkdir("/proc", 0755); mkdir("/sys", 0755);
+  mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+  mount("proc", "/proc", "proc", 0, NULL);
+  mount("sysfs", "/sys", "sysfs", 0, NULL);
+  struct stat st;
+  if (fstat(1, &st) < 0) { int fd = open("/dev/console", O_RDWR); dup2(fd, 0); dup2(fd, 1); dup2(fd, 2); }
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  struct sigaction sa = {.sa_handler = on_alarm};
+  sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: KVM_RUN returns EINTR on a guest that never exits */
+  for (int v = 0; v < MAX_VCPUS; v++) vcpu_fd[v] = -1;
+  struct utsname u;
+  uname(&u);
+  kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (kvm_fd < 0) fatal("open /dev/kvm", errno);
+  run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+  printf("{\"t\":\"start\",\"kernel\":\"%s\",\"ipa_limit\":%d,\"nisv_cap\":%d,\"manual_dirty\":%d}\n", u.release,
+         ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE), ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_NISV_TO_USER),
+         ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2));
+  FILE *in = fopen("/traces.txt", "r");
+  if (!in) fatal("open /traces.txt", errno);
+  static char line[4096];
+  int ti = -1, si = 0, live = 0;
+  while (fgets(line, sizeof line, in)) {
+    char *p = NULL;
+    char *op = strtok_r(line, " \n", &p);
+    if (!op) continue;
+    if (op[0] == 'T') {
+      ti = (int)hx(&p);
+      unsigned ia = (unsigned)hx(&p);
+      int nisv = (int)hx(&p);
+      uint64_t win = hx(&p);
+      int nl0 = (int)hx(&p);
+      uint64_t l0[16];
+      for (int k = 0; k < nl0 && k < 16; k++) l0[k] = hx(&p);
+      const char *why = nl0 > 16 ? "too many 512 GiB regions" : begin_trace(ia, nisv, win, nl0, l0);
+      live = why[0] == 0;
+      si = 0;
+      if (live) printf("{\"t\":\"trace\",\"i\":%d}\n", ti);
+      else printf("{\"t\":\"trace\",\"i\":%d,\"err\":\"%s\"}\n", ti, why);
+      continue;
+    }
+    if (op[0] == 'E') { teardown(); printf("{\"t\":\"traceEnd\",\"i\":%d}\n", ti); live = 0; continue; }
+    int s = si++;
+    if (!live) continue;
+    switch (op[0]) {
+    case 'M': { uint64_t h = hx(&p), z = hx(&p); int pr = (int)hx(&p); char *k = strtok_r(NULL, " \n", &p); do_mmap(ti, s, h, z, pr, k ? k[0] : 'a', hx(&p)); break; }
+    case 'U': { uint64_t h = hx(&p), z = hx(&p); out_errno(ti, s, munmap((void *)h, z) < 0 ? errno : 0); break; }
+    case 'P': { uint64_t h = hx(&p), z = hx(&p); int pr = (int)hx(&p);
+      out_errno(ti, s, mprotect((void *)h, z, (pr & 1 ? PROT_READ : 0) | (pr & 2 ? PROT_WRITE : 0)) < 0 ? errno : 0); break; }
+    case 'D': { uint64_t h = hx(&p), z = hx(&p); out_errno(ti, s, madvise((void *)h, z, MADV_DONTNEED) < 0 ? errno : 0); break; }
+    case 'S': { uint32_t id = (uint32_t)hx(&p), fl = (uint32_t)hx(&p); uint64_t g = hx(&p), z = hx(&p), h = hx(&p); do_slot(ti, s, id, fl, g, z, h); break; }
+    case 'G': do_get_log(ti, s, (uint32_t)hx(&p)); break;
+    case 'C': { uint32_t id = (uint32_t)hx(&p); uint64_t f = hx(&p), c = hx(&p); do_clear_log(ti, s, id, f, c); break; }
+    case 'A': { unsigned v = (unsigned)hx(&p); uint64_t a = hx(&p); char *k = strtok_r(NULL, " \n", &p); do_access(ti, s, v, a, k ? k : ""); break; }
+    default: printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"bad\"}\n", ti, s);
+    }
+  }
+  teardown();
+  printf("{\"t\":\"end\"}\n");
+  power_off();
+  return 0;
+}
