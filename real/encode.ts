@@ -151,3 +151,14 @@ export function encodeBatch(traces: readonly { index: number; trace: Trace }[]):
   }
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * The executable part of a trace: every step the runner cannot execute is dropped (a fault or an
+ * invalidation held open, aging, ioremap, a pfnmap or uffd mmap, an unsupported access kind, ...).
+ * The result is a valid trace of its own, which the model runs as it stands; generated traces go
+ * through here before a real-kernel fuzz run.
+ */
+export function executablePart(trace: Trace): Trace {
+  const steps = trace.steps.filter((s) => stepRefusal(decodeStep(s)) === null);
+  return { ...trace, steps };
+}

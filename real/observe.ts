@@ -33,8 +33,8 @@ const EC_IABT_LOW = 0x20;
 const EC_UNKNOWN = 0x00;
 
 /**
- * Why a step's result cannot be compared on this kernel under QEMU, or null when it can. Always
- * not observable here: CMOs (QEMU TCG executes DC CIVAC/IVAC/CVAC as no-ops, so no stage-2 fault
+ * Why a step's result cannot be compared on this kernel under QEMU, or null when it can (such a
+ * step is not applied to the model either: real/run.ts predict). Always not observable here: CMOs (QEMU TCG executes DC CIVAC/IVAC/CVAC as no-ops, so no stage-2 fault
  * reaches KVM), memory types and FWB/DIC effects (TCG has no caches), stage-2 layout (no
  * stage-2 ptdump in these kernels), and interleavings (not executable at all: real/encode.ts).
  */

@@ -28,8 +28,8 @@ export interface BootResult {
   readonly seconds: number;
 }
 
-/** Kernel command line: console on the PL011, power off on panic, 64 reserved 2 MiB huge pages. */
-const APPEND = 'console=ttyAMA0 panic=-1 quiet loglevel=1 rdinit=/init hugepages=64';
+/** Kernel command line: console on the PL011, power off on panic, 128 2 MiB huge pages (hugetlb mmaps use MAP_NORESERVE: only touched pages need one). */
+const APPEND = 'console=ttyAMA0 panic=-1 quiet loglevel=1 rdinit=/init hugepages=128';
 
 /** Boot once; resolves when QEMU exits (the runner powers off) or the watchdog kills it. */
 export function boot(opts: BootOptions): Promise<BootResult> {
@@ -38,7 +38,7 @@ export function boot(opts: BootOptions): Promise<BootResult> {
   const dir = mkdtempSync(join(tmpdir(), 's2real-'));
   const initrd = join(dir, 'initrd.cpio');
   writeFileSync(initrd, opts.initrd);
-  const args = ['-M', 'virt,virtualization=on,gic-version=3', '-cpu', cpu.qemu, '-smp', '1', '-m', '1024', '-nographic',
+  const args = ['-M', 'virt,virtualization=on,gic-version=3', '-cpu', cpu.qemu, '-smp', '1', '-m', '1536', '-nographic',
     '-no-reboot', '-nic', 'none', '-kernel', opts.image, '-initrd', initrd, '-append', APPEND];
   const started = Date.now();
   return new Promise((resolve, reject) => {

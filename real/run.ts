@@ -61,12 +61,18 @@ function cpuMismatch(config: Config, cpu: string): string | null {
   return null;
 }
 
-/** The model's outcome (and dirty list) for each step. */
-function predict(trace: Trace): { outcome: Outcome; dirty?: readonly number[] }[] {
+/**
+ * The model's outcome (and dirty list) for each step, on the trace as this platform executes it: a
+ * step the kernel never sees here (a CMO under TCG) is not applied to the model either, so its
+ * effects (a page mapped, a dirty bit) cannot make later steps differ; it is reported as not observable.
+ */
+function predict(trace: Trace): ({ outcome: Outcome; dirty?: readonly number[] } | null)[] {
   const host = new HostMm({ pageSize: trace.config.granule });
   const side: Side = { host, kvm: new KvmModel(trace.config, host) };
   return trace.steps.map((s, i) => {
-    const r = applyOne(side, decodeStep(s));
+    const step = decodeStep(s);
+    if (notObservable(step)) return null;
+    const r = applyOne(side, step);
     if (!r) throw new Error(`model has no result for step ${i}`);
     return r;
   });
@@ -81,15 +87,15 @@ function compareTrace(name: string, trace: Trace, lines: readonly RealStep[] | u
     const step = decodeStep(trace.steps[i]);
     const line = lines[i];
     const m = model[i];
+    const hidden = notObservable(step);
+    if (hidden || m === null) { steps.push({ step: i, op: step.op, status: 'not observable', model: 'not applied', real: line?.k ?? 'nothing', note: hidden ?? 'not observable' }); continue; }
+    const modelText = outcomeText(m.outcome) + (m.dirty ? ` [${m.dirty.join(',')}]` : '');
     if (!line) {
-      steps.push({ step: i, op: step.op, status: 'differ', model: outcomeText(m.outcome), real: 'nothing', note: 'the runner printed no result for this step' });
+      steps.push({ step: i, op: step.op, status: 'differ', model: modelText, real: 'nothing', note: 'the runner printed no result for this step' });
       continue;
     }
     const real = observed(step, line);
     const realText = 'other' in real ? real.other : outcomeText(real.outcome) + (real.dirty ? ` [${real.dirty.join(',')}]` : '');
-    const modelText = outcomeText(m.outcome) + (m.dirty ? ` [${m.dirty.join(',')}]` : '');
-    const hidden = notObservable(step);
-    if (hidden) { steps.push({ step: i, op: step.op, status: 'not observable', model: modelText, real: realText, note: hidden }); continue; }
     const diff = difference(m, real);
     const ex = trace.steps[i].expect;
     const exDiff = ex ? expectDifference(ex, real) : null;

@@ -208,7 +208,7 @@ static void do_mmap(int i, int s, uint64_t hva, uint64_t size, int prot, char ki
   int flags = MAP_FIXED, fd = -1;
   int pr = (prot & 1 ? PROT_READ : 0) | (prot & 2 ? PROT_WRITE : 0);
   if (kind == 'a') flags |= MAP_PRIVATE | MAP_ANONYMOUS;
-  else if (kind == 'h') flags |= MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | ((__builtin_ctzll(huge)) << MAP_HUGE_SHIFT);
+  else if (kind == 'h') flags |= MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_HUGETLB | ((__builtin_ctzll(huge)) << MAP_HUGE_SHIFT);
   else {
     fd = (int)syscall(SYS_memfd_create, "s2file", 0);
     if (fd < 0 || ftruncate(fd, (off_t)size) < 0) { out_errno(i, s, errno); if (fd >= 0) close(fd); return; }
