@@ -7,10 +7,12 @@ import { parseTraceText, TraceError, type Trace } from '../properties/trace';
 import { resolveKernel } from '../real/kernels';
 import { CPUS } from '../real/qemu';
 import { runOnReal, type RealRun, type TraceVerdict } from '../real/run';
-import { UsageError } from './args';
+import { realFuzz } from '../real/fuzz';
+import { ensureWritableDir, parseDuration, parsePositiveInt, parseSeed, UsageError } from './args';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
 
 interface RunFlags { kernel: string; cpu: string; json?: boolean }
+interface FuzzFlags { kernel: string; cpu: string; time: string; seed: string; out?: string; batch: string }
 
 function loadTrace(file: string): Trace {
   let text: string;
@@ -59,6 +61,31 @@ async function runAction(files: string[], flags: RunFlags, io: Io): Promise<numb
   return run.traces.some((t) => t.status === 'differ' || t.status === 'error') ? EXIT.found : EXIT.clean;
 }
 
+async function fuzzAction(flags: FuzzFlags, io: Io): Promise<number> {
+  if (!CPUS[flags.cpu]) throw new UsageError('--cpu', `unknown CPU ${flags.cpu} (known: ${Object.keys(CPUS).join(', ')})`);
+  const timeMs = parseDuration(flags.time) * 1000;
+  const seed = parseSeed(flags.seed);
+  const batch = parsePositiveInt(flags.batch, '--batch');
+  const kernel = resolveKernel(flags.kernel);
+  const out = ensureWritableDir(flags.out ?? join('reports', 'out', `real-${flags.kernel.replace(/[^0-9A-Za-z.]+/g, '_')}-seed${seed}`));
+  const stop = { requested: false };
+  const onSignal = (): void => { stop.requested = true; io.err('s2check real fuzz: stopping after this batch'); };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  io.out(`s2check real fuzz: kernel ${kernel.label}, cpu ${flags.cpu}, seed ${seed}, budget ${timeMs / 1000} s, ${batch} traces per boot, out ${out}`);
+  try {
+    const s = await realFuzz({ kernel, cpu: flags.cpu, seed, timeMs, out, batch, stop,
+      onBatch: (p) => io.err(`  boot ${p.batches}: ${p.traces} traces, ${p.steps} steps, ${Math.round(p.stepsPerMinute)} steps/min, ${p.differences.length} difference(s)`) });
+    io.out(`kernel ${s.release}: ${s.traces} traces, ${s.steps} real-kernel steps in ${s.seconds.toFixed(1)} s (${Math.round(s.stepsPerMinute)} steps/min), ${s.differences.length} difference(s)`);
+    for (const d of s.differences) io.out(`DIFFERENCE ${d.signature}: ${d.hits} hit(s), ${d.steps} steps, file ${join(out, d.file)}`);
+    io.out(`report: ${join(out, 'summary.md')}`);
+    return s.differences.length > 0 ? EXIT.found : EXIT.clean;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 function setupAction(series: string[], io: Io): number {
   const r = spawnSync(join(__dirname, '..', 'real', 'setup.sh'), series, { stdio: 'inherit' });
   if (r.error) { io.err(`error: real setup: ${r.error.message}`); return EXIT.usage; }
@@ -81,6 +108,15 @@ export async function realMain(argv: string[], io: Io): Promise<number> {
       .option('--cpu <name>', `QEMU CPU (${Object.keys(CPUS).join(', ')}); max has FWB`, 'max')
       .option('--json', 'one JSON object instead of text')
       .action(async (files: string[], flags: RunFlags) => { code = await runAction(files, flags, io); });
+    configure(program.command('fuzz'), io)
+      .description('Generated traces (their executable part) on the real kernel, in batches of one boot each; differences shrunk and reported.')
+      .option('--kernel <6.1|6.12|PATH>', 'Debian series from `real setup`, or a path to your own arm64 Image', '6.12')
+      .option('--cpu <name>', `QEMU CPU (${Object.keys(CPUS).join(', ')})`, 'max')
+      .option('--time <duration>', 'budget, e.g. 90s, 5m', '60s')
+      .option('--seed <n>', 'seed', '1')
+      .option('--batch <n>', 'traces per boot', '300')
+      .option('--out <dir>', 'report directory (default reports/out/real-<kernel>-seed<seed>)')
+      .action(async (flags: FuzzFlags) => { code = await fuzzAction(flags, io); });
     await program.parseAsync(argv, { from: 'user' });
     return code;
   });

@@ -1,0 +1,197 @@
+/**
+ * Real-kernel fuzzing: generated traces, cut to their executable part, run in batches (one boot
+ * each) and compared with the model; each new difference class is shrunk (batched: every candidate
+ * of a round runs in one boot) and written as a trace; the summary is rewritten after every batch.
+ */
+import fc from 'fast-check';
+import * as fs from 'fs';
+import * as path from 'path';
+import { createHash } from 'crypto';
+import { writeAtomic } from '../reports/atomic';
+import { traceArbitrary } from '../properties/steps/arbitraries';
+import { decodeStep, serialize, type Trace } from '../properties/trace';
+import { executablePart, notExecutable } from './encode';
+import type { Kernel } from './kernels';
+import { CPUS } from './qemu';
+import { runOnReal, type TraceVerdict } from './run';
+
+export interface RealFuzzOptions {
+  readonly kernel: Kernel;
+  readonly cpu: string;
+  readonly seed: number;
+  /** Budget in ms; batches start while it lasts. */
+  readonly timeMs: number;
+  readonly out: string;
+  /** Traces per boot. @defaultValue 300 */
+  readonly batch?: number;
+  /** Cap of generated body steps per trace (about a third survive as executable). @defaultValue 200 */
+  readonly maxSteps?: number;
+  /** Called after each batch (progress). */
+  readonly onBatch?: (s: RealFuzzSummary) => void;
+  /** Set to stop after the current batch. */
+  readonly stop?: { requested: boolean };
+}
+
+/** One difference class: its signature, how often, and its shrunk trace. */
+export interface RealDifference {
+  readonly signature: string;
+  hits: number;
+  file: string;
+  step: number;
+  steps: number;
+  model: string;
+  real: string;
+}
+
+export interface RealFuzzSummary {
+  readonly format: 's2check-real-summary/1';
+  readonly kernel: string;
+  release: string;
+  readonly cpu: string;
+  readonly seed: number;
+  batches: number;
+  traces: number;
+  steps: number;
+  seconds: number;
+  /** Real-kernel steps per minute, boots included. */
+  stepsPerMinute: number;
+  /** Generated steps dropped because the runner cannot execute them. */
+  droppedSteps: number;
+  stop: 'time' | 'interrupted' | 'running';
+  /** Compared steps by op (and access kind) and the kernel's outcome: what "no difference" covers. */
+  readonly compared: Record<string, number>;
+  /** Steps run but not observable here, by reason. */
+  readonly notObservable: Record<string, number>;
+  readonly differences: RealDifference[];
+}
+
+const SHRINK_ROUNDS = 8;
+
+/** Addresses and numbers stripped: one class per op, access kind and the two outcome kinds. */
+function signatureOf(trace: Trace, v: TraceVerdict): { signature: string; step: number; model: string; real: string } | null {
+  const d = v.steps.find((s) => s.status === 'differ' || s.expect !== undefined);
+  if (!d) return null;
+  const st = decodeStep(trace.steps[d.step]);
+  const kind = st.op === 'access' ? ` ${st.kind}` : st.op === 'mmap' ? ` ${st.kind}` : '';
+  const strip = (t: string) => t.replace(/0x[0-9a-f]+/g, 'X').replace(/\[[0-9,]*\]/g, '[..]');
+  return { signature: `${d.op}${kind}: model ${strip(d.model)} / real ${strip(d.real)}`, step: d.step, model: d.model, real: d.real };
+}
+
+/** Traces one step shorter (or half as long) than `t`, all ending at its failing step. */
+function candidates(t: Trace, fail: number): Trace[] {
+  const cut = t.steps.slice(0, fail + 1);
+  const out: Trace[] = [];
+  const without = (from: number, to: number) => ({ ...t, steps: [...cut.slice(0, from), ...cut.slice(to)] });
+  for (let chunk = Math.floor(fail / 2); chunk >= 1; chunk = Math.floor(chunk / 2)) {
+    for (let from = 0; from + chunk <= fail; from += chunk) out.push(without(from, from + chunk));
+    if (out.length > 200) break;
+  }
+  return out;
+}
+
+/** Shrink `t` (failing at `fail` with `signature`) by rounds of batched candidates on the real kernel. */
+async function shrink(t: Trace, first: { signature: string; step: number; model: string; real: string }, opts: RealFuzzOptions): Promise<{ trace: Trace; step: number; model: string; real: string }> {
+  const signature = first.signature;
+  let best = { ...t, steps: t.steps.slice(0, first.step + 1) };
+  let bestFail = first.step;
+  let shown = { model: first.model, real: first.real };
+  for (let round = 0; round < SHRINK_ROUNDS && !opts.stop?.requested; round++) {
+    const cands = candidates(best, bestFail).filter((c) => notExecutable(c) === null);
+    if (cands.length === 0) break;
+    const run = await runOnReal(cands.map((c, i) => ({ name: `c${i}`, trace: c })), { kernel: opts.kernel, cpu: opts.cpu });
+    let next: { trace: Trace; fail: number } | null = null;
+    run.traces.forEach((v, i) => {
+      const s = signatureOf(cands[i], v);
+      if (!s || s.signature !== signature) return;
+      if (!next || s.step < next.fail) {
+        next = { trace: cands[i], fail: s.step };
+        shown = { model: s.model, real: s.real };
+      }
+    });
+    if (!next) break;
+    const n: { trace: Trace; fail: number } = next;
+    best = { ...n.trace, steps: n.trace.steps.slice(0, n.fail + 1) };
+    bestFail = n.fail;
+  }
+  return { trace: best, step: bestFail, ...shown };
+}
+
+/** Count what a trace's verdict covered. */
+function tally(s: RealFuzzSummary, t: Trace, v: TraceVerdict): void {
+  for (const st of v.steps) {
+    const step = decodeStep(t.steps[st.step]);
+    if (st.status === 'not observable') { const k = st.note ?? 'not observable'; s.notObservable[k] = (s.notObservable[k] ?? 0) + 1; continue; }
+    const key = `${st.op}${step.op === 'access' ? ` ${step.kind}` : ''} → ${st.real.replace(/\{.*\}|\[.*\]/g, '').trim()}`;
+    s.compared[key] = (s.compared[key] ?? 0) + 1;
+  }
+}
+
+function writeSummary(out: string, s: RealFuzzSummary): void {
+  writeAtomic(path.join(out, 'summary.json'), `${JSON.stringify(s, null, 2)}\n`);
+  const rows = s.differences.map((d) => `| ${d.signature.replace(/\|/g, '\\|')} | ${d.hits} | ${d.steps} | ${d.step} | ${d.file} |`);
+  writeAtomic(path.join(out, 'summary.md'), [
+    `# s2check real-kernel fuzz`, '',
+    `- kernel ${s.release} (${s.kernel}), cpu ${s.cpu}, seed ${s.seed}`,
+    `- stopped by ${s.stop} after ${s.seconds.toFixed(1)} s: ${s.batches} boot(s), ${s.traces} traces, ${s.steps} real-kernel steps (${Math.round(s.stepsPerMinute)} steps/min, boots included); ${s.droppedSteps} generated steps dropped as not executable`,
+    `- differences: ${s.differences.length}`, '',
+    ...(rows.length ? ['| difference (model / real kernel) | hits | steps | failing step | file |', '|---|---:|---:|---:|---|', ...rows] : ['No difference: every observable step agreed with the model.']),
+    '', '## Compared steps (op, kernel outcome)', '', '| step → outcome | count |', '|---|---:|',
+    ...Object.entries(s.compared).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `| ${k} | ${n} |`),
+    '', '## Not observable here', '', '| reason | steps |', '|---|---:|',
+    ...Object.entries(s.notObservable).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `| ${k} | ${n} |`),
+    '', `Run one again: \`npm run real -- run --kernel ${s.kernel.includes('/') ? s.kernel : s.kernel.replace(/^linux-image-(6\.1|6\.12).*$/, '$1')} --cpu ${s.cpu} ${path.join(out, '<file>')}\``, '',
+  ].join('\n'));
+}
+
+/** Fuzz until the budget ends; resolves to the final summary (also on disk in `opts.out`). */
+export async function realFuzz(opts: RealFuzzOptions): Promise<RealFuzzSummary> {
+  fs.mkdirSync(opts.out, { recursive: true });
+  const fwb = CPUS[opts.cpu]?.fwb ?? true;
+  const arb = traceArbitrary({
+    config: { granule: 4096, fwb, dic: false, protectedVm: false, hwAccessFlag: false },
+    draw: ['iaBits', 'nisvToUser', 'cmoPolicy'], maxSteps: opts.maxSteps ?? 200,
+  });
+  const s: RealFuzzSummary = {
+    format: 's2check-real-summary/1', kernel: opts.kernel.label, release: 'not booted', cpu: opts.cpu, seed: opts.seed,
+    batches: 0, traces: 0, steps: 0, seconds: 0, stepsPerMinute: 0, droppedSteps: 0, stop: 'running', compared: {}, notObservable: {}, differences: [],
+  };
+  const started = Date.now();
+  const bySig = new Map<string, RealDifference>();
+  while (Date.now() - started < opts.timeMs && !opts.stop?.requested) {
+    const generated = fc.sample(arb, { seed: opts.seed + s.batches * 7919, numRuns: opts.batch ?? 300 });
+    const items: { name: string; trace: Trace }[] = [];
+    for (const [i, g] of generated.entries()) {
+      const t = executablePart(g);
+      s.droppedSteps += g.steps.length - t.steps.length;
+      if (t.steps.length > 0 && notExecutable(t) === null) items.push({ name: `b${s.batches}t${i}`, trace: t });
+    }
+    const run = await runOnReal(items, { kernel: opts.kernel, cpu: opts.cpu });
+    s.release = run.release;
+    s.batches++;
+    s.traces += items.length;
+    s.steps += items.reduce((n, x) => n + x.trace.steps.length, 0);
+    for (const [i, v] of run.traces.entries()) {
+      tally(s, items[i].trace, v);
+      const sig = signatureOf(items[i].trace, v);
+      if (!sig) continue;
+      const known = bySig.get(sig.signature);
+      if (known) { known.hits++; continue; }
+      const small = await shrink(items[i].trace, sig, opts);
+      const text = serialize(small.trace);
+      const file = `difference-${createHash('sha256').update(sig.signature).digest('hex').slice(0, 12)}.json`;
+      writeAtomic(path.join(opts.out, file), text);
+      const d: RealDifference = { signature: sig.signature, hits: 1, file, step: small.step, steps: small.trace.steps.length, model: small.model, real: small.real };
+      bySig.set(sig.signature, d);
+      s.differences.push(d);
+    }
+    s.seconds = (Date.now() - started) / 1000;
+    s.stepsPerMinute = s.steps / s.seconds * 60;
+    writeSummary(opts.out, s);
+    opts.onBatch?.(s);
+  }
+  s.stop = opts.stop?.requested ? 'interrupted' : 'time';
+  s.seconds = (Date.now() - started) / 1000;
+  s.stepsPerMinute = s.seconds > 0 ? s.steps / s.seconds * 60 : 0;
+  writeSummary(opts.out, s);
+  return s;
+}
