@@ -4,7 +4,7 @@ import type { Config } from 'jest';
 // so the test run spends its time on tests, not on compiling the project once per worker.
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/model', '<rootDir>/impl', '<rootDir>/properties', '<rootDir>/reports', '<rootDir>/cli', '<rootDir>/bench'],
+  roots: ['<rootDir>/model', '<rootDir>/impl', '<rootDir>/properties', '<rootDir>/reports', '<rootDir>/cli', '<rootDir>/bench', '<rootDir>/real'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { parseTraceText, TraceError, type Trace } from '../properties/trace';
 import { resolveKernel } from '../real/kernels';
 import { CPUS } from '../real/qemu';
-import { runOnReal, type RealRun, type TraceVerdict } from '../real/run';
+import { refusal, runOnReal, type RealRun, type TraceVerdict } from '../real/run';
 import { realFuzz } from '../real/fuzz';
 import { ensureWritableDir, parseDuration, parsePositiveInt, parseSeed, UsageError } from './args';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
@@ -44,13 +44,12 @@ async function runAction(files: string[], flags: RunFlags, io: Io): Promise<numb
   if (files.length === 0) throw new UsageError('FILES', 'give at least one trace file');
   if (!CPUS[flags.cpu]) throw new UsageError('--cpu', `unknown CPU ${flags.cpu} (known: ${Object.keys(CPUS).join(', ')})`);
   const items = files.map((f) => ({ name: f, trace: loadTrace(f) }));
+  const why = items.map((x) => refusal(x.trace, flags.cpu));
+  if (why.every((w) => w !== null)) {
+    throw new UsageError('FILES', `no given trace is executable on the real kernel (${items[0].name}: ${why[0]})`);
+  }
   const kernel = resolveKernel(flags.kernel);
   const run: RealRun = await runOnReal(items, { kernel, cpu: flags.cpu });
-  const ran = run.traces.filter((t) => t.status === 'agree' || t.status === 'differ');
-  if (ran.length === 0 && run.traces.every((t) => t.status === 'not executable')) {
-    const first = run.traces[0];
-    throw new UsageError('FILES', `no given trace is executable on the real kernel (${first.name}: ${first.why})`);
-  }
   if (flags.json) io.out(JSON.stringify(run));
   else {
     io.out(`s2check real: kernel ${run.release} (${run.kernel}), cpu ${run.cpu}, ${run.seconds.toFixed(1)} s`);

@@ -105,15 +105,20 @@ function compareTrace(name: string, trace: Trace, lines: readonly RealStep[] | u
   return { name, status: bad ? 'differ' : 'agree', steps, unobservedExpects };
 }
 
+/** Why a trace will not run here (not executable, or its config does not fit the CPU), or null. */
+export function refusal(trace: Trace, cpu: string): string | null {
+  const ne = notExecutable(trace);
+  if (ne) return ne.step < 0 ? ne.why : `steps[${ne.step}] ${ne.why}`;
+  return cpuMismatch(trace.config, cpu);
+}
+
 /** Run `items` on the real kernel: the executable ones in one boot, the others listed with their reason. */
 export async function runOnReal(items: readonly { name: string; trace: Trace }[], opts: RealOptions): Promise<RealRun> {
   const verdicts: (TraceVerdict | undefined)[] = items.map(() => undefined);
   const batch: { index: number; trace: Trace }[] = [];
   items.forEach(({ name, trace }, index) => {
-    const ne = notExecutable(trace);
-    const cpu = ne ? null : cpuMismatch(trace.config, opts.cpu);
-    if (ne) verdicts[index] = { name, status: 'not executable', why: ne.step < 0 ? ne.why : `steps[${ne.step}] ${ne.why}`, steps: [], unobservedExpects: 0 };
-    else if (cpu) verdicts[index] = { name, status: 'not executable', why: cpu, steps: [], unobservedExpects: 0 };
+    const why = refusal(trace, opts.cpu);
+    if (why) verdicts[index] = { name, status: 'not executable', why, steps: [], unobservedExpects: 0 };
     else batch.push({ index, trace });
   });
   let release = 'not booted';

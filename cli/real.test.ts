@@ -1,0 +1,23 @@
+/** `npm run real` bad input: one line naming the field, exit 2, no QEMU needed. */
+import { join } from 'node:path';
+import { captureIo, EXIT } from './io';
+import { realMain } from './real';
+
+const BBM = join(__dirname, '..', 'properties', 'fixtures', 'BBM.json');
+
+describe('real: bad input', () => {
+  test.each([
+    [['run', '--cpu', 'pentium', BBM], /^error: --cpu: unknown CPU pentium \(known: max, neoverse-n1, cortex-a57\)$/],
+    [['run', '--cpu', 'neoverse-n1', '--kernel', '5.4', BBM], /^error: --kernel: unknown kernel series 5\.4/],
+    [['run', '--cpu', 'neoverse-n1', '--kernel', '/nonexistent/Image', BBM], /^error: --kernel: no such kernel Image: \/nonexistent\/Image$/],
+    [['run', '--cpu', 'neoverse-n1', '--kernel', BBM, BBM], /^error: --kernel: .*is not an arm64 Image/],
+    [['run', '--cpu', 'max', BBM], /^error: FILES: no given trace is executable .*config\.fwb false does not match --cpu max .*use --cpu neoverse-n1 or cortex-a57\)$/],
+    [['run', '/nonexistent.json'], /^error: trace: cannot read \/nonexistent\.json: ENOENT$/],
+    [['fuzz', '--time', 'soon'], /^error: --time/],
+  ])('%j', async (argv, message) => {
+    const io = captureIo();
+    expect(await realMain(argv, io)).toBe(EXIT.usage);
+    expect(io.stderr).toEqual([expect.stringMatching(message)]);
+    expect(io.stdout).toEqual([]);
+  });
+});

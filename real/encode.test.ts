@@ -1,0 +1,43 @@
+/** Executability, the private window and the runner encoding (real/encode.ts). */
+import { parseTrace, type Trace } from '../properties/trace';
+import { encodeBatch, executablePart, layoutOf, notExecutable } from './encode';
+
+const CONFIG = { granule: 4096, iaBits: 40, fwb: false, dic: false, nisvToUser: false, cmoPolicy: 'mainline', bugs: [] };
+const trace = (steps: unknown[], config: object = {}): Trace => parseTrace({ format: 's2check-trace/1', config: { ...CONFIG, ...config }, steps });
+const MMAP = { op: 'mmap', hva: '0x7f0000000000', size: '0x200000', prot: 'rw', kind: 'anon' };
+const SLOT = { op: 'setMemslot', slot: 0, gpa: '0x40000000', size: '0x200000', hva: '0x7f0000000000', flags: ['LOG_DIRTY'] };
+
+describe('real/encode', () => {
+  test('a step userspace cannot drive names the step and why', () => {
+    const t = trace([MMAP, SLOT, { op: 'faultBegin', vcpu: 0, ipa: '0x40000000', kind: 'read' }]);
+    expect(notExecutable(t)).toEqual({ step: 2, why: expect.stringContaining('faultBegin: a guest fault split') });
+    expect(notExecutable(trace([{ ...MMAP, kind: 'pfnmap', pa: '0x10000000' }]))?.why).toMatch(/pfnmap/);
+    expect(notExecutable(trace([MMAP], { granule: 16384, iaBits: 40 }))).toEqual({ step: -1, why: expect.stringContaining('config.granule 16384') });
+    expect(notExecutable(trace([{ op: 'access', vcpu: 2, ipa: '0x0', kind: 'read' }]))?.why).toMatch(/vcpu 2/);
+    expect(notExecutable(trace([{ ...MMAP, hva: '0x400000', size: '0x1000' }]))?.why).toMatch(/runner's own address space/);
+    expect(notExecutable(trace([MMAP, SLOT, { op: 'access', vcpu: 1, ipa: '0x40000000', kind: 'cas' }]))).toBeNull();
+  });
+
+  test('executablePart drops exactly the steps the runner cannot execute', () => {
+    const t = trace([MMAP, { op: 'invalidateBegin', hva: '0x7f0000000000', size: '0x1000' }, SLOT, { op: 'invalidateEnd', id: 0 },
+      { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 's1ptw_read' }, { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 'read' }]);
+    expect(executablePart(t).steps.map((s) => s.op)).toEqual(['mmap', 'setMemslot', 'access']);
+    expect(notExecutable(executablePart(t))).toBeNull();
+  });
+
+  test('the private window is the highest free 4 MiB below the IPA limit, clear of slots and accesses', () => {
+    expect(layoutOf(trace([MMAP, SLOT]))).toEqual({ window: 2 ** 40 - 0x400000, l0: [1] });
+    const top = trace([MMAP, { ...SLOT, gpa: '0xffffc00000', size: '0x200000' }, { op: 'access', vcpu: 0, ipa: '0x7ffff000', kind: 'read' }]);
+    expect(layoutOf(top)).toEqual({ window: 2 ** 40 - 0x800000, l0: [0, 1] });
+    expect(layoutOf(trace([{ ...SLOT, gpa: '0x0', size: '0x100000000' }], { iaBits: 32 }))).toBeNull();
+  });
+
+  test('the encoding is one line per step between T and E, numbers in hex', () => {
+    const t = trace([MMAP, SLOT, { op: 'access', vcpu: 1, ipa: '0x40000008', kind: 'write' }, { op: 'getDirtyLog', slot: 0 },
+      { op: 'clearDirtyLog', slot: 0, first: 0, count: 64 }, { op: 'mprotect', hva: '0x7f0000000000', size: '0x1000', prot: 'r' }]);
+    expect(encodeBatch([{ index: 7, trace: t }]).split('\n')).toEqual([
+      'T 7 28 0 ffffc00000 2 0 1', 'M 7f0000000000 200000 3 a 200000', 'S 0 1 40000000 200000 7f0000000000',
+      'A 1 40000008 write', 'G 0', 'C 0 0 40', 'P 7f0000000000 1000 1', 'E', '',
+    ]);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * The real arm64 kernels (6.12 and 6.1 under QEMU) against the model: every executable invariant
+ * fixture, the cli test traces and the README's example agree on every observable step, and a trace
+ * with a deliberately wrong expectation is reported as a difference. Without the prerequisites the
+ * suite says so in one line and is skipped; under CI=true a missing prerequisite fails.
+ */
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTraceText, serialize, type Trace } from '../properties/trace';
+import { captureIo, EXIT } from '../cli/io';
+import { realMain } from '../cli/real';
+import { resolveKernel } from './kernels';
+import { missingPrerequisites } from './prerequisites';
+import { refusal, runOnReal } from './run';
+
+const ROOT = join(__dirname, '..');
+const missing = missingPrerequisites();
+const ci = process.env.CI === 'true';
+if (missing.length > 0 && !ci) process.stderr.write(`real-kernel tests skipped (missing: ${missing.join(', ')}): run \`npm run real -- setup\` to enable them\n`);
+
+const jsonIn = (dir: string): string[] => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f));
+const FILES = [...jsonIn('properties/fixtures'), ...jsonIn('cli/testdata')];
+
+/** The README's example trace (the one ```json block). */
+function readmeExample(): Trace {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const m = /```json\n([\s\S]*?)```/.exec(readme);
+  if (!m) throw new Error('README has no json example');
+  return parseTraceText(m[1]);
+}
+
+/** clean.trace.json with its write expected to exit to MMIO: the kernel maps it, so this must differ. */
+function wrongExpect(): Trace {
+  const t = parseTraceText(readFileSync(join(ROOT, 'cli/testdata/clean.trace.json'), 'utf8'));
+  const steps = t.steps.map((s, i) => (i === 2 ? { ...s, expect: { outcome: 'mmio' as const, mmio: { ipa: '0x40001000', len: 8, write: true } } } : s));
+  return { ...t, steps };
+}
+
+const suite = missing.length > 0 && !ci ? describe.skip : describe;
+
+suite('the real kernel under QEMU', () => {
+  test('prerequisites are installed', () => expect(missing).toEqual([]));
+
+  test.each(['6.12', '6.1'])('kernel %s agrees with the model on every executable fixture, cli trace and the README example; a wrong expect differs', async (series) => {
+    const items = [...FILES.map((f) => ({ name: f, trace: parseTraceText(readFileSync(join(ROOT, f), 'utf8')) })),
+      { name: 'README example', trace: readmeExample() }, { name: 'wrong expect', trace: wrongExpect() }];
+    const run = await runOnReal(items, { kernel: resolveKernel(series), cpu: 'neoverse-n1' });
+    expect(run.release).toMatch(new RegExp(`^${series.replace('.', '\\.')}\\.`));
+    const byName = new Map(run.traces.map((t) => [t.name, t]));
+    for (const { name, trace } of items) {
+      const v = byName.get(name);
+      if (name === 'wrong expect') continue;
+      if (refusal(trace, 'neoverse-n1')) { expect(v?.status).toBe('not executable'); continue; }
+      expect({ name, status: v?.status, differ: v?.steps.filter((s) => s.status === 'differ' || s.expect) }).toEqual({ name, status: 'agree', differ: [] });
+    }
+    const ran = run.traces.filter((t) => t.status === 'agree');
+    expect(ran.length).toBeGreaterThanOrEqual(18);
+    const wrong = byName.get('wrong expect');
+    expect(wrong?.status).toBe('differ');
+    expect(wrong?.steps[2].expect).toBe('expect.outcome: expected "mmio", real kernel "ok"');
+  });
+
+  test('the command: exit 1 on a failed expect, 2 when nothing is executable', async () => {
+    const io = captureIo();
+    const dir = join(ROOT, 'properties/fixtures');
+    expect(await realMain(['run', '--kernel', '6.12', '--cpu', 'neoverse-n1', join(dir, 'BBM.json')], io)).toBe(EXIT.clean);
+    expect(io.stdout.at(-1)).toBe('1 agree, 0 differ, 0 not executable, 0 error(s)');
+    const file = join(tmpdir(), `s2-wrong-expect-${process.pid}.json`);
+    writeFileSync(file, serialize(wrongExpect()));
+    const wrong = captureIo();
+    expect(await realMain(['run', '--cpu', 'neoverse-n1', file], wrong)).toBe(EXIT.found);
+    expect(wrong.stdout).toContain('  steps[2] access: expect.outcome: expected "mmio", real kernel "ok"');
+    rmSync(file);
+    const bad = captureIo();
+    expect(await realMain(['run', '--cpu', 'neoverse-n1', join(dir, 'NO_STALE_PFN.json')], bad)).toBe(EXIT.usage);
+    expect(bad.stderr).toEqual([expect.stringMatching(/^error: FILES: no given trace is executable on the real kernel .*faultBegin/)]);
+  });
+});
