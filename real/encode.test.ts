@@ -11,7 +11,11 @@ describe('real/encode', () => {
   test('a step userspace cannot drive names the step and why', () => {
     const t = trace([MMAP, SLOT, { op: 'faultBegin', vcpu: 0, ipa: '0x40000000', kind: 'read' }]);
     expect(notExecutable(t)).toEqual({ step: 2, why: expect.stringContaining('faultBegin: a guest fault split') });
-    expect(notExecutable(trace([{ ...MMAP, kind: 'pfnmap', pa: '0x10000000' }]))?.why).toMatch(/pfnmap/);
+    expect(notExecutable(trace([{ ...MMAP, kind: 'pfnmap', pa: '0x100000000' }]))?.why).toMatch(/pfnmap of RAM/);
+    expect(notExecutable(trace([{ ...MMAP, kind: 'pfnmap', pa: '0x10000000', pgprot: 'normal' }]))?.why).toMatch(/device or write-combining only/);
+    expect(notExecutable(trace([{ ...MMAP, kind: 'pfnmap', pa: '0x10000000', allowAnyUncached: true }]))?.why).toMatch(/vfio-pci/);
+    expect(notExecutable(trace([{ ...MMAP, kind: 'pfnmap', pa: '0x13f00000' }]))?.why).toMatch(/beyond the 0x4000000 BAR/);
+    expect(notExecutable(trace([{ ...MMAP, kind: 'pfnmap', pa: '0x10001000', pgprot: 'nc' }]))).toBeNull();
     expect(notExecutable(trace([MMAP], { granule: 16384, iaBits: 40 }))).toEqual({ step: -1, why: expect.stringContaining('config.granule 16384') });
     expect(notExecutable(trace([{ op: 'access', vcpu: 2, ipa: '0x0', kind: 'read' }]))?.why).toMatch(/vcpu 2/);
     expect(notExecutable(trace([{ ...MMAP, hva: '0x400000', size: '0x1000' }]))?.why).toMatch(/runner's own address space/);
@@ -34,10 +38,11 @@ describe('real/encode', () => {
 
   test('the encoding is one line per step between T and E, numbers in hex', () => {
     const t = trace([MMAP, SLOT, { op: 'access', vcpu: 1, ipa: '0x40000008', kind: 'write' }, { op: 'getDirtyLog', slot: 0 },
-      { op: 'clearDirtyLog', slot: 0, first: 0, count: 64 }, { op: 'mprotect', hva: '0x7f0000000000', size: '0x1000', prot: 'r' }]);
+      { op: 'clearDirtyLog', slot: 0, first: 0, count: 64 }, { op: 'mprotect', hva: '0x7f0000000000', size: '0x1000', prot: 'r' },
+      { ...MMAP, prot: 'none', kind: 'pfnmap', pa: '0x10201000', pgprot: 'nc' }]);
     expect(encodeBatch([{ index: 7, trace: t }]).split('\n')).toEqual([
       'T 7 28 0 ffffc00000 2 0 1', 'M 7f0000000000 200000 3 a 200000', 'S 0 1 40000000 200000 7f0000000000',
-      'A 1 40000008 write', 'G 0', 'C 0 0 40', 'P 7f0000000000 1000 1', 'E', '',
+      'A 1 40000008 write', 'G 0', 'C 0 0 40', 'P 7f0000000000 1000 1', 'M 7f0000000000 200000 0 p 201000 1', 'E', '',
     ]);
   });
 });

@@ -6,6 +6,8 @@
  */
 import type { Step } from '../properties/trace/codec';
 import { decodeStep, type Trace } from '../properties/trace';
+import { RAM_BASE_PA } from '../model/host/constants';
+import { BAR_SIZE } from './qemu';
 
 /** Why a trace cannot run on the real kernel: the first offending step (or -1 for the config). */
 export interface NotExecutable {
@@ -59,7 +61,7 @@ function stepRefusal(s: Step): string | null {
   if (fixed) return `${s.op}: ${fixed}`;
   switch (s.op) {
     case 'mmap':
-      if (s.kind === 'pfnmap') return 'mmap kind pfnmap: not yet supported by the runner (needs a PCI BAR)';
+      if (s.kind === 'pfnmap') return pfnmapRefusal(s);
       if (s.uffd) return 'mmap with uffd: not yet supported by the runner';
       if (s.kind === 'hugetlb' && (s.hugeSize ?? 0x200000) !== 0x200000) return `mmap hugetlb of ${hex(s.hugeSize ?? 0)}: only 2 MiB pages are reserved`;
       return hvaRefusal(s.hva, s.size);
@@ -74,6 +76,22 @@ function stepRefusal(s: Step): string | null {
       return null;
     default: return null;
   }
+}
+
+/**
+ * A pfnmap runs as an mmap of the QEMU ivshmem BAR's sysfs resource file (VM_IO | VM_PFNMAP,
+ * pgprot_device: Device-nGnRE) or its `_wc` twin (Normal-NC) at offset pa mod BAR size: the BAR is
+ * aligned to its size, so the mapping keeps the trace's PA alignment. Only device PAs (a BAR is not
+ * RAM), only the pgprots sysfs offers, and no VM_ALLOW_ANY_UNCACHED (vfio-pci sets it, sysfs does not).
+ */
+function pfnmapRefusal(s: Extract<Step, { op: 'mmap' }>): string | null {
+  const pa = s.pa ?? 0;
+  if (pa >= RAM_BASE_PA) return `mmap pfnmap of RAM pa ${hex(pa)}: a PCI BAR is not RAM`;
+  if (s.pgprot !== undefined && s.pgprot !== 'device' && s.pgprot !== 'nc') return `mmap pfnmap pgprot ${s.pgprot}: sysfs resource files map device or write-combining only`;
+  if (s.allowAnyUncached) return 'mmap pfnmap allowAnyUncached: VM_ALLOW_ANY_UNCACHED is set by vfio-pci, not by sysfs resource files';
+  if (s.uffd) return 'mmap with uffd: not yet supported by the runner';
+  if ((pa % BAR_SIZE) + s.size > BAR_SIZE) return `mmap pfnmap of ${hex(s.size)} at pa ${hex(pa)}: beyond the ${hex(BAR_SIZE)} BAR`;
+  return hvaRefusal(s.hva, s.size);
 }
 
 function hvaRefusal(hva: number, size: number): string | null {
@@ -124,7 +142,9 @@ const PROT: Record<string, number> = { none: 0, r: 1, rw: 3 };
 /** One step's line (real/runner/s2runner.c header). */
 function stepLine(s: Step): string {
   switch (s.op) {
-    case 'mmap': return `M ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]} ${s.kind[0]} ${h(s.hugeSize ?? 0x200000)}`;
+    case 'mmap': return s.kind === 'pfnmap'
+      ? `M ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]} p ${h((s.pa ?? 0) % BAR_SIZE)} ${s.pgprot === 'nc' ? 1 : 0}`
+      : `M ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]} ${s.kind[0]} ${h(s.hugeSize ?? 0x200000)}`;
     case 'munmap': return `U ${h(s.hva)} ${h(s.size)}`;
     case 'mprotect': return `P ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]}`;
     case 'madviseDontneed': return `D ${h(s.hva)} ${h(s.size)}`;

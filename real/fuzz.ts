@@ -35,6 +35,8 @@ export interface RealFuzzOptions {
 /** One difference class: its signature, how often, and its shrunk trace. */
 export interface RealDifference {
   readonly signature: string;
+  /** A registered kernel finding the impl reproduces (known), or a new difference (the shared reading is wrong). */
+  readonly known: boolean;
   hits: number;
   file: string;
   step: number;
@@ -68,13 +70,14 @@ export interface RealFuzzSummary {
 const SHRINK_ROUNDS = 8;
 
 /** Addresses and numbers stripped: one class per op, access kind and the two outcome kinds. */
-function signatureOf(trace: Trace, v: TraceVerdict): { signature: string; step: number; model: string; real: string } | null {
-  const d = v.steps.find((s) => s.status === 'differ' || s.expect !== undefined);
+function signatureOf(trace: Trace, v: TraceVerdict): { signature: string; step: number; model: string; real: string; known: boolean } | null {
+  const d = v.steps.find((s) => s.status === 'differ' || s.status === 'kernel finding' || s.expect !== undefined);
   if (!d) return null;
   const st = decodeStep(trace.steps[d.step]);
   const kind = st.op === 'access' ? ` ${st.kind}` : st.op === 'mmap' ? ` ${st.kind}` : '';
   const strip = (t: string) => t.replace(/0x[0-9a-f]+/g, 'X').replace(/\[[0-9,]*\]/g, '[..]');
-  return { signature: `${d.op}${kind}: model ${strip(d.model)} / real ${strip(d.real)}`, step: d.step, model: d.model, real: d.real };
+  const known = d.status === 'kernel finding' ? ` [${/kernel finding ([a-z0-9-]+)/.exec(d.note ?? '')?.[1] ?? 'known'}]` : '';
+  return { signature: `${d.op}${kind}: model ${strip(d.model)} / real ${strip(d.real)}${known}`, step: d.step, model: d.model, real: d.real, known: known !== '' };
 }
 
 /** Traces one step shorter (or half as long) than `t`, all ending at its failing step. */
@@ -90,7 +93,7 @@ function candidates(t: Trace, fail: number): Trace[] {
 }
 
 /** Shrink `t` (failing at `fail` with `signature`) by rounds of batched candidates on the real kernel. */
-async function shrink(t: Trace, first: { signature: string; step: number; model: string; real: string }, opts: RealFuzzOptions): Promise<{ trace: Trace; step: number; model: string; real: string }> {
+async function shrink(t: Trace, first: { signature: string; step: number; model: string; real: string; known: boolean }, opts: RealFuzzOptions): Promise<{ trace: Trace; step: number; model: string; real: string }> {
   const signature = first.signature;
   let best = { ...t, steps: t.steps.slice(0, first.step + 1) };
   let bestFail = first.step;
@@ -128,13 +131,13 @@ function tally(s: RealFuzzSummary, t: Trace, v: TraceVerdict): void {
 
 function writeSummary(out: string, s: RealFuzzSummary): void {
   writeAtomic(path.join(out, 'summary.json'), `${JSON.stringify(s, null, 2)}\n`);
-  const rows = s.differences.map((d) => `| ${d.signature.replace(/\|/g, '\\|')} | ${d.hits} | ${d.steps} | ${d.step} | ${d.file} |`);
+  const rows = s.differences.map((d) => `| ${d.known ? 'known kernel finding' : '**new**'} | ${d.signature.replace(/\|/g, '\\|')} | ${d.hits} | ${d.steps} | ${d.step} | ${d.file} |`);
   writeAtomic(path.join(out, 'summary.md'), [
     `# s2check real-kernel fuzz`, '',
     `- kernel ${s.release} (${s.kernel}), cpu ${s.cpu}, seed ${s.seed}`,
     `- stopped by ${s.stop} after ${s.seconds.toFixed(1)} s: ${s.batches} boot(s), ${s.traces} traces, ${s.steps} real-kernel steps (${Math.round(s.stepsPerMinute)} steps/min, boots included); ${s.droppedSteps} generated steps dropped as not executable`,
-    `- differences: ${s.differences.length}`, '',
-    ...(rows.length ? ['| difference (model / real kernel) | hits | steps | failing step | file |', '|---|---:|---:|---:|---|', ...rows] : ['No difference: every observable step agreed with the model.']),
+    `- differences: ${s.differences.length} (${s.differences.filter((d) => !d.known).length} new, ${s.differences.filter((d) => d.known).length} known kernel finding(s) the impl reproduces)`, '',
+    ...(rows.length ? ['| class | difference (model / real kernel) | hits | steps | failing step | file |', '|---|---|---:|---:|---:|---|', ...rows] : ['No difference: every observable step agreed with the model.']),
     '', '## Compared steps (op, kernel outcome)', '', '| step → outcome | count |', '|---|---:|',
     ...Object.entries(s.compared).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `| ${k} | ${n} |`),
     '', '## Not observable here', '', '| reason | steps |', '|---|---:|',
@@ -180,7 +183,7 @@ export async function realFuzz(opts: RealFuzzOptions): Promise<RealFuzzSummary> 
       const text = serialize(small.trace);
       const file = `difference-${createHash('sha256').update(sig.signature).digest('hex').slice(0, 12)}.json`;
       writeAtomic(path.join(opts.out, file), text);
-      const d: RealDifference = { signature: sig.signature, hits: 1, file, step: small.step, steps: small.trace.steps.length, model: small.model, real: small.real };
+      const d: RealDifference = { signature: sig.signature, known: sig.known, hits: 1, file, step: small.step, steps: small.trace.steps.length, model: small.model, real: small.real };
       bySig.set(sig.signature, d);
       s.differences.push(d);
     }

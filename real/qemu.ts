@@ -28,6 +28,9 @@ export interface BootResult {
   readonly seconds: number;
 }
 
+/** Size of the PCI BAR that backs pfnmap steps (a BAR is aligned to its size, so offsets keep their alignment). */
+export const BAR_SIZE = 64 * 1024 * 1024;
+
 /** Kernel command line: console on the PL011, power off on panic, 128 2 MiB huge pages (hugetlb mmaps use MAP_NORESERVE: only touched pages need one). */
 const APPEND = 'console=ttyAMA0 panic=-1 quiet loglevel=1 rdinit=/init hugepages=128';
 
@@ -39,7 +42,9 @@ export function boot(opts: BootOptions): Promise<BootResult> {
   const initrd = join(dir, 'initrd.cpio');
   writeFileSync(initrd, opts.initrd);
   const args = ['-M', 'virt,virtualization=on,gic-version=3', '-cpu', cpu.qemu, '-smp', '1', '-m', '1536', '-nographic',
-    '-no-reboot', '-nic', 'none', '-kernel', opts.image, '-initrd', initrd, '-append', APPEND];
+    '-no-reboot', '-nic', 'none', '-kernel', opts.image, '-initrd', initrd, '-append', APPEND,
+    // A 64 MiB PCI memory BAR for pfnmap steps (ivshmem-plain BAR 2; sysfs resource2 / resource2_wc).
+    '-object', `memory-backend-ram,id=s2bar,size=${BAR_SIZE}`, '-device', 'ivshmem-plain,memdev=s2bar'];
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'pipe', 'pipe'] });

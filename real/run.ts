@@ -2,10 +2,9 @@
  * Run traces on a real arm64 kernel under QEMU and compare every observable step with the model:
  * executability check, the model's predictions, one boot per batch, per-step verdicts.
  */
-import { HostMm } from '../model/host/hostMm';
-import { KvmModel } from '../model/index';
 import type { Config, Outcome } from '../model/types';
-import { applyOne, type Side } from '../properties/runner/executors';
+import { runTrace } from '../properties/runner/runner';
+import { knownKernelFinding, type KernelFinding } from '../reports/kernelFindings';
 import { decodeStep, type Trace } from '../properties/trace';
 import { initramfs, runnerBinary } from './build';
 import { encodeBatch, notExecutable } from './encode';
@@ -17,8 +16,15 @@ import { boot, CPUS } from './qemu';
 export interface StepVerdict {
   readonly step: number;
   readonly op: string;
-  readonly status: 'agree' | 'differ' | 'not observable';
+  /**
+   * `kernel finding`: the model (specification) and the real kernel differ, the impl (the kernel as
+   * s2check reads it) does what the real kernel does, and the side-by-side run flags a registered
+   * kernel finding (reports/kernelFindings.ts) by this step: a known deviation, now seen on a real
+   * kernel. `differ`: anything else where model and real kernel disagree: the shared reading is wrong.
+   */
+  readonly status: 'agree' | 'kernel finding' | 'differ' | 'not observable';
   readonly model: string;
+  readonly impl: string;
   readonly real: string;
   /** Why it differs, or why it is not observable. */
   readonly note?: string;
@@ -29,7 +35,7 @@ export interface StepVerdict {
 /** One trace's result. */
 export interface TraceVerdict {
   readonly name: string;
-  readonly status: 'agree' | 'differ' | 'not executable' | 'error';
+  readonly status: 'agree' | 'kernel finding' | 'differ' | 'not executable' | 'error';
   readonly why?: string;
   readonly steps: readonly StepVerdict[];
   /** Expect keys present in the trace that this kernel cannot show (counted, never passed). */
@@ -61,48 +67,71 @@ function cpuMismatch(config: Config, cpu: string): string | null {
   return null;
 }
 
+type Prediction = { outcome: Outcome; dirty?: readonly number[] };
+
 /**
- * The model's outcome (and dirty list) for each step, on the trace as this platform executes it: a
- * step the kernel never sees here (a CMO under TCG) is not applied to the model either, so its
- * effects (a page mapped, a dirty bit) cannot make later steps differ; it is reported as not observable.
+ * The model's and the impl's outcome (and dirty list) for each step, run side by side on the trace
+ * as this platform executes it: a step the kernel never sees here (a CMO under TCG) is applied to
+ * neither, so its effects (a page mapped, a dirty bit) cannot make later steps differ; it is
+ * reported as not observable. Null for such a step.
  */
-function predict(trace: Trace): ({ outcome: Outcome; dirty?: readonly number[] } | null)[] {
-  const host = new HostMm({ pageSize: trace.config.granule });
-  const side: Side = { host, kvm: new KvmModel(trace.config, host) };
-  return trace.steps.map((s, i) => {
-    const step = decodeStep(s);
-    if (notObservable(step)) return null;
-    const r = applyOne(side, step);
-    if (!r) throw new Error(`model has no result for step ${i}`);
-    return r;
+function predict(trace: Trace): ({ model: Prediction; impl: Prediction; finding?: KernelFinding } | null)[] {
+  const kept = trace.steps.map((s) => notObservable(decodeStep(s)) === null);
+  // The impl as mainline (no historical bug switched on), every invariant checked at every step.
+  const projected: Trace = {
+    format: trace.format, config: { ...trace.config, bugs: [] },
+    steps: trace.steps.filter((_, i) => kept[i]).map(({ expect: _e, ...s }) => s) as Trace['steps'],
+  };
+  const run = runTrace(projected, { collectAll: true });
+  if (run.error) throw new Error(`the model cannot run this trace: steps[${run.error.step}] ${run.error.message}`);
+  let j = 0;
+  let finding: KernelFinding | undefined;
+  return kept.map((k) => {
+    if (!k) return null;
+    const step = j++;
+    for (const v of run.violations) if (v.step === step) finding ??= knownKernelFinding(v.invariant);
+    const r = run.outcomes[step];
+    if (!r.model) throw new Error('the model has no result for a step the real kernel runs');
+    return { model: r.model, impl: r.impl, ...(finding ? { finding } : {}) };
   });
 }
+
+const predictionText = (p: Prediction): string => outcomeText(p.outcome) + (p.dirty ? ` [${p.dirty.join(',')}]` : '');
 
 function compareTrace(name: string, trace: Trace, lines: readonly RealStep[] | undefined, err: string | undefined): TraceVerdict {
   const unobservedExpects = trace.steps.reduce((n, s) => n + UNOBSERVABLE_EXPECT_KEYS.filter((k) => s.expect?.[k] !== undefined).length, 0);
   if (err !== undefined || lines === undefined) return { name, status: 'error', why: err ?? 'the runner printed nothing for this trace', steps: [], unobservedExpects };
-  const model = predict(trace);
+  const predicted = predict(trace);
   const steps: StepVerdict[] = [];
   for (let i = 0; i < trace.steps.length; i++) {
     const step = decodeStep(trace.steps[i]);
     const line = lines[i];
-    const m = model[i];
+    const p = predicted[i];
     const hidden = notObservable(step);
-    if (hidden || m === null) { steps.push({ step: i, op: step.op, status: 'not observable', model: 'not applied', real: line?.k ?? 'nothing', note: hidden ?? 'not observable' }); continue; }
-    const modelText = outcomeText(m.outcome) + (m.dirty ? ` [${m.dirty.join(',')}]` : '');
+    if (hidden || p === null) {
+      steps.push({ step: i, op: step.op, status: 'not observable', model: 'not applied', impl: 'not applied', real: line?.k ?? 'nothing', note: hidden ?? 'not observable' });
+      continue;
+    }
+    const modelText = predictionText(p.model);
+    const implText = predictionText(p.impl);
     if (!line) {
-      steps.push({ step: i, op: step.op, status: 'differ', model: modelText, real: 'nothing', note: 'the runner printed no result for this step' });
+      steps.push({ step: i, op: step.op, status: 'differ', model: modelText, impl: implText, real: 'nothing', note: 'the runner printed no result for this step' });
       continue;
     }
     const real = observed(step, line);
     const realText = 'other' in real ? real.other : outcomeText(real.outcome) + (real.dirty ? ` [${real.dirty.join(',')}]` : '');
-    const diff = difference(m, real);
+    const diff = difference(p.model, real);
+    // A registered kernel finding explains a difference only when the impl does what the real kernel did.
+    const known = difference(p.impl, real) === null ? p.finding : undefined;
+    const status = diff === null ? 'agree' : known ? 'kernel finding' : 'differ';
     const ex = trace.steps[i].expect;
     const exDiff = ex ? expectDifference(ex, real) : null;
-    steps.push({ step: i, op: step.op, status: diff ? 'differ' : 'agree', model: modelText, real: realText, ...(diff ? { note: diff } : {}), ...(exDiff ? { expect: exDiff } : {}) });
+    steps.push({ step: i, op: step.op, status, model: modelText, impl: implText, real: realText,
+      ...(diff ? { note: known ? `${diff}: kernel finding ${known.id}, the impl does the same` : `${diff}; impl ${implText}` } : {}), ...(exDiff ? { expect: exDiff } : {}) });
   }
   const bad = steps.some((s) => s.status === 'differ' || s.expect !== undefined);
-  return { name, status: bad ? 'differ' : 'agree', steps, unobservedExpects };
+  const known = steps.some((s) => s.status === 'kernel finding');
+  return { name, status: bad ? 'differ' : known ? 'kernel finding' : 'agree', steps, unobservedExpects };
 }
 
 /** Why a trace will not run here (not executable, or its config does not fit the CPU), or null. */
@@ -144,7 +173,7 @@ export async function runOnReal(items: readonly { name: string; trace: Trace }[]
       const err = errs.get(index) ?? (perTrace.has(index) ? undefined : why);
       verdicts[index] = compareTrace(items[index].name, trace, perTrace.get(index), err);
     }
-    if (why && !verdicts.some((v) => v?.status === 'agree' || v?.status === 'differ')) throw new Error(why);
+    if (why && !verdicts.some((v) => v?.status === 'agree' || v?.status === 'differ' || v?.status === 'kernel finding')) throw new Error(why);
   }
   return { kernel: opts.kernel.label, release, cpu: opts.cpu, seconds, traces: verdicts.map((v, i) => v ?? { name: items[i].name, status: 'error', why: 'no verdict', steps: [], unobservedExpects: 0 }) };
 }

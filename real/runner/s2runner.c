@@ -6,6 +6,7 @@
  * Trace encoding (one token list per line, numbers in hex without 0x):
  *   T <index> <iaBits> <nisvToUser 0|1> <window> <l0-count> <l0-index>...   a trace starts: new VM
  *   M <hva> <size> <prot 0 none|1 r|3 rw> <kind a anon|f file|h hugetlb> <hugeSize>
+ *   M <hva> <size> <prot> p <offset> <wc 0|1>   pfnmap: the PCI BAR's sysfs resource2 (wc: resource2_wc) at offset
  *   U <hva> <size>            munmap
  *   P <hva> <size> <prot>     mprotect
  *   D <hva> <size>            madvise(MADV_DONTNEED)
@@ -91,6 +92,8 @@ static uint64_t window, done_ipa, report_ipa;
 static struct { uint64_t hva, size; } maps[MAX_MAPS];
 static int nmaps;
 static struct { uint32_t id; uint64_t npages; } slots[64];
+/* The ivshmem-plain BAR 2 (QEMU -device ivshmem-plain): a PCI memory BAR whose sysfs resource files mmap as VM_PFNMAP | VM_IO. */
+static char bar_dir[256];
 static int nslots;
 
 static const char *errname(int e) {
@@ -204,17 +207,44 @@ static void out_errno(int i, int s, int e) {
   else printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"errno\",\"e\":\"%s\"}\n", i, s, errname(e));
 }
 
-static void do_mmap(int i, int s, uint64_t hva, uint64_t size, int prot, char kind, uint64_t huge) {
+/* Find the ivshmem device (vendor 0x1af4, device 0x1110) and enable its memory decoding. */
+static void find_bar(void) {
+  char path[512], buf[32];
+  for (int d = 0; d < 32 && !bar_dir[0]; d++) {
+    snprintf(path, sizeof path, "/sys/bus/pci/devices/0000:00:%02x.0/device", d);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) continue;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) continue;
+    buf[n] = 0;
+    if (strtoul(buf, NULL, 16) != 0x1110) continue;
+    snprintf(bar_dir, sizeof bar_dir, "/sys/bus/pci/devices/0000:00:%02x.0", d);
+    snprintf(path, sizeof path, "%s/enable", bar_dir);
+    fd = open(path, O_WRONLY);
+    if (fd >= 0) { if (write(fd, "1", 1) < 0) bar_dir[0] = 0; close(fd); }
+  }
+}
+
+static void do_mmap(int i, int s, uint64_t hva, uint64_t size, int prot, char kind, uint64_t huge, uint64_t wc) {
   int flags = MAP_FIXED, fd = -1;
+  off_t off = 0;
   int pr = (prot & 1 ? PROT_READ : 0) | (prot & 2 ? PROT_WRITE : 0);
-  if (kind == 'a') flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+  if (kind == 'p') {
+    char path[300];
+    snprintf(path, sizeof path, "%s/resource2%s", bar_dir, wc ? "_wc" : "");
+    fd = bar_dir[0] ? open(path, O_RDWR | O_SYNC) : -1;
+    if (fd < 0) { printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"nobar\"}\n", i, s); return; }
+    flags |= MAP_SHARED;
+    off = (off_t)huge;
+  } else if (kind == 'a') flags |= MAP_PRIVATE | MAP_ANONYMOUS;
   else if (kind == 'h') flags |= MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_HUGETLB | ((__builtin_ctzll(huge)) << MAP_HUGE_SHIFT);
   else {
     fd = (int)syscall(SYS_memfd_create, "s2file", 0);
     if (fd < 0 || ftruncate(fd, (off_t)size) < 0) { out_errno(i, s, errno); if (fd >= 0) close(fd); return; }
     flags |= MAP_SHARED;
   }
-  void *p = mmap((void *)hva, size, pr, flags, fd, 0);
+  void *p = mmap((void *)hva, size, pr, flags, fd, off);
   int e = p == MAP_FAILED ? errno : 0;
   if (fd >= 0) close(fd);
   if (!e && nmaps < MAX_MAPS) { maps[nmaps].hva = hva; maps[nmaps].size = size; nmaps++; }
@@ -354,7 +384,8 @@ int main(void) {
   kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
   if (kvm_fd < 0) fatal("open /dev/kvm", errno);
   run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-  printf("{\"t\":\"start\",\"kernel\":\"%s\",\"ipa_limit\":%d,\"nisv_cap\":%d,\"manual_dirty\":%d}\n", u.release,
+  find_bar();
+  printf("{\"t\":\"start\",\"kernel\":\"%s\",\"bar\":\"%s\",\"ipa_limit\":%d,\"nisv_cap\":%d,\"manual_dirty\":%d}\n", u.release, bar_dir,
          ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE), ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_NISV_TO_USER),
          ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2));
   FILE *in = fopen("/traces.txt", "r");
@@ -384,7 +415,8 @@ int main(void) {
     int s = si++;
     if (!live) continue;
     switch (op[0]) {
-    case 'M': { uint64_t h = hx(&p), z = hx(&p); int pr = (int)hx(&p); char *k = strtok_r(NULL, " \n", &p); do_mmap(ti, s, h, z, pr, k ? k[0] : 'a', hx(&p)); break; }
+    case 'M': { uint64_t h = hx(&p), z = hx(&p); int pr = (int)hx(&p); char *k = strtok_r(NULL, " \n", &p); uint64_t a4 = hx(&p);
+      do_mmap(ti, s, h, z, pr, k ? k[0] : 'a', a4, hx(&p)); break; }
     case 'U': { uint64_t h = hx(&p), z = hx(&p); out_errno(ti, s, munmap((void *)h, z) < 0 ? errno : 0); break; }
     case 'P': { uint64_t h = hx(&p), z = hx(&p); int pr = (int)hx(&p);
       out_errno(ti, s, mprotect((void *)h, z, (pr & 1 ? PROT_READ : 0) | (pr & 2 ? PROT_WRITE : 0)) < 0 ? errno : 0); break; }
