@@ -67,7 +67,7 @@ export interface RealFuzzSummary {
   readonly differences: RealDifference[];
 }
 
-const SHRINK_ROUNDS = 8;
+const SHRINK_ROUNDS = 16;
 
 /** Addresses and numbers stripped: one class per op, access kind and the two outcome kinds. */
 function signatureOf(trace: Trace, v: TraceVerdict): { signature: string; step: number; model: string; real: string; known: boolean } | null {

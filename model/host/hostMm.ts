@@ -130,7 +130,7 @@ export class HostMm {
   hvaToPfn(hva: number, opts: HvaToPfnOpts): HvaToPfn {
     checkAddr('hva', hva);
     const rec = this.st.vmas.find(hva);
-    if (rec?.vma.kind === 'pfnmap' && rec.vma.prot !== 'none' && opts.write && rec.vma.prot !== 'rw') return { kind: 'roFault' };
+    if (rec?.vma.kind === 'pfnmap' && rec.vma.prot !== 'none' && opts.write && (rec.vma.prot !== 'rw' || rec.pfnReadOnly)) return { kind: 'roFault' };
     return this.resolve(hva, opts.write, opts.writableOk);
   }
 

@@ -51,6 +51,7 @@ export function mmapOp(st: MmState, spec: VmaSpec): HostResult {
   const un = unmapRange(st, v.start, v.end);
   if (!un.ok) return un;
   if (v.kind === 'file') st.vmas.insert({ vma: v, fileId: st.cache.newFile(), fileOff: 0 });
+  else if (v.kind === 'pfnmap' && v.prot !== 'rw') st.vmas.insert({ vma: v, pfnReadOnly: true });
   else st.vmas.insert({ vma: v });
   return OK;
 }

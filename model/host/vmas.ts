@@ -8,6 +8,12 @@ export interface VmaRec {
   /** file kind: identity of the backing file and byte offset of vma.start in it (vm_pgoff). */
   readonly fileId?: number;
   readonly fileOff?: number;
+  /**
+   * pfnmap kind: the PTEs are read-only whatever the protection, because the VMA was mapped or
+   * mprotected without write at some point. Observed on arm64 6.1 and 6.12 (`npm run real`): a
+   * PFNMAP page that was read-only stays read-only to hva_to_pfn_remapped after mprotect(rw).
+   */
+  readonly pfnReadOnly?: true;
 }
 
 /*
@@ -29,6 +35,7 @@ function vmaOver(v: Vma, s: number, e: number, prot: VmaProt): Vma {
 
 /** `rec` holding `vma` instead, its file offset (if any) moved by `shift` bytes. */
 function recWith(rec: VmaRec, vma: Vma, shift: number): VmaRec {
+  if (vma.kind === 'pfnmap') return rec.pfnReadOnly || vma.prot !== 'rw' ? { vma, pfnReadOnly: true } : { vma };
   return rec.fileOff === undefined ? { vma } : { vma, fileId: rec.fileId, fileOff: rec.fileOff + shift };
 }
 
