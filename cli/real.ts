@@ -1,6 +1,7 @@
 /** `npm run real -- setup | run FILES...`: the real arm64 kernel under QEMU as a third executor (real/). */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseTraceText, TraceError, type Trace } from '../properties/trace';
@@ -12,7 +13,7 @@ import { ensureWritableDir, parseDuration, parsePositiveInt, parseSeed, UsageErr
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
 
 interface RunFlags { kernel: string; cpu: string; json?: boolean }
-interface FuzzFlags { kernel: string; cpu: string; time: string; seed: string; out?: string; batch: string }
+interface FuzzFlags { kernel: string; cpu: string; time: string; seed: string; out?: string; batch: string; workers: string }
 
 function loadTrace(file: string): Trace {
   let text: string;
@@ -66,6 +67,8 @@ async function fuzzAction(flags: FuzzFlags, io: Io): Promise<number> {
   const timeMs = parseDuration(flags.time) * 1000;
   const seed = parseSeed(flags.seed);
   const batch = parsePositiveInt(flags.batch, '--batch');
+  const workers = parsePositiveInt(flags.workers, '--workers');
+  if (workers > cpus().length) io.err(`warning: --workers ${workers} is more than this machine's ${cpus().length} cores`);
   const kernel = resolveKernel(flags.kernel);
   const out = ensureWritableDir(flags.out ?? join('reports', 'out', `real-${flags.kernel.replace(/[^0-9A-Za-z.]+/g, '_')}-seed${seed}`));
   const stop = { requested: false };
@@ -74,9 +77,9 @@ async function fuzzAction(flags: FuzzFlags, io: Io): Promise<number> {
   process.on('SIGTERM', onSignal);
   io.out(`s2check real fuzz: kernel ${kernel.label}, cpu ${flags.cpu}, seed ${seed}, budget ${timeMs / 1000} s, ${batch} traces per boot, out ${out}`);
   try {
-    const s = await realFuzz({ kernel, cpu: flags.cpu, seed, timeMs, out, batch, stop,
+    const s = await realFuzz({ kernel, cpu: flags.cpu, seed, timeMs, out, batch, workers, stop,
       onBatch: (p) => io.err(`  boot ${p.batches}: ${p.traces} traces, ${p.steps} steps, ${Math.round(p.stepsPerMinute)} steps/min, ${p.differences.length} difference(s)`) });
-    io.out(`kernel ${s.release}: ${s.traces} traces, ${s.steps} real-kernel steps in ${s.seconds.toFixed(1)} s (${Math.round(s.stepsPerMinute)} steps/min), ${s.differences.length} difference(s)`);
+    io.out(`kernel ${s.release}: ${s.traces} traces, ${s.steps} real-kernel steps in ${s.seconds.toFixed(1)} s (${s.shrinkSeconds.toFixed(1)} s shrinking; ${Math.round(s.stepsPerMinute)} steps/min of fuzzing), ${s.differences.length} difference(s)`);
     for (const d of s.differences) io.out(`${d.known ? 'KNOWN KERNEL FINDING' : 'NEW DIFFERENCE'} ${d.signature}: ${d.hits} hit(s), ${d.steps} steps, file ${join(out, d.file)}`);
     io.out(`report: ${join(out, 'summary.md')}`);
     return s.differences.some((d) => !d.known) ? EXIT.found : EXIT.clean;
@@ -115,6 +118,7 @@ export async function realMain(argv: string[], io: Io): Promise<number> {
       .option('--time <duration>', 'budget, e.g. 90s, 5m', '60s')
       .option('--seed <n>', 'seed', '1')
       .option('--batch <n>', 'traces per boot', '300')
+      .option('--workers <n>', 'QEMU instances booted at once', '1')
       .option('--out <dir>', 'report directory (default reports/out/real-<kernel>-seed<seed>)')
       .action(async (flags: FuzzFlags) => { code = await fuzzAction(flags, io); });
     await program.parseAsync(argv, { from: 'user' });

@@ -26,6 +26,8 @@ export interface RealFuzzOptions {
   readonly batch?: number;
   /** Cap of generated body steps per trace (about a third survive as executable). @defaultValue 200 */
   readonly maxSteps?: number;
+  /** QEMU instances booted at once. @defaultValue 1 */
+  readonly workers?: number;
   /** Called after each batch (progress). */
   readonly onBatch?: (s: RealFuzzSummary) => void;
   /** Set to stop after the current batch. */
@@ -55,8 +57,11 @@ export interface RealFuzzSummary {
   traces: number;
   steps: number;
   seconds: number;
-  /** Real-kernel steps per minute, boots included. */
+  /** Of `seconds`, spent shrinking differences (boots of candidate traces). */
+  shrinkSeconds: number;
+  /** Real-kernel steps per minute of fuzzing (boots, model/impl prediction and comparison included; shrinking not). */
   stepsPerMinute: number;
+  readonly workers: number;
   /** Generated steps dropped because the runner cannot execute them. */
   droppedSteps: number;
   stop: 'time' | 'interrupted' | 'running';
@@ -68,6 +73,8 @@ export interface RealFuzzSummary {
 }
 
 const SHRINK_ROUNDS = 16;
+/** Candidates per shrink round (one boot): a livelocking candidate costs the runner's step timeout. */
+const MAX_CANDIDATES = 60;
 
 /** Addresses and numbers stripped: one class per op, access kind and the two outcome kinds. */
 function signatureOf(trace: Trace, v: TraceVerdict): { signature: string; step: number; model: string; real: string; known: boolean } | null {
@@ -87,9 +94,9 @@ function candidates(t: Trace, fail: number): Trace[] {
   const without = (from: number, to: number) => ({ ...t, steps: [...cut.slice(0, from), ...cut.slice(to)] });
   for (let chunk = Math.floor(fail / 2); chunk >= 1; chunk = Math.floor(chunk / 2)) {
     for (let from = 0; from + chunk <= fail; from += chunk) out.push(without(from, from + chunk));
-    if (out.length > 200) break;
+    if (out.length >= MAX_CANDIDATES) break;
   }
-  return out;
+  return out.slice(0, MAX_CANDIDATES);
 }
 
 /** Shrink `t` (failing at `fail` with `signature`) by rounds of batched candidates on the real kernel. */
@@ -135,7 +142,7 @@ function writeSummary(out: string, s: RealFuzzSummary): void {
   writeAtomic(path.join(out, 'summary.md'), [
     `# s2check real-kernel fuzz`, '',
     `- kernel ${s.release} (${s.kernel}), cpu ${s.cpu}, seed ${s.seed}`,
-    `- stopped by ${s.stop} after ${s.seconds.toFixed(1)} s: ${s.batches} boot(s), ${s.traces} traces, ${s.steps} real-kernel steps (${Math.round(s.stepsPerMinute)} steps/min, boots included); ${s.droppedSteps} generated steps dropped as not executable`,
+    `- stopped by ${s.stop} after ${s.seconds.toFixed(1)} s (${s.shrinkSeconds.toFixed(1)} s of it shrinking): ${s.batches} boot(s) on ${s.workers} QEMU instance(s), ${s.traces} traces, ${s.steps} real-kernel steps (${Math.round(s.stepsPerMinute)} steps/min of fuzzing, boots included); ${s.droppedSteps} generated steps dropped as not executable`,
     `- differences: ${s.differences.length} (${s.differences.filter((d) => !d.known).length} new, ${s.differences.filter((d) => d.known).length} known kernel finding(s) the impl reproduces)`, '',
     ...(rows.length ? ['| class | difference (model / real kernel) | hits | steps | failing step | file |', '|---|---|---:|---:|---:|---|', ...rows] : ['No difference: every observable step agreed with the model.']),
     '', '## Compared steps (op, kernel outcome)', '', '| step → outcome | count |', '|---|---:|',
@@ -144,6 +151,17 @@ function writeSummary(out: string, s: RealFuzzSummary): void {
     ...Object.entries(s.notObservable).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `| ${k} | ${n} |`),
     '', `Run one again: \`npm run real -- run --kernel ${s.kernel.includes('/') ? s.kernel : s.kernel.replace(/^linux-image-(6\.1|6\.12).*$/, '$1')} --cpu ${s.cpu} ${path.join(out, '<file>')}\``, '',
   ].join('\n'));
+}
+
+/** Batch `k`: generated traces cut to their executable part (dropped steps counted). */
+function generateBatch(arb: fc.Arbitrary<Trace>, opts: RealFuzzOptions, s: RealFuzzSummary, k: number): { name: string; trace: Trace }[] {
+  const items: { name: string; trace: Trace }[] = [];
+  for (const [i, g] of fc.sample(arb, { seed: opts.seed + k * 7919, numRuns: opts.batch ?? 300 }).entries()) {
+    const t = executablePart(g);
+    s.droppedSteps += g.steps.length - t.steps.length;
+    if (t.steps.length > 0 && notExecutable(t) === null) items.push({ name: `b${k}t${i}`, trace: t });
+  }
+  return items;
 }
 
 /** Fuzz until the budget ends; resolves to the final summary (also on disk in `opts.out`). */
@@ -156,45 +174,47 @@ export async function realFuzz(opts: RealFuzzOptions): Promise<RealFuzzSummary> 
   });
   const s: RealFuzzSummary = {
     format: 's2check-real-summary/1', kernel: opts.kernel.label, release: 'not booted', cpu: opts.cpu, seed: opts.seed,
-    batches: 0, traces: 0, steps: 0, seconds: 0, stepsPerMinute: 0, droppedSteps: 0, stop: 'running', compared: {}, notObservable: {}, differences: [],
+    batches: 0, traces: 0, steps: 0, seconds: 0, shrinkSeconds: 0, stepsPerMinute: 0, workers: opts.workers ?? 1, droppedSteps: 0, stop: 'running', compared: {}, notObservable: {}, differences: [],
   };
   const started = Date.now();
   const bySig = new Map<string, RealDifference>();
+  let shrinkMs = 0;
+  const workers = opts.workers ?? 1;
   while (Date.now() - started < opts.timeMs && !opts.stop?.requested) {
-    const generated = fc.sample(arb, { seed: opts.seed + s.batches * 7919, numRuns: opts.batch ?? 300 });
-    const items: { name: string; trace: Trace }[] = [];
-    for (const [i, g] of generated.entries()) {
-      const t = executablePart(g);
-      s.droppedSteps += g.steps.length - t.steps.length;
-      if (t.steps.length > 0 && notExecutable(t) === null) items.push({ name: `b${s.batches}t${i}`, trace: t });
-    }
-    const run = await runOnReal(items, { kernel: opts.kernel, cpu: opts.cpu });
-    s.release = run.release;
-    s.batches++;
-    s.traces += items.length;
-    s.steps += items.reduce((n, x) => n + x.trace.steps.length, 0);
-    for (const [i, v] of run.traces.entries()) {
-      tally(s, items[i].trace, v);
-      const sig = signatureOf(items[i].trace, v);
-      if (!sig) continue;
-      const known = bySig.get(sig.signature);
-      if (known) { known.hits++; continue; }
-      const small = await shrink(items[i].trace, sig, opts);
-      const text = serialize(small.trace);
-      const file = `difference-${createHash('sha256').update(sig.signature).digest('hex').slice(0, 12)}.json`;
-      writeAtomic(path.join(opts.out, file), text);
-      const d: RealDifference = { signature: sig.signature, known: sig.known, hits: 1, file, step: small.step, steps: small.trace.steps.length, model: small.model, real: small.real };
-      bySig.set(sig.signature, d);
-      s.differences.push(d);
+    // `workers` boots at once, batch k always drawing the same traces (seed + k): a run's batches are reproducible.
+    const batches = Array.from({ length: workers }, (_, w) => generateBatch(arb, opts, s, s.batches + w));
+    const runs = await Promise.all(batches.map((items) => runOnReal(items, { kernel: opts.kernel, cpu: opts.cpu })));
+    for (const [w, run] of runs.entries()) {
+      const items = batches[w];
+      s.release = run.release;
+      s.batches++;
+      s.traces += items.length;
+      s.steps += items.reduce((n, x) => n + x.trace.steps.length, 0);
+      for (const [i, v] of run.traces.entries()) {
+        tally(s, items[i].trace, v);
+        const sig = signatureOf(items[i].trace, v);
+        if (!sig) continue;
+        const known = bySig.get(sig.signature);
+        if (known) { known.hits++; continue; }
+        const t0 = Date.now();
+        const small = await shrink(items[i].trace, sig, opts);
+        shrinkMs += Date.now() - t0;
+        const file = `difference-${createHash('sha256').update(sig.signature).digest('hex').slice(0, 12)}.json`;
+        writeAtomic(path.join(opts.out, file), serialize(small.trace));
+        const d: RealDifference = { signature: sig.signature, known: sig.known, hits: 1, file, step: small.step, steps: small.trace.steps.length, model: small.model, real: small.real };
+        bySig.set(sig.signature, d);
+        s.differences.push(d);
+      }
     }
     s.seconds = (Date.now() - started) / 1000;
-    s.stepsPerMinute = s.steps / s.seconds * 60;
+    s.shrinkSeconds = shrinkMs / 1000;
+    s.stepsPerMinute = s.steps / Math.max(1e-3, s.seconds - s.shrinkSeconds) * 60;
     writeSummary(opts.out, s);
     opts.onBatch?.(s);
   }
   s.stop = opts.stop?.requested ? 'interrupted' : 'time';
   s.seconds = (Date.now() - started) / 1000;
-  s.stepsPerMinute = s.seconds > 0 ? s.steps / s.seconds * 60 : 0;
+  s.stepsPerMinute = s.seconds - s.shrinkSeconds > 0 ? s.steps / (s.seconds - s.shrinkSeconds) * 60 : 0;
   writeSummary(opts.out, s);
   return s;
 }

@@ -56,7 +56,7 @@
 #define L1_OFF 0x2000UL
 #define MAX_VCPUS 2
 #define MAX_MAPS 256
-#define STEP_TIMEOUT_US 2000000
+#define STEP_TIMEOUT_US 500000
 
 /* ---- guest code: snippets (x0 = target, x1 = value, x5 = DONE, x7 = REPORT) ---- */
 __asm__(".pushsection .rodata.guest,\"a\"\n"
