@@ -98,10 +98,11 @@ function predict(trace: Trace): ({ model: Prediction; impl: Prediction; finding?
 
 const predictionText = (p: Prediction): string => outcomeText(p.outcome) + (p.dirty ? ` [${p.dirty.join(',')}]` : '');
 
-function compareTrace(name: string, trace: Trace, lines: readonly RealStep[] | undefined, err: string | undefined): TraceVerdict {
+type Predicted = ReturnType<typeof predict>;
+
+function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: readonly RealStep[] | undefined, err: string | undefined): TraceVerdict {
   const unobservedExpects = trace.steps.reduce((n, s) => n + UNOBSERVABLE_EXPECT_KEYS.filter((k) => s.expect?.[k] !== undefined).length, 0);
   if (err !== undefined || lines === undefined) return { name, status: 'error', why: err ?? 'the runner printed nothing for this trace', steps: [], unobservedExpects };
-  const predicted = predict(trace);
   const steps: StepVerdict[] = [];
   for (let i = 0; i < trace.steps.length; i++) {
     const step = decodeStep(trace.steps[i]);
@@ -153,7 +154,10 @@ export async function runOnReal(items: readonly { name: string; trace: Trace }[]
   let release = 'not booted';
   let seconds = 0;
   if (batch.length > 0) {
-    const result = await boot({ image: opts.kernel.image, initrd: initramfs(runnerBinary(), encodeBatch(batch)), cpu: opts.cpu, silenceMs: opts.silenceMs });
+    const booting = boot({ image: opts.kernel.image, initrd: initramfs(runnerBinary(), encodeBatch(batch)), cpu: opts.cpu, silenceMs: opts.silenceMs });
+    // The predictions do not depend on the kernel: compute them while QEMU runs.
+    const predictions = new Map(batch.map(({ index, trace }) => [index, predict(trace)]));
+    const result = await booting;
     seconds = result.seconds;
     const perTrace = new Map<number, RealStep[]>();
     const errs = new Map<number, string>();
@@ -171,7 +175,7 @@ export async function runOnReal(items: readonly { name: string; trace: Trace }[]
       : ended ? undefined : `the boot ended without the runner finishing (QEMU exit ${result.exitCode})`);
     for (const { index, trace } of batch) {
       const err = errs.get(index) ?? (perTrace.has(index) ? undefined : why);
-      verdicts[index] = compareTrace(items[index].name, trace, perTrace.get(index), err);
+      verdicts[index] = compareTrace(items[index].name, trace, predictions.get(index) ?? predict(trace), perTrace.get(index), err);
     }
     if (why && !verdicts.some((v) => v?.status === 'agree' || v?.status === 'differ' || v?.status === 'kernel finding')) throw new Error(why);
   }
