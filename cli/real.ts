@@ -9,6 +9,7 @@ import { resolveKernel } from '../real/kernels';
 import { CPUS } from '../real/qemu';
 import { refusal, runOnReal, type RealRun, type TraceVerdict } from '../real/run';
 import { realFuzz } from '../real/fuzz';
+import { exportReproducer } from '../real/export';
 import { ensureWritableDir, parseDuration, parsePositiveInt, parseSeed, UsageError } from './args';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
 
@@ -111,6 +112,10 @@ export async function realMain(argv: string[], io: Io): Promise<number> {
       .option('--cpu <name>', `QEMU CPU (${Object.keys(CPUS).join(', ')}); max has FWB`, 'max')
       .option('--json', 'one JSON object instead of text')
       .action(async (files: string[], flags: RunFlags) => { code = await runAction(files, flags, io); });
+    configure(program.command('export'), io)
+      .description('Write one trace as a standalone C reproducer (runner + trace + the specification\'s results as assertions) to stdout.')
+      .argument('<file>', 'trace file')
+      .action((file: string) => { io.out(exportReproducer(file, loadTrace(file)).replace(/\n$/, '')); code = EXIT.clean; });
     configure(program.command('fuzz'), io)
       .description('Generated traces (their executable part) on the real kernel, in batches of one boot each; differences shrunk and reported.')
       .option('--kernel <6.1|6.12|PATH>', 'Debian series from `real setup`, or a path to your own arm64 Image', '6.12')

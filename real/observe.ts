@@ -117,3 +117,17 @@ export function expectDifference(expect: TraceExpect, real: Observed): string | 
   }
   return null;
 }
+
+/**
+ * The canonical one-line text of an outcome that an exported reproducer compares (the C side,
+ * `canonical()` in real/runner/s2runner.c, writes the kernel's result the same way).
+ */
+export function canonicalText(o: Outcome, dirty?: readonly number[]): string {
+  switch (o.kind) {
+    case 'ok': return dirty ? `ok [${dirty.join(',')}]` : 'ok';
+    case 'mmio': return `mmio 0x${o.ipa.toString(16)} ${o.len} ${o.write ? 'write' : 'read'}`;
+    case 'nisv': return `nisv 0x${o.ipa.toString(16)}`;
+    case 'errno': return `errno ${o.errno}`;
+    default: return o.kind;
+  }
+}

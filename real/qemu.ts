@@ -18,9 +18,11 @@ export interface BootOptions {
   readonly cpu: string;
   /** Kill a boot that prints nothing for this long (ms). */
   readonly silenceMs?: number;
+  /** Keep every console line, not only the JSON ones. */
+  readonly allLines?: boolean;
 }
 
-/** What a boot printed: every console line that is a JSON object, and how it ended. */
+/** What a boot printed: every console line that is a JSON object (or every line), and how it ended. */
 export interface BootResult {
   readonly lines: readonly string[];
   readonly exitCode: number | null;
@@ -62,7 +64,7 @@ export function boot(opts: BootOptions): Promise<BootResult> {
       partial = parts.pop() ?? '';
       for (const p of parts) {
         const l = p.replace(/\r$/, '');
-        if (l.startsWith('{')) lines.push(l);
+        if (opts.allLines || l.startsWith('{')) lines.push(l);
       }
     });
     child.stderr.resume();

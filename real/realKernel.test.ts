@@ -13,6 +13,7 @@ import { realMain } from '../cli/real';
 import { resolveKernel } from './kernels';
 import { missingPrerequisites } from './prerequisites';
 import { refusal, runOnReal } from './run';
+import { exportReproducer, runReproducer } from './export';
 
 const ROOT = join(__dirname, '..');
 const missing = missingPrerequisites();
@@ -79,6 +80,16 @@ suite('the real kernel under QEMU', () => {
       const got = run.traces.map((t) => [t.name, { status: t.status, real: t.steps.at(-1)?.real }]);
       expect(Object.fromEntries(got)).toEqual(Object.fromEntries(Object.entries(REAL_CORPUS).map(([f, k]) => [f, k[series]])));
     }
+  });
+
+  test('an exported reproducer passes where the kernel does what the specification says and fails where it does not', async () => {
+    const load = (f: string) => parseTraceText(readFileSync(join(ROOT, f), 'utf8'));
+    const ok = await runReproducer(exportReproducer('mprotect', load('real/corpus/pfnmap-mprotect-upgrade-stays-readonly.json')), resolveKernel('6.12'), 'max');
+    expect(ok.code).toBe(0);
+    expect(ok.lines).toContain('PASS: 7 step(s) compared, 0 differ from the specification');
+    const bad = await runReproducer(exportReproducer('prot-none', load('reports/corpus/kernel-pfnmap-prot-none-mapped.json')), resolveKernel('6.1'), 'max');
+    expect(bad.code).toBe(1);
+    expect(bad.lines).toContainEqual(expect.stringMatching(/^steps\[3\] access .*: the specification says efault, this kernel did ok$/));
   });
 
   test('the command: exit 1 on a failed expect, 2 when nothing is executable', async () => {

@@ -75,7 +75,7 @@ type Prediction = { outcome: Outcome; dirty?: readonly number[] };
  * neither, so its effects (a page mapped, a dirty bit) cannot make later steps differ; it is
  * reported as not observable. Null for such a step.
  */
-function predict(trace: Trace): ({ model: Prediction; impl: Prediction; finding?: KernelFinding } | null)[] {
+export function predict(trace: Trace): ({ model: Prediction; impl: Prediction; finding?: KernelFinding } | null)[] {
   const kept = trace.steps.map((s) => notObservable(decodeStep(s)) === null);
   // The impl as mainline (no historical bug switched on), every invariant checked at every step.
   const projected: Trace = {

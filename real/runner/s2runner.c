@@ -46,6 +46,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef S2_STANDALONE
+/* The exported reproducer (npm run real -- export): step lines are checked against S2_EXPECT, not printed. */
+#include <stdarg.h>
+static int s2_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define printf s2_printf
+#endif
+
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
 #endif
@@ -107,14 +114,14 @@ static const char *errname(int e) {
   }
 }
 
-static void power_off(void) {
+static __attribute__((unused)) void power_off(void) {
   fflush(stdout);
   sync();
   reboot(RB_POWER_OFF);
   for (;;) pause();
 }
 
-static void fatal(const char *what, int e) {
+static __attribute__((unused)) void fatal(const char *what, int e) {
   printf("{\"t\":\"fatal\",\"what\":\"%s\",\"errno\":\"%s\"}\n", what, errname(e));
   power_off();
 }
@@ -208,7 +215,7 @@ static void out_errno(int i, int s, int e) {
 }
 
 /* Find the ivshmem device (vendor 0x1af4, device 0x1110) and enable its memory decoding. */
-static void find_bar(void) {
+static __attribute__((unused)) void find_bar(void) {
   char path[512], buf[32];
   for (int d = 0; d < 32 && !bar_dir[0]; d++) {
     snprintf(path, sizeof path, "/sys/bus/pci/devices/0000:00:%02x.0/device", d);
@@ -303,8 +310,13 @@ static void settle(int v) {
   vrun[v]->immediate_exit = 0;
 }
 
+static int cur_exec; /* the step being run is an exec access (an undefined-instruction trap then means the fetch worked) */
+static int cur_access; /* the step being run is an access: KVM_RUN's ENOSYS / EFAULT are outcomes, not ioctl errnos */
+
 static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind) {
   const char *code = NULL;
+  cur_exec = !strcmp(kind, "exec");
+  cur_access = 1;
   for (size_t k = 0; k < sizeof SNIPS / sizeof SNIPS[0]; k++) if (!strcmp(SNIPS[k].name, kind)) code = SNIPS[k].code;
   if (!code || v >= MAX_VCPUS) { printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"bad\"}\n", i, s); return; }
   if (vcpu_fd[v] < 0) {
@@ -368,6 +380,9 @@ static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind) 
 
 static uint64_t hx(char **p) { return strtoull(strtok_r(NULL, " \n", p) ?: "0", NULL, 16); }
 
+static void run_lines(FILE *in);
+
+#ifndef S2_STANDALONE
 int main(void) {
   mkdir("/dev", 0755); mkdir("/proc", 0755); mkdir("/sys", 0755);
   mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
@@ -390,6 +405,16 @@ int main(void) {
          ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2));
   FILE *in = fopen("/traces.txt", "r");
   if (!in) fatal("open /traces.txt", errno);
+  run_lines(in);
+  teardown();
+  printf("{\"t\":\"end\"}\n");
+  power_off();
+  return 0;
+}
+#endif
+
+/* Run every encoded trace line of `in` (header comment). */
+static void run_lines(FILE *in) {
   static char line[4096];
   int ti = -1, si = 0, live = 0;
   while (fgets(line, sizeof line, in)) {
@@ -414,6 +439,8 @@ int main(void) {
     if (op[0] == 'E') { teardown(); printf("{\"t\":\"traceEnd\",\"i\":%d}\n", ti); live = 0; continue; }
     int s = si++;
     if (!live) continue;
+    cur_exec = 0;
+    cur_access = 0;
     switch (op[0]) {
     case 'M': { uint64_t h = hx(&p), z = hx(&p); int pr = (int)hx(&p); char *k = strtok_r(NULL, " \n", &p); uint64_t a4 = hx(&p);
       do_mmap(ti, s, h, z, pr, k ? k[0] : 'a', a4, hx(&p)); break; }
@@ -428,8 +455,107 @@ int main(void) {
     default: printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"bad\"}\n", ti, s);
     }
   }
-  teardown();
-  printf("{\"t\":\"end\"}\n");
-  power_off();
-  return 0;
 }
+
+#ifdef S2_STANDALONE
+#undef printf
+static int mismatches, checked;
+static char obuf[8192];
+static size_t olen;
+
+/* The value of "key":"..." or "key":N in one of this program's own JSON lines; for "d", the list inside [...]. */
+static const char *field(const char *line, const char *key, char *out, size_t n) {
+  char pat[16];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = strstr(line, pat);
+  if (!p) return NULL;
+  p += strlen(pat);
+  const char *stops = *p == '[' ? "]" : "\",}";
+  if (*p == '"' || *p == '[') p++;
+  size_t k = 0;
+  while (*p && !strchr(stops, *p) && k + 1 < n) out[k++] = *p++;
+  out[k] = 0;
+  return out;
+}
+
+/* One step line in the canonical text real/observe.ts canonicalText() writes for the model. */
+static void canonical(const char *line, char *out, size_t n) {
+  char k[32] = "", a[32] = "", l[16] = "", w[16] = "", e[32] = "", esr[32] = "", d[4096] = "";
+  field(line, "k", k, sizeof k);
+  field(line, "a", a, sizeof a);
+  field(line, "l", l, sizeof l);
+  field(line, "w", w, sizeof w);
+  field(line, "e", e, sizeof e);
+  field(line, "esr", esr, sizeof esr);
+  int has_d = field(line, "d", d, sizeof d) != NULL;
+  if (!strcmp(k, "ok")) snprintf(out, n, has_d ? "ok [%s]" : "ok", d);
+  else if (!strcmp(k, "mmio")) snprintf(out, n, "mmio %s %s %s", a, l, w[0] == '1' ? "write" : "read");
+  else if (!strcmp(k, "nisv")) snprintf(out, n, "nisv %s", a);
+  else if (!strcmp(k, "timeout")) snprintf(out, n, "livelock");
+  else if (!strcmp(k, "errno") && cur_access && !strcmp(e, "ENOSYS")) snprintf(out, n, "enosys");
+  else if (!strcmp(k, "errno") && cur_access && !strcmp(e, "EFAULT")) snprintf(out, n, "efault");
+  else if (!strcmp(k, "errno")) snprintf(out, n, "errno %s", e);
+  else if (!strcmp(k, "exc")) {
+    unsigned ec = (unsigned)((strtoull(esr, NULL, 16) >> 26) & 0x3f);
+    if (ec == 0x24 || ec == 0x25) snprintf(out, n, "injectDabt");
+    else if (ec == 0x20 || ec == 0x21) snprintf(out, n, "injectPabt");
+    else if (ec == 0 && cur_exec) snprintf(out, n, "ok");
+    else snprintf(out, n, "exception %s", esr);
+  } else snprintf(out, n, "%s", k);
+}
+
+static void check_line(const char *line) {
+  char sbuf[16];
+  if (!strncmp(line, "{\"t\":\"trace\"", 12) && strstr(line, "\"err\"")) {
+    fprintf(stderr, "s2check reproducer: cannot run here: %s\n", line);
+    exit(2);
+  }
+  if (strncmp(line, "{\"t\":\"step\"", 11) || !field(line, "s", sbuf, sizeof sbuf)) return;
+  int s = atoi(sbuf);
+  if (s < 0 || s >= S2_NSTEPS) return;
+  if (!strcmp(S2_EXPECT[s], "*")) { printf("steps[%d] %s: not compared (%s)\n", s, S2_STEPS[s], "not observable where it was recorded"); return; }
+  char got[4200];
+  canonical(line, got, sizeof got);
+  checked++;
+  if (strcmp(got, S2_EXPECT[s])) { mismatches++; printf("steps[%d] %s: the specification says %s, this kernel did %s\n", s, S2_STEPS[s], S2_EXPECT[s], got); }
+  else printf("steps[%d] %s: %s\n", s, S2_STEPS[s], got);
+}
+
+static int s2_printf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int r = vsnprintf(obuf + olen, sizeof obuf - olen, fmt, ap);
+  va_end(ap);
+  if (r > 0) olen = olen + (size_t)r < sizeof obuf ? olen + (size_t)r : sizeof obuf - 1;
+  char *nl;
+  while ((nl = memchr(obuf, '\n', olen))) {
+    *nl = 0;
+    check_line(obuf);
+    size_t rest = olen - (size_t)(nl + 1 - obuf);
+    memmove(obuf, nl + 1, rest);
+    olen = rest;
+  }
+  return r;
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  struct sigaction sa = {.sa_handler = on_alarm};
+  sigaction(SIGALRM, &sa, NULL);
+  for (int v = 0; v < MAX_VCPUS; v++) vcpu_fd[v] = -1;
+  kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (kvm_fd < 0) { fprintf(stderr, "s2check reproducer: cannot open /dev/kvm: %s\n", strerror(errno)); return 2; }
+  run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+  const char *bar = getenv("S2_BAR");
+  if (bar) snprintf(bar_dir, sizeof bar_dir, "%s", bar);
+  else if (S2_NEEDS_BAR) { fprintf(stderr, "s2check reproducer: this trace maps a PCI BAR: set S2_BAR=/sys/bus/pci/devices/<device> (its resource2 is used)\n"); return 2; }
+  struct utsname u;
+  uname(&u);
+  printf("s2check reproducer: %s on Linux %s\n", S2_NAME, u.release);
+  FILE *in = fmemopen((void *)S2_TRACES, sizeof S2_TRACES - 1, "r");
+  run_lines(in);
+  teardown();
+  printf("%s: %d step(s) compared, %d differ from the specification\n", mismatches ? "FAIL" : "PASS", checked, mismatches);
+  return mismatches ? 1 : 0;
+}
+#endif
