@@ -66,7 +66,6 @@ function stepRefusal(s: Step): string | null {
       if (s.kind === 'hugetlb' && (s.hugeSize ?? 0x200000) !== 0x200000) return `mmap hugetlb of ${hex(s.hugeSize ?? 0)}: only 2 MiB pages are reserved`;
       return hvaRefusal(s.hva, s.size);
     case 'munmap': case 'mprotect': case 'madviseDontneed': return hvaRefusal(s.hva, s.size);
-    case 'thpCollapse': return 'thpCollapse: MADV_COLLAPSE is not yet supported by the runner';
     case 'setMemslot': return (s.slot & 0xffff) === PRIVATE_SLOT ? `setMemslot slot ${PRIVATE_SLOT}: reserved by the runner` : null;
     case 'access':
       if (!RUNNER_ACCESS_KINDS.has(s.kind)) return `access kind ${s.kind}: not yet supported by the runner`;
@@ -148,6 +147,7 @@ function stepLine(s: Step): string {
     case 'munmap': return `U ${h(s.hva)} ${h(s.size)}`;
     case 'mprotect': return `P ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]}`;
     case 'madviseDontneed': return `D ${h(s.hva)} ${h(s.size)}`;
+    case 'thpCollapse': return `K ${h(s.hva)}`;
     case 'setMemslot': {
       const flags = (s.flags.includes('LOG_DIRTY') ? 1 : 0) | (s.flags.includes('READONLY') ? 2 : 0);
       return `S ${h(s.slot)} ${flags} ${h(s.gpa)} ${h(s.size)} ${h(s.hva)}`;

@@ -68,6 +68,8 @@ suite('the real kernel under QEMU', () => {
   const REAL_CORPUS: Record<string, Record<string, { status: string; real: string }>> = {
     // Host model fixed: a PFNMAP that was read-only stays read-only after mprotect(rw); now both agree.
     'pfnmap-mprotect-upgrade-stays-readonly.json': { '6.12': { status: 'agree', real: 'efault' }, '6.1': { status: 'agree', real: 'efault' } },
+    // Host model fixed: MADV_COLLAPSE needs a present page (EINVAL) and a VMA (ENOMEM).
+    'thp-collapse-needs-a-present-page.json': { '6.12': { status: 'agree', real: 'ok' }, '6.1': { status: 'agree', real: 'ok' } },
     // Open: 6.12 never completes a read of a PROT_NONE PFNMAP page in a block-eligible slot; 6.1 maps it (registered finding).
     'prot-none-pfnmap-block-livelock.json': { '6.12': { status: 'differ', real: 'livelock' }, '6.1': { status: 'differ', real: 'ok' } },
   };

@@ -30,6 +30,7 @@ describe('THP', () => {
   it('split keeps the pfns and notifies the PMD range; migrate moves the whole THP', () => {
     const { mm, rec } = setup();
     mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });
+    mm.touch(A, true);
     mm.thpCollapse(A);
     const before = mm.pte(A + 5 * P);
     mm.migrate(A + 5 * P);
@@ -55,9 +56,22 @@ describe('THP', () => {
     expect(mm.thpCollapse(A + 2 * PMD)).toEqual({ ok: false, errno: 'EINVAL' }); // uffd-armed with empty PTEs
   });
 
+  it('collapse needs something present (observed on arm64 6.1 and 6.12): EINVAL when empty or all zapped, ENOMEM without any VMA', () => {
+    const { mm } = setup();
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'ENOMEM' });
+    mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' });
+    mm.touch(A + P, true);
+    mm.madviseDontneed(A, PMD);
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' });
+    mm.touch(A + P, false); // the zero page counts as present
+    expect(mm.thpCollapse(A)).toEqual({ ok: true });
+  });
+
   it('a partial munmap splits the THP; the notified range grows to the whole PMD', () => {
     const { mm, rec } = setup();
     mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });
+    mm.touch(A, true);
     mm.thpCollapse(A);
     const kept = mm.pte(A + P);
     rec.take();

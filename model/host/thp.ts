@@ -14,9 +14,14 @@ export function thpCollapseOp(st: MmState, hva: number): HostResult {
   const base = alignDown(checkAddr('hva', hva), st.pmdSize);
   const end = base + st.pmdSize;
   const rec = st.vmas.find(base);
+  // madvise over a range no VMA touches: ENOMEM (madvise_walk_vmas); observed on arm64 6.1 and 6.12 (npm run real).
+  if (rec === undefined && st.vmas.intersecting(base, end).length === 0) return fail('ENOMEM');
   if (rec === undefined || rec.vma.kind !== 'anon' || rec.vma.prot === 'none' || rec.vma.end < end) return fail('EINVAL');
   if (st.ptes.lookup(base)?.kind === 'thp') return OK;
   const old = st.ptes.overlapping(base, end);
+  // Nothing present to collapse (no PTE, not even the zero page): hpage_collapse_scan_pmd gives up, EINVAL
+  // (observed on arm64 6.1 and 6.12 with npm run real: an untouched range, or one whose pages were all zapped).
+  if (old.length === 0) return fail('EINVAL');
   if (rec.vma.uffd && old.filter((u) => u.pfn !== st.alloc.zeroPfn).length * st.pageSize < st.pmdSize) return fail('EINVAL');
   const pfn = st.alloc.alloc(st.pmdSize / st.pageSize);
   st.notifier.around(base, end, () => {

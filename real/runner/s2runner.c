@@ -10,6 +10,7 @@
  *   U <hva> <size>            munmap
  *   P <hva> <size> <prot>     mprotect
  *   D <hva> <size>            madvise(MADV_DONTNEED)
+ *   K <hva>                   madvise(MADV_COLLAPSE) of the 2 MiB range holding hva
  *   S <slot> <flags> <gpa> <size> <hva>   KVM_SET_USER_MEMORY_REGION (flags: 1 LOG_DIRTY, 2 READONLY)
  *   G <slot>                  KVM_GET_DIRTY_LOG
  *   C <slot> <first> <count>  KVM_CLEAR_DIRTY_LOG with an all-ones bitmap
@@ -448,6 +449,7 @@ static void run_lines(FILE *in) {
     case 'P': { uint64_t h = hx(&p), z = hx(&p); int pr = (int)hx(&p);
       out_errno(ti, s, mprotect((void *)h, z, (pr & 1 ? PROT_READ : 0) | (pr & 2 ? PROT_WRITE : 0)) < 0 ? errno : 0); break; }
     case 'D': { uint64_t h = hx(&p), z = hx(&p); out_errno(ti, s, madvise((void *)h, z, MADV_DONTNEED) < 0 ? errno : 0); break; }
+    case 'K': { uint64_t h = hx(&p) & ~0x1fffffUL; out_errno(ti, s, madvise((void *)h, 0x200000, 25 /* MADV_COLLAPSE */) < 0 ? errno : 0); break; }
     case 'S': { uint32_t id = (uint32_t)hx(&p), fl = (uint32_t)hx(&p); uint64_t g = hx(&p), z = hx(&p), h = hx(&p); do_slot(ti, s, id, fl, g, z, h); break; }
     case 'G': do_get_log(ti, s, (uint32_t)hx(&p)); break;
     case 'C': { uint32_t id = (uint32_t)hx(&p); uint64_t f = hx(&p), c = hx(&p); do_clear_log(ti, s, id, f, c); break; }
