@@ -72,6 +72,8 @@ suite('the real kernel under QEMU', () => {
     'thp-collapse-needs-a-present-page.json': { '6.12': { status: 'agree', real: 'ok' }, '6.1': { status: 'agree', real: 'ok' } },
     // Open: 6.12 never completes a read of a PROT_NONE PFNMAP page in a block-eligible slot; 6.1 maps it (registered finding).
     'prot-none-pfnmap-block-livelock.json': { '6.12': { status: 'differ', real: 'livelock' }, '6.1': { status: 'differ', real: 'ok' } },
+    // Open: the same on 6.12 for a write (CAS) to a PROT_NONE PFNMAP page, not block-eligible; 6.1 gives EFAULT as the model says.
+    'prot-none-pfnmap-cas-livelock.json': { '6.12': { status: 'differ', real: 'livelock' }, '6.1': { status: 'agree', real: 'efault' } },
   };
 
   test('real/corpus: each trace has its recorded status on 6.12 and 6.1', async () => {
