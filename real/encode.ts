@@ -62,7 +62,6 @@ function stepRefusal(s: Step): string | null {
   switch (s.op) {
     case 'mmap':
       if (s.kind === 'pfnmap') return pfnmapRefusal(s);
-      if (s.uffd) return 'mmap with uffd: not yet supported by the runner';
       if (s.kind === 'hugetlb' && (s.hugeSize ?? 0x200000) !== 0x200000) return `mmap hugetlb of ${hex(s.hugeSize ?? 0)}: only 2 MiB pages are reserved`;
       return hvaRefusal(s.hva, s.size);
     case 'munmap': case 'mprotect': case 'madviseDontneed': return hvaRefusal(s.hva, s.size);
@@ -143,7 +142,7 @@ function stepLine(s: Step): string {
   switch (s.op) {
     case 'mmap': return s.kind === 'pfnmap'
       ? `M ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]} p ${h((s.pa ?? 0) % BAR_SIZE)} ${s.pgprot === 'nc' ? 1 : 0}`
-      : `M ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]} ${s.kind[0]} ${h(s.hugeSize ?? 0x200000)}`;
+      : `M ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]} ${s.kind[0]} ${h(s.hugeSize ?? 0x200000)} ${s.uffd ? 1 : 0}`;
     case 'munmap': return `U ${h(s.hva)} ${h(s.size)}`;
     case 'mprotect': return `P ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]}`;
     case 'madviseDontneed': return `D ${h(s.hva)} ${h(s.size)}`;
@@ -174,7 +173,7 @@ export function encodeBatch(traces: readonly { index: number; trace: Trace }[]):
 
 /**
  * The executable part of a trace: every step the runner cannot execute is dropped (a fault or an
- * invalidation held open, aging, ioremap, a pfnmap or uffd mmap, an unsupported access kind, ...).
+ * invalidation held open, aging, ioremap, a pfnmap of RAM, an unsupported access kind, ...).
  * The result is a valid trace of its own, which the model runs as it stands; generated traces go
  * through here before a real-kernel fuzz run.
  */

@@ -70,6 +70,8 @@ suite('the real kernel under QEMU', () => {
     'pfnmap-mprotect-upgrade-stays-readonly.json': { '6.12': { status: 'agree', real: 'efault' }, '6.1': { status: 'agree', real: 'efault' } },
     // Host model fixed: MADV_COLLAPSE needs a present page (EINVAL) and a VMA (ENOMEM).
     'thp-collapse-needs-a-present-page.json': { '6.12': { status: 'agree', real: 'ok' }, '6.1': { status: 'agree', real: 'ok' } },
+    // Open: MADV_COLLAPSE over a uffd-armed range with empty PTEs is EBUSY on 6.12 (the model's Errno has no EBUSY; 6.1 says EINVAL).
+    'thp-collapse-uffd-ebusy.json': { '6.12': { status: 'differ', real: 'ok' }, '6.1': { status: 'agree', real: 'ok' } },
     // Open: 6.12 never completes a read of a PROT_NONE PFNMAP page in a block-eligible slot; 6.1 maps it (registered finding).
     'prot-none-pfnmap-block-livelock.json': { '6.12': { status: 'differ', real: 'livelock' }, '6.1': { status: 'differ', real: 'ok' } },
     // Open: the same on 6.12 for a write (CAS) to a PROT_NONE PFNMAP page, not block-eligible; 6.1 gives EFAULT as the model says.

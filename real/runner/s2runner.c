@@ -5,7 +5,8 @@
  *
  * Trace encoding (one token list per line, numbers in hex without 0x):
  *   T <index> <iaBits> <nisvToUser 0|1> <window> <l0-count> <l0-index>...   a trace starts: new VM
- *   M <hva> <size> <prot 0 none|1 r|3 rw> <kind a anon|f file|h hugetlb> <hugeSize>
+ *   M <hva> <size> <prot 0 none|1 r|3 rw> <kind a anon|f file|h hugetlb> <hugeSize> <uffd 0|1>
+ *                             (uffd: userfaultfd MISSING over the VMA; a handler thread supplies zero pages by UFFDIO_COPY)
  *   M <hva> <size> <prot> p <offset> <wc 0|1>   pfnmap: the PCI BAR's sysfs resource2 (wc: resource2_wc) at offset
  *   U <hva> <size>            munmap
  *   P <hva> <size> <prot>     mprotect
@@ -30,6 +31,9 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <linux/memfd.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,6 +104,12 @@ static uint64_t window, done_ipa, report_ipa;
 static struct { uint64_t hva, size; } maps[MAX_MAPS];
 static int nmaps;
 static struct { uint32_t id; uint64_t npages; } slots[64];
+/* userfaultfds of the current trace's uffd VMAs (page size each), served by uffd_thread; `ugen` changes at teardown. */
+static int uffds[MAX_MAPS];
+static uint64_t uffd_psize[MAX_MAPS];
+static int nuffd;
+static unsigned ugen;
+static pthread_mutex_t ulock = PTHREAD_MUTEX_INITIALIZER;
 /* The ivshmem-plain BAR 2 (QEMU -device ivshmem-plain): a PCI memory BAR whose sysfs resource files mmap as VM_PFNMAP | VM_IO. */
 static char bar_dir[256];
 static int nslots;
@@ -173,7 +183,55 @@ static int setup_vcpu(int v) {
   return 0;
 }
 
+/* Serve MISSING faults of every registered userfaultfd with a zero page (UFFDIO_COPY: a fresh page, like the model). */
+static void *uffd_thread(void *arg) {
+  (void)arg;
+  static char zero[0x200000] __attribute__((aligned(4096)));
+  for (;;) {
+    struct pollfd pf[MAX_MAPS];
+    pthread_mutex_lock(&ulock);
+    int n = nuffd;
+    unsigned gen = ugen;
+    for (int k = 0; k < n; k++) pf[k] = (struct pollfd){.fd = uffds[k], .events = POLLIN};
+    pthread_mutex_unlock(&ulock);
+    if (n == 0) { usleep(1000); continue; }
+    if (poll(pf, (nfds_t)n, 5) <= 0) continue;
+    pthread_mutex_lock(&ulock);
+    for (int k = 0; k < n && gen == ugen; k++) {
+      if (!(pf[k].revents & POLLIN)) continue;
+      struct uffd_msg m;
+      if (read(pf[k].fd, &m, sizeof m) != (ssize_t)sizeof m || m.event != UFFD_EVENT_PAGEFAULT) continue;
+      uint64_t ps = uffd_psize[k];
+      struct uffdio_copy c = {.dst = m.arg.pagefault.address & ~(ps - 1), .src = (uint64_t)zero, .len = ps, .mode = 0};
+      ioctl(pf[k].fd, UFFDIO_COPY, &c); /* EEXIST when another fault raced in first: nothing to do */
+    }
+    pthread_mutex_unlock(&ulock);
+  }
+  return NULL;
+}
+
+/* Register [hva, hva+size) for MISSING faults; 0 or an errno. */
+static int arm_uffd(uint64_t hva, uint64_t size, uint64_t psize) {
+  static pthread_t th;
+  static int started;
+  if (!started) { if (pthread_create(&th, NULL, uffd_thread, NULL)) return EAGAIN; started = 1; }
+  int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return errno;
+  struct uffdio_api api = {.api = UFFD_API};
+  struct uffdio_register reg = {.range = {.start = hva, .len = size}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+  if (ioctl(fd, UFFDIO_API, &api) < 0 || ioctl(fd, UFFDIO_REGISTER, &reg) < 0) { int e = errno; close(fd); return e; }
+  pthread_mutex_lock(&ulock);
+  if (nuffd < MAX_MAPS) { uffds[nuffd] = fd; uffd_psize[nuffd] = psize; nuffd++; } else close(fd);
+  pthread_mutex_unlock(&ulock);
+  return 0;
+}
+
 static void teardown(void) {
+  pthread_mutex_lock(&ulock);
+  for (int k = 0; k < nuffd; k++) close(uffds[k]);
+  nuffd = 0;
+  ugen++;
+  pthread_mutex_unlock(&ulock);
   for (int v = 0; v < MAX_VCPUS; v++) {
     if (vcpu_fd[v] >= 0) { munmap(vrun[v], run_size); close(vcpu_fd[v]); }
     vcpu_fd[v] = -1;
@@ -256,6 +314,7 @@ static void do_mmap(int i, int s, uint64_t hva, uint64_t size, int prot, char ki
   int e = p == MAP_FAILED ? errno : 0;
   if (fd >= 0) close(fd);
   if (!e && nmaps < MAX_MAPS) { maps[nmaps].hva = hva; maps[nmaps].size = size; nmaps++; }
+  if (!e && kind != 'p' && wc) e = arm_uffd(hva, size, kind == 'h' ? huge : 0x1000);
   out_errno(i, s, e);
 }
 
