@@ -14,6 +14,7 @@ describe('real/observe', () => {
     expect(observed(access('exec'), { k: 'exc', esr: '0x86000010' })).toEqual({ outcome: { kind: 'injectPabt' } });
     expect(observed(access('exec'), { k: 'exc', esr: '0x2000000' })).toEqual({ outcome: { kind: 'ok' } });
     expect(observed(access('read'), { k: 'exc', esr: '0x2000000' })).toEqual({ other: 'guest exception ESR 0x2000000' });
+    expect(observed(access('dc_zva'), { k: 'exc', esr: '0x96000021' })).toEqual({ other: 'guest stage-1 fault ESR 0x96000021' }); // alignment
     expect(observed(access('read'), { k: 'mmio', a: '0x50000000', l: 8, w: 0 })).toEqual({ outcome: { kind: 'mmio', ipa: 0x5000_0000, len: 8, write: false } });
     expect(observed(access('write'), { k: 'timeout' })).toEqual({ outcome: { kind: 'livelock' } });
   });

@@ -31,6 +31,8 @@ const EC_DABT_LOW = 0x24;
 const EC_IABT_CUR = 0x21;
 const EC_IABT_LOW = 0x20;
 const EC_UNKNOWN = 0x00;
+/** ESR_ELx.ISS.{D,I}FSC: synchronous external abort, what KVM injects (inject_abt64). */
+const FSC_SYNC_EXTERNAL = 0x10;
 
 /**
  * Why a step's result cannot be compared on this kernel under QEMU, or null when it can (such a
@@ -68,6 +70,10 @@ export function observed(step: Step, r: RealStep): Observed {
     case 'exc': {
       const esr = Number(r.esr);
       const ec = Math.floor(esr / 2 ** 26) & 0x3f;
+      // KVM injects its aborts as synchronous external aborts (inject_abt64: FSC 0x10); any other fault
+      // status is the guest's own stage-1 fault (alignment, translation, ...), which the model does not cover.
+      const abort = ec === EC_DABT_CUR || ec === EC_DABT_LOW || ec === EC_IABT_CUR || ec === EC_IABT_LOW;
+      if (abort && (esr & 0x3f) !== FSC_SYNC_EXTERNAL) return { other: `guest stage-1 fault ESR ${r.esr}` };
       if (ec === EC_DABT_CUR || ec === EC_DABT_LOW) return { outcome: { kind: 'injectDabt' } };
       if (ec === EC_IABT_CUR || ec === EC_IABT_LOW) return { outcome: { kind: 'injectPabt' } };
       // exec branches to memory the runner filled with UDF #0: an undefined-instruction trap means the fetch worked.

@@ -558,8 +558,9 @@ static void canonical(const char *line, char *out, size_t n) {
   else if (!strcmp(k, "errno")) snprintf(out, n, "errno %s", e);
   else if (!strcmp(k, "exc")) {
     unsigned ec = (unsigned)((strtoull(esr, NULL, 16) >> 26) & 0x3f);
-    if (ec == 0x24 || ec == 0x25) snprintf(out, n, "injectDabt");
-    else if (ec == 0x20 || ec == 0x21) snprintf(out, n, "injectPabt");
+    unsigned fsc = (unsigned)(strtoull(esr, NULL, 16) & 0x3f); /* KVM injects synchronous external aborts (FSC 0x10) */
+    if ((ec == 0x24 || ec == 0x25) && fsc == 0x10) snprintf(out, n, "injectDabt");
+    else if ((ec == 0x20 || ec == 0x21) && fsc == 0x10) snprintf(out, n, "injectPabt");
     else if (ec == 0 && cur_exec) snprintf(out, n, "ok");
     else snprintf(out, n, "exception %s", esr);
   } else snprintf(out, n, "%s", k);
