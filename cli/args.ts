@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseBugs } from '../impl/bugs';
 import { DEFAULT_CONFIG } from '../model/types';
-import { configSchema, type TraceConfig } from '../properties/trace';
+import { configSchema, parseTraceText, TraceError, type Trace, type TraceConfig } from '../properties/trace';
 import { S2InputError } from '../model/types';
 
 /** Bad usage or bad input: one line `field: message`, exit code 2. */
@@ -114,4 +114,20 @@ export function ensureWritableDir(dir: string): string {
     throw new UsageError('--out', `cannot write to ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return abs;
+}
+
+/** Read and parse a trace file: an unreadable file or a schema error is one line naming the file and field (exit 2). */
+export function readTraceFile(file: string): Trace {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError('trace', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return parseTraceText(text);
+  } catch (e) {
+    if (e instanceof TraceError) throw new UsageError(`${file}: ${e.field}`, e.message.slice(e.field.length + 2));
+    throw e;
+  }
 }

@@ -1,35 +1,18 @@
 /** `npm run real -- setup | run FILES...`: the real arm64 kernel under QEMU as a third executor (real/). */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { parseTraceText, TraceError, type Trace } from '../properties/trace';
 import { resolveKernel } from '../real/kernels';
 import { CPUS } from '../real/qemu';
 import { refusal, runOnReal, type RealRun, type TraceVerdict } from '../real/run';
 import { realFuzz } from '../real/fuzz';
 import { exportReproducer } from '../real/export';
-import { ensureWritableDir, parseDuration, parsePositiveInt, parseSeed, UsageError } from './args';
+import { ensureWritableDir, parseDuration, parsePositiveInt, parseSeed, readTraceFile, UsageError } from './args';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
 
 interface RunFlags { kernel: string; cpu: string; json?: boolean }
 interface FuzzFlags { kernel: string; cpu: string; time: string; seed: string; out?: string; batch: string; workers: string }
-
-function loadTrace(file: string): Trace {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError('trace', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  try {
-    return parseTraceText(text);
-  } catch (e) {
-    if (e instanceof TraceError) throw new UsageError(`${file}: ${e.field}`, e.message.slice(e.field.length + 2));
-    throw e;
-  }
-}
 
 function printTrace(io: Io, t: TraceVerdict): void {
   const shown = t.steps.filter((s) => s.status !== 'not observable').length;
@@ -46,7 +29,7 @@ function printTrace(io: Io, t: TraceVerdict): void {
 async function runAction(files: string[], flags: RunFlags, io: Io): Promise<number> {
   if (files.length === 0) throw new UsageError('FILES', 'give at least one trace file');
   if (!CPUS[flags.cpu]) throw new UsageError('--cpu', `unknown CPU ${flags.cpu} (known: ${Object.keys(CPUS).join(', ')})`);
-  const items = files.map((f) => ({ name: f, trace: loadTrace(f) }));
+  const items = files.map((f) => ({ name: f, trace: readTraceFile(f) }));
   const why = items.map((x) => refusal(x.trace, flags.cpu));
   if (why.every((w) => w !== null)) {
     throw new UsageError('FILES', `no given trace is executable on the real kernel (${items[0].name}: ${why[0]})`);
@@ -115,7 +98,7 @@ export async function realMain(argv: string[], io: Io): Promise<number> {
     configure(program.command('export'), io)
       .description('Write one trace as a standalone C reproducer (runner + trace + the specification\'s results as assertions) to stdout.')
       .argument('<file>', 'trace file')
-      .action((file: string) => { io.out(exportReproducer(file, loadTrace(file)).replace(/\n$/, '')); code = EXIT.clean; });
+      .action((file: string) => { io.out(exportReproducer(file, readTraceFile(file)).replace(/\n$/, '')); code = EXIT.clean; });
     configure(program.command('fuzz'), io)
       .description('Generated traces (their executable part) on the real kernel, in batches of one boot each; differences shrunk and reported.')
       .option('--kernel <6.1|6.12|PATH>', 'Debian series from `real setup`, or a path to your own arm64 Image', '6.12')

@@ -1,11 +1,10 @@
 /** `npm run replay -- trace.json`: run a trace step by step on model and impl, show outcomes, the failing step's maplet diff and violated invariant, check every expect. */
-import * as fs from 'fs';
 import { Command } from 'commander';
 import type { Maplet } from '../model/types';
 import { applyStep, newWorld } from '../properties/runner/executors';
 import { runTrace, type RunResult } from '../properties/runner/runner';
-import { decodeStep, parseTraceText, TraceError, type Trace } from '../properties/trace';
-import { loadConfig, parseBugList, UsageError } from './args';
+import { decodeStep, type Trace } from '../properties/trace';
+import { loadConfig, parseBugList, readTraceFile, UsageError } from './args';
 import { argsText, outcomeRows } from './describe';
 import { viewOf, viewsAround } from './engine';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
@@ -24,19 +23,7 @@ export function mapletDiff(before: readonly Maplet[], after: readonly Maplet[]):
 }
 
 function loadTrace(file: string, flags: ReplayFlags): Trace {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError('trace', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  let trace: Trace;
-  try {
-    trace = parseTraceText(text);
-  } catch (e) {
-    if (e instanceof TraceError) throw new UsageError(`${file}: ${e.field}`, e.message.slice(e.field.length + 2));
-    throw e;
-  }
+  const trace = readTraceFile(file);
   let config = flags.config ? loadConfig(flags.config, trace.config) : trace.config;
   if (flags.bugs !== undefined) config = { ...config, bugs: parseBugList(flags.bugs) };
   return { ...trace, config };
