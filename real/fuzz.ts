@@ -76,8 +76,17 @@ const SHRINK_ROUNDS = 16;
 /** Candidates per shrink round (one boot): a livelocking candidate costs the runner's step timeout. */
 const MAX_CANDIDATES = 60;
 
+/** A trace's first differing step as a difference class, with both results as text. */
+interface Signature {
+  readonly signature: string;
+  readonly step: number;
+  readonly model: string;
+  readonly real: string;
+  readonly known: boolean;
+}
+
 /** Addresses and numbers stripped: one class per op, access kind and the two outcome kinds. */
-function signatureOf(trace: Trace, v: TraceVerdict): { signature: string; step: number; model: string; real: string; known: boolean } | null {
+function signatureOf(trace: Trace, v: TraceVerdict): Signature | null {
   const d = v.steps.find((s) => s.status === 'differ' || s.status === 'kernel finding' || s.expect !== undefined);
   if (!d) return null;
   const st = decodeStep(trace.steps[d.step]);
@@ -100,7 +109,7 @@ function candidates(t: Trace, fail: number): Trace[] {
 }
 
 /** Shrink `t` (failing at `fail` with `signature`) by rounds of batched candidates on the real kernel. */
-async function shrink(t: Trace, first: { signature: string; step: number; model: string; real: string; known: boolean }, opts: RealFuzzOptions): Promise<{ trace: Trace; step: number; model: string; real: string }> {
+async function shrink(t: Trace, first: Signature, opts: RealFuzzOptions): Promise<{ trace: Trace; step: number; model: string; real: string }> {
   const signature = first.signature;
   let best = { ...t, steps: t.steps.slice(0, first.step + 1) };
   let bestFail = first.step;
@@ -151,6 +160,13 @@ function writeSummary(out: string, s: RealFuzzSummary): void {
     ...Object.entries(s.notObservable).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `| ${k} | ${n} |`),
     '', `Run one again: \`npm run real -- run --kernel ${s.kernel.includes('/') ? s.kernel : s.kernel.replace(/^linux-image-(6\.1|6\.12).*$/, '$1')} --cpu ${s.cpu} ${path.join(out, '<file>')}\``, '',
   ].join('\n'));
+}
+
+/** Elapsed seconds and steps per minute of fuzzing (shrinking excluded). */
+function updateRate(s: RealFuzzSummary, started: number): void {
+  s.seconds = (Date.now() - started) / 1000;
+  const fuzzing = s.seconds - s.shrinkSeconds;
+  s.stepsPerMinute = fuzzing > 0 ? s.steps / fuzzing * 60 : 0;
 }
 
 /** Batch `k`: generated traces cut to their executable part (dropped steps counted). */
@@ -206,15 +222,13 @@ export async function realFuzz(opts: RealFuzzOptions): Promise<RealFuzzSummary> 
         s.differences.push(d);
       }
     }
-    s.seconds = (Date.now() - started) / 1000;
     s.shrinkSeconds = shrinkMs / 1000;
-    s.stepsPerMinute = s.steps / Math.max(1e-3, s.seconds - s.shrinkSeconds) * 60;
+    updateRate(s, started);
     writeSummary(opts.out, s);
     opts.onBatch?.(s);
   }
   s.stop = opts.stop?.requested ? 'interrupted' : 'time';
-  s.seconds = (Date.now() - started) / 1000;
-  s.stepsPerMinute = s.seconds - s.shrinkSeconds > 0 ? s.steps / (s.seconds - s.shrinkSeconds) * 60 : 0;
+  updateRate(s, started);
   writeSummary(opts.out, s);
   return s;
 }

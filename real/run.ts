@@ -120,7 +120,7 @@ function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: r
       continue;
     }
     const real = observed(step, line);
-    const realText = 'other' in real ? real.other : outcomeText(real.outcome) + (real.dirty ? ` [${real.dirty.join(',')}]` : '');
+    const realText = 'other' in real ? real.other : predictionText(real);
     const diff = difference(p.model, real);
     // A registered kernel finding explains a difference only when the impl does what the real kernel did.
     const known = difference(p.impl, real) === null ? p.finding : undefined;
