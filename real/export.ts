@@ -13,7 +13,7 @@ import { argsText } from '../cli/describe';
 import { encodeBatch, notExecutable } from './encode';
 import { canonicalText } from './observe';
 import { predict } from './run';
-import { aarch64Binary } from './build';
+import { aarch64Binary, runnerBinary } from './build';
 import { cpioArchive } from './initramfs';
 import type { Kernel } from './kernels';
 import { boot } from './qemu';
@@ -53,14 +53,14 @@ export function exportReproducer(name: string, trace: Trace): string {
 }
 
 /**
- * Run an exported reproducer under QEMU as a test would on hardware: built with the cross compiler,
- * started by real/runner/wrap.c (mounts, enables the ivshmem BAR, sets S2_BAR); its output and exit code.
+ * Run an exported reproducer under QEMU as a test would on hardware: built with the cross compiler and
+ * started by the runner's /init (which mounts, enables the ivshmem BAR and sets S2_BAR when it finds
+ * /repro); its output and exit code.
  */
 export async function runReproducer(source: string, kernel: Kernel, cpu: string): Promise<{ code: number | null; lines: string[] }> {
-  const wrap = aarch64Binary(readFileSync(join(__dirname, 'runner', 'wrap.c'), 'utf8'), 'wrap');
   const repro = aarch64Binary(source, 'repro');
   const initrd = cpioArchive(['dev', 'proc', 'sys'], [
-    { name: 'init', mode: 0o755, data: readFileSync(wrap) },
+    { name: 'init', mode: 0o755, data: readFileSync(runnerBinary()) },
     { name: 'repro', mode: 0o755, data: readFileSync(repro) },
   ]);
   const r = await boot({ image: kernel.image, initrd, cpu, allLines: true });

@@ -17,6 +17,8 @@
  *   C <slot> <first> <count>  KVM_CLEAR_DIRTY_LOG with an all-ones bitmap
  *   A <vcpu> <ipa> <kind>     a guest access (kind: the snippet name below)
  *   E                         the trace ends: VM torn down, host mappings unmapped
+ * With an executable /repro in the initramfs (a reproducer under test), /init runs it instead, with S2_BAR
+ * set to the BAR's device directory, and prints {"t":"exit","code":N}.
  * Output: {"t":"start",...} once, {"t":"trace","i":N[,"err":...]} per trace, {"t":"step","i":N,"s":K,"k":...}
  * per step, {"t":"end"} last. Outcome k: ok | mmio (a, l, w) | nisv (a) | errno (e) | exc (esr) | timeout | exit (n).
  *
@@ -48,6 +50,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -443,6 +446,17 @@ static uint64_t hx(char **p) { return strtoull(strtok_r(NULL, " \n", p) ?: "0", 
 static void run_lines(FILE *in);
 
 #ifndef S2_STANDALONE
+/* Run /repro (a reproducer built from this file with S2_STANDALONE) with S2_BAR set, report its exit code, power off. */
+static void run_repro(void) {
+  if (bar_dir[0]) setenv("S2_BAR", bar_dir, 1);
+  pid_t pid = fork();
+  if (pid == 0) { execl("/repro", "repro", (char *)NULL); _exit(127); }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  printf("{\"t\":\"exit\",\"code\":%d}\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  power_off();
+}
+
 int main(void) {
   mkdir("/dev", 0755); mkdir("/proc", 0755); mkdir("/sys", 0755);
   mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
@@ -460,6 +474,7 @@ int main(void) {
   if (kvm_fd < 0) fatal("open /dev/kvm", errno);
   run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
   find_bar();
+  if (access("/repro", X_OK) == 0) run_repro(); /* an exported reproducer under test (real/export.ts runReproducer) */
   printf("{\"t\":\"start\",\"kernel\":\"%s\",\"bar\":\"%s\",\"ipa_limit\":%d,\"nisv_cap\":%d,\"manual_dirty\":%d}\n", u.release, bar_dir,
          ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE), ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_NISV_TO_USER),
          ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2));
