@@ -18,10 +18,10 @@ function printTrace(io: Io, t: TraceVerdict): void {
   const shown = t.steps.filter((s) => s.status !== 'not observable').length;
   const hidden = t.steps.length - shown;
   if (t.status === 'not executable' || t.status === 'error') { io.out(`${t.status.toUpperCase()}  ${t.name}: ${t.why}`); return; }
-  const label = t.status === 'agree' ? 'agree' : t.status === 'kernel finding' ? 'KERNEL FINDING' : 'DIFFER';
+  const label = t.status === 'agree' ? 'agree' : t.status === 'differ' ? 'DIFFER' : t.status.toUpperCase();
   io.out(`${label}  ${t.name}: ${shown} step(s) compared, ${hidden} not observable${t.unobservedExpects ? `, ${t.unobservedExpects} stage-2/memtype expect key(s) not observable` : ''}`);
   for (const s of t.steps) {
-    if (s.status === 'differ' || s.status === 'kernel finding') io.out(`  steps[${s.step}] ${s.op}: ${s.note}`);
+    if (s.status === 'differ' || s.status === 'kernel finding' || s.status === 'explained by profile') io.out(`  steps[${s.step}] ${s.op}: ${s.note}`);
     if (s.expect) io.out(`  steps[${s.step}] ${s.op}: ${s.expect}`);
   }
 }
@@ -38,10 +38,10 @@ async function runAction(files: string[], flags: RunFlags, io: Io): Promise<numb
   const run: RealRun = await runOnReal(items, { kernel, cpu: flags.cpu });
   if (flags.json) io.out(JSON.stringify(run));
   else {
-    io.out(`s2check real: kernel ${run.release} (${run.kernel}), cpu ${run.cpu}, ${run.seconds.toFixed(1)} s`);
+    io.out(`s2check real: kernel ${run.release} (${run.kernel}; profile ${run.profile}), cpu ${run.cpu}, ${run.seconds.toFixed(1)} s`);
     for (const t of run.traces) printTrace(io, t);
     const count = (s: TraceVerdict['status']) => run.traces.filter((t) => t.status === s).length;
-    io.out(`${count('agree')} agree, ${count('kernel finding')} known kernel finding(s), ${count('differ')} differ, ${count('not executable')} not executable, ${count('error')} error(s)`);
+    io.out(`${count('agree')} agree, ${count('kernel finding')} known kernel finding(s), ${count('explained by profile')} explained by the kernel's profile, ${count('differ')} differ, ${count('not executable')} not executable, ${count('error')} error(s)`);
   }
   return run.traces.some((t) => t.status === 'differ' || t.status === 'error') ? EXIT.found : EXIT.clean;
 }
@@ -64,9 +64,9 @@ async function fuzzAction(flags: FuzzFlags, io: Io): Promise<number> {
     const s = await realFuzz({ kernel, cpu: flags.cpu, seed, timeMs, out, batch, workers, stop,
       onBatch: (p) => io.err(`  boot ${p.batches}: ${p.traces} traces, ${p.steps} steps, ${Math.round(p.stepsPerMinute)} steps/min, ${p.differences.length} difference(s)`) });
     io.out(`kernel ${s.release}: ${s.traces} traces, ${s.steps} real-kernel steps in ${s.seconds.toFixed(1)} s (${s.shrinkSeconds.toFixed(1)} s shrinking; ${Math.round(s.stepsPerMinute)} steps/min of fuzzing), ${s.differences.length} difference(s)`);
-    for (const d of s.differences) io.out(`${d.known ? 'KNOWN KERNEL FINDING' : 'NEW DIFFERENCE'} ${d.signature}: ${d.hits} hit(s), ${d.steps} steps, file ${join(out, d.file)}`);
+    for (const d of s.differences) io.out(`${d.known === 'new' ? 'NEW DIFFERENCE' : d.known.toUpperCase()} ${d.signature}: ${d.hits} hit(s), ${d.steps} steps, file ${join(out, d.file)}`);
     io.out(`report: ${join(out, 'summary.md')}`);
-    return s.differences.some((d) => !d.known) ? EXIT.found : EXIT.clean;
+    return s.differences.some((d) => d.known === 'new') ? EXIT.found : EXIT.clean;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

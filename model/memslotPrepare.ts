@@ -1,4 +1,5 @@
 /** arm64 kvm_arch_prepare_memory_region checks (facts §13), run for CREATE, MOVE and FLAGS_ONLY. */
+import { profileHas } from './kernelProfiles';
 import type { Errno } from './types';
 import type { Vma } from './host/types';
 import type { SetMemslotCtx } from './memslotTypes';
@@ -42,9 +43,9 @@ export const PREPARE_RULES: readonly PrepareRule[] = [
     fails: (s, ctx) => s.baseGfn + s.npages > 2 ** ctx.config.iaBits / ctx.config.granule },
   { name: 'pfnmap VMA in a LOG_DIRTY slot', source: 'kvm_arch_prepare_memory_region (facts §13.2)', errno: 'EINVAL',
     fails: (s, ctx) => s.logDirty && pfnmaps(s, ctx).length > 0 },
-  { name: 'cacheable pfnmap VMA without FWB and DIC', source: 'kvm_arch_prepare_memory_region (facts §13.2, v6.17)',
+  { name: 'cacheable pfnmap VMA without FWB and DIC', source: 'kvm_arch_prepare_memory_region (facts §13.2, v6.17; not before: profile no-cacheable-pfnmap)',
     errno: 'EINVAL',
-    fails: (s, ctx) => !(ctx.config.fwb && ctx.config.dic) && pfnmaps(s, ctx).some(pfnmapIsCacheable) },
+    fails: (s, ctx) => !(ctx.config.fwb && ctx.config.dic) && !profileHas(ctx.config, 'no-cacheable-pfnmap') && pfnmaps(s, ctx).some(pfnmapIsCacheable) },
 ];
 
 /** The first failing prepare rule, or undefined. */

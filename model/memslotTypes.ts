@@ -53,7 +53,7 @@ export interface SetMemslotArgs {
 
 /** What setMemslot needs besides the table: the VM config and the host VMAs (arm64 prepare, §13). */
 export interface SetMemslotCtx {
-  config: Pick<Config, 'granule' | 'iaBits' | 'fwb' | 'dic'>;
+  config: Pick<Config, 'granule' | 'iaBits' | 'fwb' | 'dic' | 'kernel'>;
   /** The host VMAs intersecting [hva, hva + size), in any order (holes allowed). */
   vmasIntersecting(hva: number, size: number): readonly Vma[];
 }

@@ -1,4 +1,5 @@
 /** Shared abstract domain of s2check: what model and impl both talk about, never raw bits. */
+import type { KernelProfile } from './kernelProfiles';
 
 /** Abstract permissions of a stage-2 leaf. Source: kvm_pgtable_prot (kvm_pgtable.h). */
 export interface Perms {
@@ -34,6 +35,8 @@ export interface Config {
   protectedVm?: boolean;
   /** Hardware Access-flag updates (VTCR_EL2.HA). */
   hwAccessFlag?: boolean;
+  /** Kernel profile (model/kernelProfiles.ts): which version's behaviours apply; absent = mainline. */
+  kernel?: KernelProfile;
   bugs: string[];
 }
 
@@ -58,7 +61,7 @@ export type AccessKind = (typeof ACCESS_KINDS)[number];
 export type MemslotFlag = 'READONLY' | 'LOG_DIRTY';
 
 /** Errno names the ioctls return (facts §12.2, §13, §17). */
-export type Errno = 'EINVAL' | 'EEXIST' | 'EFAULT' | 'ENOENT' | 'ENOMEM' | 'EPERM' | 'ENXIO' | 'ERANGE' | 'EAGAIN';
+export type Errno = 'EINVAL' | 'EEXIST' | 'EFAULT' | 'ENOENT' | 'ENOMEM' | 'EPERM' | 'ENXIO' | 'ERANGE' | 'EAGAIN' | 'EBUSY';
 
 /** The guest-visible outcome of one step (DESIGN §3). */
 export type Outcome =

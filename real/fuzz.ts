@@ -37,8 +37,8 @@ export interface RealFuzzOptions {
 /** One difference class: its signature, how often, and its shrunk trace. */
 export interface RealDifference {
   readonly signature: string;
-  /** A registered kernel finding the impl reproduces (known), or a new difference (the shared reading is wrong). */
-  readonly known: boolean;
+  /** A registered kernel finding the impl reproduces, a behaviour the kernel's profile explains, or a new difference (the shared reading is wrong). */
+  readonly known: DifferenceClass;
   hits: number;
   file: string;
   step: number;
@@ -82,18 +82,23 @@ interface Signature {
   readonly step: number;
   readonly model: string;
   readonly real: string;
-  readonly known: boolean;
+  readonly known: DifferenceClass;
 }
+
+/** How a difference is accounted for; `new` fails the run. */
+export type DifferenceClass = 'new' | 'known kernel finding' | 'explained by profile';
 
 /** Addresses and numbers stripped: one class per op, access kind and the two outcome kinds. */
 function signatureOf(trace: Trace, v: TraceVerdict): Signature | null {
-  const d = v.steps.find((s) => s.status === 'differ' || s.status === 'kernel finding' || s.expect !== undefined);
+  const d = v.steps.find((s) => s.status === 'differ' || s.status === 'kernel finding' || s.status === 'explained by profile' || s.expect !== undefined);
   if (!d) return null;
   const st = decodeStep(trace.steps[d.step]);
   const kind = st.op === 'access' ? ` ${st.kind}` : st.op === 'mmap' ? ` ${st.kind}` : '';
   const strip = (t: string) => t.replace(/0x[0-9a-f]+/g, 'X').replace(/\[[0-9,]*\]/g, '[..]');
-  const known = d.status === 'kernel finding' ? ` [${/kernel finding ([a-z0-9-]+)/.exec(d.note ?? '')?.[1] ?? 'known'}]` : '';
-  return { signature: `${d.op}${kind}: model ${strip(d.model)} / real ${strip(d.real)}${known}`, step: d.step, model: d.model, real: d.real, known: known !== '' };
+  const tag = d.status === 'kernel finding' ? ` [${/kernel finding ([a-z0-9-]+)/.exec(d.note ?? '')?.[1] ?? 'known'}]`
+    : d.status === 'explained by profile' ? ` [profile ${/kernel profile (\S+):/.exec(d.note ?? '')?.[1] ?? '?'}]` : '';
+  const known: DifferenceClass = d.status === 'kernel finding' ? 'known kernel finding' : d.status === 'explained by profile' ? 'explained by profile' : 'new';
+  return { signature: `${d.op}${kind}: model ${strip(d.model)} / real ${strip(d.real)}${tag}`, step: d.step, model: d.model, real: d.real, known };
 }
 
 /** Traces one step shorter (or half as long) than `t`, all ending at its failing step. */
@@ -147,12 +152,12 @@ function tally(s: RealFuzzSummary, t: Trace, v: TraceVerdict): void {
 
 function writeSummary(out: string, s: RealFuzzSummary): void {
   writeAtomic(path.join(out, 'summary.json'), `${JSON.stringify(s, null, 2)}\n`);
-  const rows = s.differences.map((d) => `| ${d.known ? 'known kernel finding' : '**new**'} | ${d.signature.replace(/\|/g, '\\|')} | ${d.hits} | ${d.steps} | ${d.step} | ${d.file} |`);
+  const rows = s.differences.map((d) => `| ${d.known === 'new' ? '**new**' : d.known} | ${d.signature.replace(/\|/g, '\\|')} | ${d.hits} | ${d.steps} | ${d.step} | ${d.file} |`);
   writeAtomic(path.join(out, 'summary.md'), [
     `# s2check real-kernel fuzz`, '',
     `- kernel ${s.release} (${s.kernel}), cpu ${s.cpu}, seed ${s.seed}`,
     `- stopped by ${s.stop} after ${s.seconds.toFixed(1)} s (${s.shrinkSeconds.toFixed(1)} s of it shrinking): ${s.batches} boot(s) on ${s.workers} QEMU instance(s), ${s.traces} traces, ${s.steps} real-kernel steps (${Math.round(s.stepsPerMinute)} steps/min of fuzzing, boots included); ${s.droppedSteps} generated steps dropped as not executable`,
-    `- differences: ${s.differences.length} (${s.differences.filter((d) => !d.known).length} new, ${s.differences.filter((d) => d.known).length} known kernel finding(s) the impl reproduces)`, '',
+    `- differences: ${s.differences.length} (${s.differences.filter((d) => d.known === 'new').length} new, ${s.differences.filter((d) => d.known === 'known kernel finding').length} known kernel finding(s) the impl reproduces, ${s.differences.filter((d) => d.known === 'explained by profile').length} explained by the kernel's profile)`, '',
     ...(rows.length ? ['| class | difference (model / real kernel) | hits | steps | failing step | file |', '|---|---|---:|---:|---:|---|', ...rows] : ['No difference: every observable step agreed with the model.']),
     '', '## Compared steps (op, kernel outcome)', '', '| step → outcome | count |', '|---|---:|',
     ...Object.entries(s.compared).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `| ${k} | ${n} |`),

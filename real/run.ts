@@ -3,9 +3,10 @@
  * executability check, the model's predictions, one boot per batch, per-step verdicts.
  */
 import type { Config, Outcome } from '../model/types';
+import { KERNEL_PROFILES, profileEntries, type KernelProfile, type ProfileEntryId } from '../model/kernelProfiles';
 import { runTrace } from '../properties/runner/runner';
 import { knownKernelFinding, type KernelFinding } from '../reports/kernelFindings';
-import { decodeStep, type Trace } from '../properties/trace';
+import { decodeStep, type Step, type Trace } from '../properties/trace';
 import { initramfs, runnerBinary } from './build';
 import { encodeBatch, notExecutable } from './encode';
 import type { Kernel } from './kernels';
@@ -20,9 +21,12 @@ export interface StepVerdict {
    * `kernel finding`: the model (specification) and the real kernel differ, the impl (the kernel as
    * s2check reads it) does what the real kernel does, and the side-by-side run flags a registered
    * kernel finding (reports/kernelFindings.ts) by this step: a known deviation, now seen on a real
-   * kernel. `differ`: anything else where model and real kernel disagree: the shared reading is wrong.
+   * kernel. `explained by profile`: the real kernel does what the impl does under this kernel's
+   * profile (model/kernelProfiles.ts; `note` names the entries): a feature the version lacks, or a
+   * deviation registered for that version. `differ`: anything else where model and real kernel
+   * disagree: the shared reading is wrong.
    */
-  readonly status: 'agree' | 'kernel finding' | 'differ' | 'not observable';
+  readonly status: 'agree' | 'kernel finding' | 'explained by profile' | 'differ' | 'not observable';
   readonly model: string;
   readonly impl: string;
   readonly real: string;
@@ -35,7 +39,7 @@ export interface StepVerdict {
 /** One trace's result. */
 export interface TraceVerdict {
   readonly name: string;
-  readonly status: 'agree' | 'kernel finding' | 'differ' | 'not executable' | 'error';
+  readonly status: 'agree' | 'kernel finding' | 'explained by profile' | 'differ' | 'not executable' | 'error';
   readonly why?: string;
   readonly steps: readonly StepVerdict[];
   /** Expect keys present in the trace that this kernel cannot show (counted, never passed). */
@@ -45,6 +49,8 @@ export interface TraceVerdict {
 export interface RealRun {
   readonly kernel: string;
   readonly release: string;
+  /** The kernel profile the release maps to (its major.minor), which explains differences; mainline when none fits. */
+  readonly profile: KernelProfile;
   readonly cpu: string;
   readonly seconds: number;
   readonly traces: readonly TraceVerdict[];
@@ -100,7 +106,38 @@ const predictionText = (p: Prediction): string => outcomeText(p.outcome) + (p.di
 
 type Predicted = ReturnType<typeof predict>;
 
-function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: readonly RealStep[] | undefined, err: string | undefined): TraceVerdict {
+/** The kernel profile of a booted release (`uname -r`, e.g. 6.12.118+deb12-cloud-arm64 → 6.12); mainline when none fits. */
+export function profileOfRelease(release: string): KernelProfile {
+  const m = /^(\d+\.\d+)\./.exec(release);
+  return m && (KERNEL_PROFILES as readonly string[]).includes(m[1]) ? (m[1] as KernelProfile) : 'mainline';
+}
+
+/** The impl's predictions under `profile` (the kernel as it is at that version), computed only when needed. */
+function profilePredictor(trace: Trace, profile: KernelProfile): () => Predicted | null {
+  let cached: Predicted | null | undefined;
+  return () => {
+    if (cached === undefined) cached = profile === 'mainline' ? null : predict({ ...trace, config: { ...trace.config, kernel: profile } });
+    return cached;
+  };
+}
+
+/** Could this profile entry change what the trace's step `i` does? (Which entries a difference can be blamed on.) */
+const RELEVANT: Record<ProfileEntryId, (steps: readonly Step[], i: number) => boolean> = {
+  'no-allow-any-uncached': (steps, i) => steps[i].op === 'access' && steps.some((s) => s.op === 'mmap' && s.allowAnyUncached === true),
+  'no-cacheable-pfnmap': (steps, i) => (steps[i].op === 'access' || steps[i].op === 'setMemslot') && steps.some((s) => s.op === 'mmap' && s.kind === 'pfnmap' && s.pgprot === 'normal'),
+  'collapse-hole-einval': (steps, i) => steps[i].op === 'thpCollapse' && steps.some((s) => s.op === 'mmap' && s.uffd === true),
+  'pfnmap-prot-none-livelock': (steps, i) => steps[i].op === 'access' && steps.some((s) => s.op === 'mmap' && s.kind === 'pfnmap')
+    && steps.some((s) => (s.op === 'mmap' || s.op === 'mprotect') && s.prot === 'none'),
+};
+
+/** The profile entries that can explain a difference at step `i`, described; empty when none. */
+const explaining = (profile: KernelProfile, steps: readonly Step[], i: number): string =>
+  profileEntries(profile).filter((e) => RELEVANT[e.id](steps, i))
+    .map((e) => `${e.id} (${e.kind === 'deviation' ? `a deviation from the specification on this version: ${e.what}` : `${e.kind}: ${e.source}`})`).join('; ');
+
+function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: readonly RealStep[] | undefined, err: string | undefined, profile: KernelProfile): TraceVerdict {
+  const underProfile = profilePredictor(trace, profile);
+  const decoded = trace.steps.map(decodeStep);
   const unobservedExpects = trace.steps.reduce((n, s) => n + UNOBSERVABLE_EXPECT_KEYS.filter((k) => s.expect?.[k] !== undefined).length, 0);
   if (err !== undefined || lines === undefined) return { name, status: 'error', why: err ?? 'the runner printed nothing for this trace', steps: [], unobservedExpects };
   const steps: StepVerdict[] = [];
@@ -124,15 +161,19 @@ function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: r
     const diff = difference(p.model, real);
     // A registered kernel finding explains a difference only when the impl does what the real kernel did.
     const known = difference(p.impl, real) === null ? p.finding : undefined;
-    const status = diff === null ? 'agree' : known ? 'kernel finding' : 'differ';
+    const pp = diff !== null && !known ? underProfile()?.[i] : undefined;
+    const byProfile = pp && difference(pp.impl, real) === null ? explaining(profile, decoded, i) : '';
+    const status = diff === null ? 'agree' : known ? 'kernel finding' : byProfile ? 'explained by profile' : 'differ';
     const ex = trace.steps[i].expect;
     const exDiff = ex ? expectDifference(ex, real) : null;
     steps.push({ step: i, op: step.op, status, model: modelText, impl: implText, real: realText,
-      ...(diff ? { note: known ? `${diff}: kernel finding ${known.id}, the impl does the same` : `${diff}; impl ${implText}` } : {}), ...(exDiff ? { expect: exDiff } : {}) });
+      ...(diff ? { note: known ? `${diff}: kernel finding ${known.id}, the impl does the same`
+        : byProfile ? `${diff}: explained by kernel profile ${profile}: ${byProfile}` : `${diff}; impl ${implText}` } : {}), ...(exDiff ? { expect: exDiff } : {}) });
   }
   const bad = steps.some((s) => s.status === 'differ' || s.expect !== undefined);
   const known = steps.some((s) => s.status === 'kernel finding');
-  return { name, status: bad ? 'differ' : known ? 'kernel finding' : 'agree', steps, unobservedExpects };
+  const byProfile = steps.some((s) => s.status === 'explained by profile');
+  return { name, status: bad ? 'differ' : known ? 'kernel finding' : byProfile ? 'explained by profile' : 'agree', steps, unobservedExpects };
 }
 
 /** Why a trace will not run here (not executable, or its config does not fit the CPU), or null. */
@@ -175,9 +216,9 @@ export async function runOnReal(items: readonly { name: string; trace: Trace }[]
       : ended ? undefined : `the boot ended without the runner finishing (QEMU exit ${result.exitCode})`);
     for (const { index, trace } of batch) {
       const err = errs.get(index) ?? (perTrace.has(index) ? undefined : why);
-      verdicts[index] = compareTrace(items[index].name, trace, predictions.get(index) ?? predict(trace), perTrace.get(index), err);
+      verdicts[index] = compareTrace(items[index].name, trace, predictions.get(index) ?? predict(trace), perTrace.get(index), err, profileOfRelease(release));
     }
-    if (why && !verdicts.some((v) => v?.status === 'agree' || v?.status === 'differ' || v?.status === 'kernel finding')) throw new Error(why);
+    if (why && !verdicts.some((v) => v?.status === 'agree' || v?.status === 'differ' || v?.status === 'kernel finding' || v?.status === 'explained by profile')) throw new Error(why);
   }
-  return { kernel: opts.kernel.label, release, cpu: opts.cpu, seconds, traces: verdicts.map((v, i) => v ?? { name: items[i].name, status: 'error', why: 'no verdict', steps: [], unobservedExpects: 0 }) };
+  return { kernel: opts.kernel.label, release, profile: profileOfRelease(release), cpu: opts.cpu, seconds, traces: verdicts.map((v, i) => v ?? { name: items[i].name, status: 'error', why: 'no verdict', steps: [], unobservedExpects: 0 }) };
 }

@@ -1,6 +1,7 @@
 /** KVM_SET_USER_MEMORY_REGION on the impl: validate, classify, arm64 prepare, commit (facts §12–13). */
 import type { Errno } from '../../model/types';
 import type { Vma } from '../../model/host/types';
+import { profileHas } from '../../model/kernelProfiles';
 import { PROT_DEVICE, PROT_R, PROT_W } from '../descriptor/prot';
 import { stage2Map } from '../ops/map';
 import { stage2Unmap } from '../ops/unmap';
@@ -44,7 +45,7 @@ function prepare(core: KvmCore, s: ImplSlot): Errno | null {
   const pfnmaps = core.host.vmasIntersecting(s.hva, s.size).filter((v) => v.kind === 'pfnmap');
   if (s.logDirty && pfnmaps.length > 0) return 'EINVAL';
   const fwbOk = (c.fwb && c.dic) || core.bugs.has('cacheable-pfnmap-without-fwb');
-  if (!fwbOk && pfnmaps.some(pfnmapCacheable)) return 'EINVAL';
+  if (!fwbOk && !profileHas(c, 'no-cacheable-pfnmap') && pfnmaps.some(pfnmapCacheable)) return 'EINVAL';
   return null;
 }
 

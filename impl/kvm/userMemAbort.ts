@@ -1,14 +1,16 @@
 /** user_mem_abort in two halves around the mmu_lock: resolve (steps 1–12) and commit (steps 13–20) (facts §15.4). */
 import type { AbortSyndrome } from '../../model/arch/esr';
 import type { Outcome } from '../../model/types';
+import { profileHas } from '../../model/kernelProfiles';
 import { loggingActive } from './dirtyLog';
-import { sizeFault, type Sizing } from './blockSize';
+import { hugeMappingOk, sizeFault, type Sizing } from './blockSize';
 import type { KvmCore } from './state';
 import type { ImplSlot, PendingFault } from './types';
 
 const EFAULT: Outcome = Object.freeze({ kind: 'efault' });
 const SIGBUS: Outcome = Object.freeze({ kind: 'sigbus' });
 const INJECT_PABT: Outcome = Object.freeze({ kind: 'injectPabt' });
+const LIVELOCK: Outcome = Object.freeze({ kind: 'livelock' });
 const sizing: Sizing = { size: 0, forcePte: false };
 
 /**
@@ -40,6 +42,10 @@ export function resolveFault(core: KvmCore, f: PendingFault, ipa: number, syn: A
   else {
     // hva_to_pfn_remapped: GUP failed, but a VM_PFNMAP VMA's present PTE is taken without looking at
     // the VMA's protection, so a PROT_NONE pfnmap still resolves (kernel finding `pfnmap-prot-none-mapped`).
+    // Profile 6.12, deviation pfnmap-prot-none-livelock (seen on the real kernel): a PROT_NONE PFNMAP page in a slot
+    // that could hold a PMD block around it is never mapped, the fault is replayed forever.
+    if (vma.kind === 'pfnmap' && vma.prot === 'none' && profileHas(core.config, 'pfnmap-prot-none-livelock')
+      && hugeMappingOk(core, slot, hva, core.pmd)) return LIVELOCK;
     const remapped = pfnr.kind === 'fault' && vma.kind === 'pfnmap' ? core.host.followPfnmap(pfnHva) : undefined;
     if (remapped === undefined || (writeFault && !remapped.writable)) return EFAULT; // KVM_PFN_ERR_FAULT / _RO_FAULT
     pfn = remapped.pfn;
@@ -52,7 +58,7 @@ export function resolveFault(core: KvmCore, f: PendingFault, ipa: number, syn: A
   let nonCacheable = zeroAsDevice;
   let cacheablePfnmap = false;
   if (nonRamPfnmap) {
-    if ((vma.pgprot ?? 'device') === 'normal') {
+    if ((vma.pgprot ?? 'device') === 'normal' && !profileHas(core.config, 'no-cacheable-pfnmap')) {
       if (!(core.config.fwb && core.config.dic) && !core.bugs.has('cacheable-pfnmap-without-fwb')) return EFAULT;
       cacheablePfnmap = true;
     } else nonCacheable = true; // s2_force_noncacheable
@@ -60,7 +66,7 @@ export function resolveFault(core: KvmCore, f: PendingFault, ipa: number, syn: A
   // PAGE_S2_DEVICE was read-write before "define PAGE_S2_DEVICE as read-only by default" (seed 000).
   if (nonCacheable && (zeroAsDevice || core.bugs.has('ro-device-writable'))) writable = true;
   if (exec && nonCacheable) return INJECT_PABT; // step 11: -ENOEXEC
-  const allowNc = vma.allowAnyUncached === true || core.bugs.has('nc-without-allow-uncached');
+  const allowNc = (vma.allowAnyUncached === true && !profileHas(core.config, 'no-allow-any-uncached')) || core.bugs.has('nc-without-allow-uncached');
   f.ipa = ipa; f.mapIpa = mapIpa; f.gfn = gfn; f.slot = slot;
   f.slotGeneration = core.slotGeneration; f.mmuSeq = mmuSeq; f.permFault = permFault;
   f.faultGranule = faultGranule; f.writeFault = writeFault; f.exec = exec; f.hva = hva; f.pfn = pfn;

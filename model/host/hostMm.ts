@@ -13,6 +13,7 @@ import { PageCache } from './pageCache';
 import { PfnAllocator } from './pfnAllocator';
 import type { MmState } from './state';
 import { thpCollapseOp, thpSplitOp } from './thp';
+import { profileHas, type KernelProfile } from '../kernelProfiles';
 import type { HostPteExtent, HostPteInfo, HostResult, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma, VmaSpec } from './types';
 import { mmapOp, munmapOp } from './unmap';
 import { VmaList, type VmaRec } from './vmas';
@@ -22,6 +23,8 @@ import { zapRange } from './zap';
 export interface HostMmOptions {
   /** Host PAGE_SIZE = KVM granule: 4096 (default), 16384 or 65536. */
   pageSize?: number;
+  /** Kernel profile whose host-mm answers apply (model/kernelProfiles.ts); default mainline. */
+  kernel?: KernelProfile;
 }
 
 /**
@@ -48,6 +51,7 @@ export class HostMm {
     this.st = {
       pageSize, pmdSize: this.pmdSize, alloc, vmas: new VmaList(), ptes: new PteTable(sizes),
       cache: new PageCache(), notifier: new Notifier(), uffdFaults: 0,
+      collapseHoleErrno: profileHas(opts, 'collapse-hole-einval') ? 'EINVAL' : 'EBUSY',
     };
   }
 

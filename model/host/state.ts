@@ -17,6 +17,8 @@ export interface MmState {
   readonly cache: PageCache;
   readonly notifier: Notifier;
   uffdFaults: number;
+  /** MADV_COLLAPSE's errno for an empty PTE in a uffd-armed range (madvise_collapse_errno; profile `collapse-hole-einval`). */
+  readonly collapseHoleErrno: 'EBUSY' | 'EINVAL';
 }
 
 /** Success. */

@@ -68,6 +68,15 @@ describe('THP', () => {
     expect(mm.thpCollapse(A)).toEqual({ ok: true });
   });
 
+  it('collapse of a uffd-armed range with a hole: EBUSY (SCAN_EXCEED_NONE_PTE), EINVAL under kernel profile 6.1 (both seen on real kernels)', () => {
+    for (const [kernel, errno] of [['mainline', 'EBUSY'], ['6.12', 'EBUSY'], ['6.1', 'EINVAL']] as const) {
+      const mm = new HostMm({ kernel });
+      mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon', uffd: true });
+      mm.touch(A + P, true);
+      expect({ kernel, r: mm.thpCollapse(A) }).toEqual({ kernel, r: { ok: false, errno } });
+    }
+  });
+
   it('a partial munmap splits the THP; the notified range grows to the whole PMD', () => {
     const { mm, rec } = setup();
     mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });

@@ -8,7 +8,7 @@ import type { HostResult } from './types';
  * Collapse the PMD-aligned range around `hva` into one new THP (fresh aligned contiguous pfns,
  * writable iff the VMA is rw), replacing its PTEs under one invalidation of the PMD range.
  * EINVAL unless the range lies in one accessible anon VMA; a uffd-armed VMA must have no empty
- * or zero-page PTE there (hpage_collapse_scan_pmd; Linux says EBUSY, which Errno lacks).
+ * or zero-page PTE there (hpage_collapse_scan_pmd: SCAN_EXCEED_NONE_PTE, EBUSY; EINVAL on 6.1).
  */
 export function thpCollapseOp(st: MmState, hva: number): HostResult {
   const base = alignDown(checkAddr('hva', hva), st.pmdSize);
@@ -22,7 +22,7 @@ export function thpCollapseOp(st: MmState, hva: number): HostResult {
   // Nothing present to collapse (no PTE, not even the zero page): hpage_collapse_scan_pmd gives up, EINVAL
   // (observed on arm64 6.1 and 6.12 with npm run real: an untouched range, or one whose pages were all zapped).
   if (old.length === 0) return fail('EINVAL');
-  if (rec.vma.uffd && old.filter((u) => u.pfn !== st.alloc.zeroPfn).length * st.pageSize < st.pmdSize) return fail('EINVAL');
+  if (rec.vma.uffd && old.filter((u) => u.pfn !== st.alloc.zeroPfn).length * st.pageSize < st.pmdSize) return fail(st.collapseHoleErrno);
   const pfn = st.alloc.alloc(st.pmdSize / st.pageSize);
   st.notifier.around(base, end, () => {
     old.forEach((u) => st.ptes.delete(u));

@@ -2,6 +2,7 @@
 import type { Vma } from '../host/types';
 import type { Config, MemType } from '../types';
 import { pfnmapIsCacheable } from '../memslotPrepare';
+import { profileHas } from '../kernelProfiles';
 
 /** How KVM may map a resolved pfn, or why it refuses. */
 export type BackingClass =
@@ -21,10 +22,12 @@ export function vmaIsCacheable(vma: Vma): boolean {
  */
 export function classifyBacking(vma: Vma, isRam: boolean, config: Config): BackingClass {
   if (vma.kind !== 'pfnmap' || isRam) return { kind: 'map', memtype: 'normal', nonCacheable: false, execOk: true, nonRamPfnmap: false };
-  if (vmaIsCacheable(vma)) {
+  // Before v6.17 every non-RAM pfn is device (kvm_is_device_pfn): profile no-cacheable-pfnmap.
+  if (vmaIsCacheable(vma) && !profileHas(config, 'no-cacheable-pfnmap')) {
     if (config.fwb && config.dic) return { kind: 'map', memtype: 'normal', nonCacheable: false, execOk: true, nonRamPfnmap: true };
     return { kind: 'efault' };
   }
-  const memtype: MemType = vma.allowAnyUncached ? 'nc' : 'device';
+  // VM_ALLOW_ANY_UNCACHED selects Normal-NC from v6.9 on (profile no-allow-any-uncached).
+  const memtype: MemType = vma.allowAnyUncached && !profileHas(config, 'no-allow-any-uncached') ? 'nc' : 'device';
   return { kind: 'map', memtype, nonCacheable: true, execOk: false, nonRamPfnmap: true };
 }

@@ -57,8 +57,8 @@ export interface StepResult {
 
 /** Build a fresh world: each executor gets its own HostMm (the host is deterministic, so both evolve alike); `pool` is reused table storage for the impl. */
 export function newWorld(config: Config, pool?: TablePool, variant?: ImplVariant): World {
-  const mh = new HostMm({ pageSize: config.granule });
-  const ih = new HostMm({ pageSize: config.granule });
+  const mh = new HostMm({ pageSize: config.granule, kernel: config.kernel });
+  const ih = new HostMm({ pageSize: config.granule, kernel: config.kernel });
   return { config, model: { host: mh, kvm: new KvmModel(config, mh) }, impl: { host: ih, kvm: new KvmImpl(config, ih, pool, variant) } };
 }
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ACCESS_KINDS } from '../../model/types';
 import { BUG_NAMES } from '../../impl/bugs';
+import { KERNEL_PROFILES } from '../../model/kernelProfiles';
 import { hexSchema } from './hex';
 import {
   EFFECTIVE_MEMTYPES, ERRNOS, MEMSLOT_FLAGS, MEMTYPES, OUTCOME_KINDS, PGPROTS, S1_MEMTYPES, TRACE_FORMAT, VMA_KINDS, VMA_PROTS,
@@ -27,6 +28,7 @@ export const configSchema = z.object({
   cmoPolicy: z.enum(['mainline', 'proposal2021']),
   protectedVm: z.boolean().optional(),
   hwAccessFlag: z.boolean().optional(),
+  kernel: z.enum(KERNEL_PROFILES).optional(),
   bugs: z.array(bugName),
 }).strict();
 

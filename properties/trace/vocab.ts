@@ -14,7 +14,7 @@ export const EFFECTIVE_MEMTYPES = covering<EffectiveMemType>()([
   'normal-wb', 'normal-wt', 'normal-nc', 'device-nGnRnE', 'device-nGnRE', 'device-nGRE', 'device-GRE',
 ]);
 export const ERRNOS = covering<Errno>()([
-  'EINVAL', 'EEXIST', 'EFAULT', 'ENOENT', 'ENOMEM', 'EPERM', 'ENXIO', 'ERANGE', 'EAGAIN',
+  'EINVAL', 'EEXIST', 'EFAULT', 'ENOENT', 'ENOMEM', 'EPERM', 'ENXIO', 'ERANGE', 'EAGAIN', 'EBUSY',
 ]);
 
 /** Outcome names (DESIGN §3), the `kind` of model/types.ts `Outcome`. */

@@ -1,0 +1,62 @@
+/**
+ * Kernel profiles (`config.kernel`): the behaviours in which an older kernel that s2check runs for
+ * real (Debian's 6.1 and 6.12, `npm run real`) differs from mainline, which the specification and
+ * `impl/` follow by default. Two kinds of entry:
+ * - `feature` / `host`: the older kernel lacks a later KVM feature or has another host-mm answer.
+ *   That is what the specification is *for that version*: model and impl both follow it.
+ * - `deviation`: the older kernel does something the specification does not permit (a kernel
+ *   finding on that version). Only the impl follows it; the model stays the specification.
+ * Each entry cites the commit and version it comes from, or the real-kernel run that showed it.
+ */
+import type { Config } from './types';
+
+/** Kernel profiles; `mainline` (the default) has no entry. */
+export const KERNEL_PROFILES = ['mainline', '6.12', '6.1'] as const;
+export type KernelProfile = (typeof KERNEL_PROFILES)[number];
+
+/** Ids of profile entries. */
+export type ProfileEntryId = 'no-allow-any-uncached' | 'no-cacheable-pfnmap' | 'collapse-hole-einval' | 'pfnmap-prot-none-livelock';
+
+export interface ProfileEntry {
+  readonly id: ProfileEntryId;
+  readonly kind: 'feature' | 'host' | 'deviation';
+  /** Profiles that behave so (never `mainline`). */
+  readonly kernels: readonly Exclude<KernelProfile, 'mainline'>[];
+  /** What the kernel does, in one line. */
+  readonly what: string;
+  /** Commit and version, or the observation. */
+  readonly source: string;
+}
+
+export const PROFILE_ENTRIES: readonly ProfileEntry[] = [
+  {
+    id: 'no-allow-any-uncached', kind: 'feature', kernels: ['6.1'],
+    what: 'VM_ALLOW_ANY_UNCACHED is not looked at: a non-RAM PFNMAP is always mapped Device-nGnRE, never Normal-NC',
+    source: '8c47ce3e1d2c "KVM: arm64: Set io memory s2 pte as normalnc for vfio pci device" (v6.9)',
+  },
+  {
+    id: 'no-cacheable-pfnmap', kind: 'feature', kernels: ['6.1', '6.12'],
+    what: 'a non-RAM PFNMAP is mapped non-cacheable whatever its pgprot (kvm_is_device_pfn), and a memslot over a cacheable one is accepted',
+    source: 'kvm-arm64/cacheable-pfnmap series: 2a8dfab26677 "Block cacheable PFNMAP mapping" and "Allow cacheable stage 2 mapping using VMA flags" (v6.16-v6.17)',
+  },
+  {
+    id: 'collapse-hole-einval', kind: 'host', kernels: ['6.1'],
+    what: 'MADV_COLLAPSE that meets an empty PTE in a uffd-armed range fails EINVAL (later kernels: EBUSY)',
+    source: 'madvise_collapse_errno(): SCAN_EXCEED_NONE_PTE falls to EINVAL in v6.1-v6.2, EBUSY later; seen on Debian 6.1 and 6.12 (npm run real, real/corpus/thp-collapse-uffd-ebusy.json)',
+  },
+  {
+    id: 'pfnmap-prot-none-livelock', kind: 'deviation', kernels: ['6.12'],
+    what: 'a guest access to a PROT_NONE PFNMAP page, in a memslot that could hold a PMD block around it, never completes: the fault is replayed forever',
+    source: 'seen on Debian 6.12.118 under QEMU in 15 traces (npm run real; real/corpus/prot-none-pfnmap-*.json): livelock exactly when fault_supports_stage2_huge_mapping(slot, hva, PMD_SIZE) holds, mapped (6.1 too) or EFAULT otherwise. Probable path, not confirmed by tracing: transparent_hugepage_adjust -> get_user_mapping_size sees the invalid (PROT_NONE) user PTE and returns -EAGAIN',
+  },
+];
+
+const BY_KERNEL: ReadonlyMap<KernelProfile, ReadonlySet<ProfileEntryId>> = new Map(
+  KERNEL_PROFILES.map((k) => [k, new Set(PROFILE_ENTRIES.filter((e) => (e.kernels as readonly string[]).includes(k)).map((e) => e.id))]),
+);
+
+/** Does the trace's kernel profile have this entry? (mainline, the default, has none.) */
+export const profileHas = (config: Pick<Config, 'kernel'>, id: ProfileEntryId): boolean => BY_KERNEL.get(config.kernel ?? 'mainline')?.has(id) ?? false;
+
+/** The entries of one profile. */
+export const profileEntries = (kernel: KernelProfile): readonly ProfileEntry[] => PROFILE_ENTRIES.filter((e) => (e.kernels as readonly string[]).includes(kernel));

@@ -1,0 +1,99 @@
+/**
+ * Kernel profiles (config.kernel): each entry changes what model and impl do (features, host
+ * answers) or what the impl alone does (deviations, caught by an invariant), and only on the
+ * kernels it names; mainline is unchanged.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KERNEL_PROFILES, PROFILE_ENTRIES, profileEntries, profileHas } from '../model/kernelProfiles';
+import type { KernelProfile } from '../model/kernelProfiles';
+import { runTrace } from './runner/runner';
+import { parseTrace, parseTraceText, type Trace } from './trace';
+import { profileOfRelease } from '../real/run';
+
+const BASE = { granule: 4096, iaBits: 40, fwb: false, dic: false, nisvToUser: false, cmoPolicy: 'mainline', bugs: [] };
+const PFN_HVA = '0x7f0000000000';
+
+/** A one-page pfnmap of device PA space with `vma` extras, a slot of `slotSize` over it, and one access. */
+function pfnmapTrace(kernel: KernelProfile, vma: Record<string, unknown>, kind: string, slotSize = '0x1000'): Trace {
+  return parseTrace({
+    format: 's2check-trace/1', config: { ...BASE, kernel },
+    steps: [
+      { op: 'mmap', hva: PFN_HVA, size: '0x1000', prot: 'rw', kind: 'pfnmap', pa: '0x10000000', ...vma },
+      { op: 'setMemslot', slot: 0, gpa: '0x40000000', size: slotSize, hva: PFN_HVA, flags: [] },
+      { op: 'access', vcpu: 0, ipa: '0x40000000', kind },
+    ],
+  });
+}
+
+const last = (t: Trace) => {
+  const r = runTrace(t, { collectAll: true });
+  const o = r.outcomes.at(-1);
+  return { model: o?.model?.outcome, impl: o?.impl?.outcome, setMemslot: r.outcomes[1]?.model?.outcome, violations: r.violations.map((v) => v.invariant) };
+};
+
+describe('kernel profiles', () => {
+  test('mainline has no entry; every entry names only older kernels and cites its source', () => {
+    expect(profileEntries('mainline')).toEqual([]);
+    for (const e of PROFILE_ENTRIES) {
+      expect(e.kernels.length).toBeGreaterThan(0);
+      expect(e.kernels).not.toContain('mainline');
+      expect(e.source.length).toBeGreaterThan(20);
+    }
+    expect(profileHas({}, 'no-cacheable-pfnmap')).toBe(false);
+    expect(profileHas({ kernel: '6.12' }, 'no-cacheable-pfnmap')).toBe(true);
+    expect(profileHas({ kernel: '6.12' }, 'no-allow-any-uncached')).toBe(false);
+  });
+
+  test('no-allow-any-uncached: VM_ALLOW_ANY_UNCACHED gives Normal-NC from v6.9 on, Device on 6.1', () => {
+    const memtype = (k: KernelProfile) => {
+      const r = runTrace(pfnmapTrace(k, { pgprot: 'nc', allowAnyUncached: true }, 'read'), { collectAll: true });
+      expect(r.violations).toEqual([]);
+      return r.outcomes[2].model?.outcome;
+    };
+    expect(memtype('mainline')).toEqual({ kind: 'ok', effective: 'normal-nc' });
+    expect(memtype('6.12')).toEqual({ kind: 'ok', effective: 'normal-nc' });
+    expect(memtype('6.1')).toEqual({ kind: 'ok', effective: 'device-nGnRE' });
+  });
+
+  test('no-cacheable-pfnmap: a cacheable non-RAM PFNMAP slot is EINVAL without FWB+DIC on mainline, mapped Device before v6.16', () => {
+    const main = last(pfnmapTrace('mainline', { pgprot: 'normal' }, 'read'));
+    expect(main.setMemslot).toEqual({ kind: 'errno', errno: 'EINVAL' });
+    for (const k of ['6.12', '6.1'] as const) {
+      const r = last(pfnmapTrace(k, { pgprot: 'normal' }, 'read'));
+      expect({ k, ...r }).toEqual({ k, model: { kind: 'ok', effective: 'device-nGnRE' }, impl: { kind: 'ok', effective: 'device-nGnRE' }, setMemslot: { kind: 'ok' }, violations: [] });
+      expect(last(pfnmapTrace(k, { pgprot: 'normal' }, 'exec')).model).toEqual({ kind: 'injectPabt' });
+    }
+  });
+
+  test('pfnmap-prot-none-livelock: on 6.12 only, and only in a slot that could hold a PMD block; NO_FAULT_LIVELOCK catches it', () => {
+    const none = { prot: 'none' };
+    const in2M = last(pfnmapTrace('6.12', none, 'read', '0x200000'));
+    expect(in2M.impl).toEqual({ kind: 'livelock' });
+    expect(in2M.model).toEqual({ kind: 'efault' });
+    expect(in2M.violations).toContain('NO_FAULT_LIVELOCK');
+    // A one-page slot cannot hold a block: 6.12 maps it, like mainline (kernel finding pfnmap-prot-none-mapped).
+    expect(last(pfnmapTrace('6.12', none, 'read')).impl).toEqual(last(pfnmapTrace('mainline', none, 'read')).impl);
+    for (const k of ['mainline', '6.1'] as const) expect(last(pfnmapTrace(k, none, 'read', '0x200000')).impl).not.toEqual({ kind: 'livelock' });
+  });
+
+  test('collapse-hole-einval: the real corpus trace collapses with EBUSY on mainline and 6.12, EINVAL on 6.1, model and impl alike', () => {
+    const t = parseTraceText(readFileSync(join(__dirname, '../real/corpus/thp-collapse-uffd-ebusy.json'), 'utf8'));
+    const at = (k: KernelProfile) => runTrace({ ...t, config: { ...t.config, kernel: k } }, { collectAll: true }).outcomes[3];
+    for (const [k, errno] of [['mainline', 'EBUSY'], ['6.12', 'EBUSY'], ['6.1', 'EINVAL']] as const) {
+      const o = at(k);
+      expect({ k, model: o.model?.outcome, impl: o.impl?.outcome }).toEqual({ k, model: { kind: 'errno', errno }, impl: { kind: 'errno', errno } });
+    }
+  });
+
+  test('config.kernel is validated: an unknown profile is one error listing the known ones', () => {
+    expect(() => parseTrace({ format: 's2check-trace/1', config: { ...BASE, kernel: '5.10' }, steps: [] })).toThrow(/config\.kernel.*mainline.*6\.12.*6\.1/);
+  });
+
+  test('a booted release maps to its profile; an unknown one to mainline', () => {
+    expect(profileOfRelease('6.12.118+deb12-cloud-arm64')).toBe('6.12');
+    expect(profileOfRelease('6.1.0-57-cloud-arm64')).toBe('6.1');
+    expect(profileOfRelease('6.18.0-rc3')).toBe('mainline');
+    expect(KERNEL_PROFILES).toContain(profileOfRelease('not booted'));
+  });
+});
