@@ -24,7 +24,7 @@ describe('real/encode', () => {
 
   test('executablePart drops exactly the steps the runner cannot execute', () => {
     const t = trace([MMAP, { op: 'invalidateBegin', hva: '0x7f0000000000', size: '0x1000' }, SLOT, { op: 'invalidateEnd', id: 0 },
-      { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 's1ptw_read' }, { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 'read' }]);
+      { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 's1ptw_write' }, { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 'read' }]);
     expect(executablePart(t).steps.map((s) => s.op)).toEqual(['mmap', 'setMemslot', 'access']);
     expect(notExecutable(executablePart(t))).toBeNull();
   });
@@ -34,6 +34,19 @@ describe('real/encode', () => {
     const top = trace([MMAP, { ...SLOT, gpa: '0xffffc00000', size: '0x200000' }, { op: 'access', vcpu: 0, ipa: '0x7ffff000', kind: 'read' }]);
     expect(layoutOf(top)).toEqual({ window: 2 ** 40 - 0x800000, l0: [0, 1] });
     expect(layoutOf(trace([{ ...SLOT, gpa: '0x0', size: '0x100000000' }], { iaBits: 32 }))).toBeNull();
+    // A walk's page is read as a stage-1 table through TTBR1: it needs no identity map of its own.
+    expect(layoutOf(trace([MMAP, SLOT, { op: 'access', vcpu: 0, ipa: '0x8000001008', kind: 's1ptw_read' }]))).toEqual({ window: 2 ** 40 - 0x400000, l0: [1] });
+  });
+
+  test('walks and stage-1 memory types: s1ptw_read / at with a Normal stage 1 run, their s1 as a letter; s1ptw_write does not', () => {
+    const acc = (kind: string, s1?: string) => ({ op: 'access', vcpu: 0, ipa: '0x40001008', kind, ...(s1 ? { s1 } : {}) });
+    const t = trace([MMAP, SLOT, acc('s1ptw_read'), acc('at'), acc('read', 'device'), acc('exec', 'nc')]);
+    expect(notExecutable(t)).toBeNull();
+    expect(encodeBatch([{ index: 0, trace: t }]).split('\n').filter((l) => l.startsWith('A'))).toEqual([
+      'A 0 40001008 s1ptw_read n', 'A 0 40001008 at n', 'A 0 40001008 read d', 'A 0 40001008 exec c',
+    ]);
+    expect(notExecutable(trace([acc('s1ptw_read', 'device')]))?.why).toMatch(/table walks use Normal memory/);
+    expect(notExecutable(trace([acc('s1ptw_write')]))?.why).toMatch(/s1ptw_write: not yet supported/);
   });
 
   test('the encoding is one line per step between T and E, numbers in hex', () => {
@@ -42,7 +55,7 @@ describe('real/encode', () => {
       { ...MMAP, prot: 'none', kind: 'pfnmap', pa: '0x10201000', pgprot: 'nc' }]);
     expect(encodeBatch([{ index: 7, trace: t }]).split('\n')).toEqual([
       'T 7 28 0 ffffc00000 2 0 1', 'M 7f0000000000 200000 3 a 200000 0', 'S 0 1 40000000 200000 7f0000000000',
-      'A 1 40000008 write', 'G 0', 'C 0 0 40', 'P 7f0000000000 1000 1', 'M 7f0000000000 200000 0 p 201000 1', 'E', '',
+      'A 1 40000008 write n', 'G 0', 'C 0 0 40', 'P 7f0000000000 1000 1', 'M 7f0000000000 200000 0 p 201000 1', 'E', '',
     ]);
   });
 });

@@ -38,10 +38,18 @@ const NOT_FROM_USERSPACE: Partial<Record<Step['op'], string>> = {
   thpSplit: 'a THP split without an unmap cannot be forced from userspace',
 };
 
-/** Access kinds the runner has a guest snippet for (CMOs run but are not observable under TCG). */
+/**
+ * Access kinds the runner has a guest snippet for (CMOs run but are not observable under TCG).
+ * `s1ptw_read` and `at` walk a stage-1 table placed at the access's page (TTBR1), so the walker's
+ * descriptor read is the stage-2 access; `s1ptw_write` needs a valid descriptor with AF clear and
+ * hardware AF updates in the guest, which the runner does not set up.
+ */
 export const RUNNER_ACCESS_KINDS: ReadonlySet<string> = new Set([
-  'read', 'write', 'ld_preidx', 'st_preidx', 'cas', 'dc_zva', 'exec', 'dc_civac', 'dc_ivac', 'dc_cvac',
+  'read', 'write', 'ld_preidx', 'st_preidx', 'cas', 'dc_zva', 'exec', 'dc_civac', 'dc_ivac', 'dc_cvac', 's1ptw_read', 'at',
 ]);
+/** Access kinds that are a stage-1 walk, not a data access. */
+export const WALK_KINDS: ReadonlySet<string> = new Set(['s1ptw_read', 'at']);
+const S1_CODE: Record<string, string> = { normal: 'n', device: 'd', nc: 'c' };
 
 /** The runner's private memslot id (never a trace's). */
 export const PRIVATE_SLOT = 32000;
@@ -68,7 +76,7 @@ function stepRefusal(s: Step): string | null {
     case 'setMemslot': return (s.slot & 0xffff) === PRIVATE_SLOT ? `setMemslot slot ${PRIVATE_SLOT}: reserved by the runner` : null;
     case 'access':
       if (!RUNNER_ACCESS_KINDS.has(s.kind)) return `access kind ${s.kind}: not yet supported by the runner`;
-      if ((s.s1 ?? 'normal') !== 'normal') return `access with s1 ${s.s1}: only a Normal stage 1 is supported by the runner yet`;
+      if (WALK_KINDS.has(s.kind) && (s.s1 ?? 'normal') !== 'normal') return `access ${s.kind} with s1 ${s.s1}: the runner's table walks use Normal memory`;
       if (s.vcpu >= MAX_VCPUS) return `access on vcpu ${s.vcpu}: the runner drives vCPUs 0 and 1`;
       if (s.ipa >= 2 ** 48) return `access at ${hex(s.ipa)}: beyond the runner's 48-bit stage 1`;
       return null;
@@ -129,7 +137,7 @@ export function layoutOf(trace: Trace): Layout | null {
   }
   if (window < 0) return null;
   const l0 = new Set<number>([Math.floor(window / L0_SPAN)]);
-  for (const s of steps) if (s.op === 'access') l0.add(Math.floor(s.ipa / L0_SPAN));
+  for (const s of steps) if (s.op === 'access' && !WALK_KINDS.has(s.kind)) l0.add(Math.floor(s.ipa / L0_SPAN));
   if (l0.size > 16) return null;
   return { window, l0: [...l0].sort((a, b) => a - b) };
 }
@@ -153,7 +161,7 @@ function stepLine(s: Step): string {
     }
     case 'getDirtyLog': return `G ${h(s.slot)}`;
     case 'clearDirtyLog': return `C ${h(s.slot)} ${h(s.first)} ${h(s.count)}`;
-    case 'access': return `A ${s.vcpu} ${h(s.ipa)} ${s.kind}`;
+    case 'access': return `A ${s.vcpu} ${h(s.ipa)} ${s.kind} ${S1_CODE[s.s1 ?? 'normal']}`;
     default: throw new RangeError(`real/encode: step ${s.op} is not executable`);
   }
 }

@@ -33,6 +33,8 @@ const EC_IABT_LOW = 0x20;
 const EC_UNKNOWN = 0x00;
 /** ESR_ELx.ISS.{D,I}FSC: synchronous external abort, what KVM injects (inject_abt64). */
 const FSC_SYNC_EXTERNAL = 0x10;
+/** DFSC 0b0001LL: translation fault at level LL (Arm ARM D24.2.40). */
+const isTranslationFault = (esr: number): boolean => (esr & 0x3c) === 0x04;
 
 /**
  * Why a step's result cannot be compared on this kernel under QEMU, or null when it can (such a
@@ -73,6 +75,9 @@ export function observed(step: Step, r: RealStep): Observed {
       // KVM injects its aborts as synchronous external aborts (inject_abt64: FSC 0x10); any other fault
       // status is the guest's own stage-1 fault (alignment, translation, ...), which the model does not cover.
       const abort = ec === EC_DABT_CUR || ec === EC_DABT_LOW || ec === EC_IABT_CUR || ec === EC_IABT_LOW;
+      // s1ptw_read walks a table page the trace's memory holds (zeros): the walker read the descriptor
+      // (the stage-2 part the model speaks of is done) and found it invalid: a stage-1 translation fault.
+      if (ec === EC_DABT_CUR && isTranslationFault(esr) && step.op === 'access' && step.kind === 's1ptw_read') return { outcome: { kind: 'ok' } };
       if (abort && (esr & 0x3f) !== FSC_SYNC_EXTERNAL) return { other: `guest stage-1 fault ESR ${r.esr}` };
       if (ec === EC_DABT_CUR || ec === EC_DABT_LOW) return { outcome: { kind: 'injectDabt' } };
       if (ec === EC_IABT_CUR || ec === EC_IABT_LOW) return { outcome: { kind: 'injectPabt' } };

@@ -14,6 +14,7 @@ import { resolveKernel } from './kernels';
 import { missingPrerequisites } from './prerequisites';
 import { refusal, runOnReal } from './run';
 import { exportReproducer, runReproducer } from './export';
+import { pageFaultTraces } from '../properties/pageFaultTraces';
 
 const ROOT = join(__dirname, '..');
 const missing = missingPrerequisites();
@@ -43,8 +44,9 @@ const suite = missing.length > 0 && !ci ? describe.skip : describe;
 suite('the real kernel under QEMU', () => {
   test('prerequisites are installed', () => expect(missing).toEqual([]));
 
-  test.each(['6.12', '6.1'])('kernel %s agrees with the model on every executable fixture, cli trace and the README example; a wrong expect differs', async (series) => {
+  test.each(['6.12', '6.1'])('kernel %s agrees with the model on every executable fixture, cli trace, page_fault_test scenario and the README example; a wrong expect differs', async (series) => {
     const items = [...FILES.map((f) => ({ name: f, trace: parseTraceText(readFileSync(join(ROOT, f), 'utf8')) })),
+      ...pageFaultTraces().map(({ name, trace }) => ({ name, trace })),
       { name: 'README example', trace: readmeExample() }, { name: 'wrong expect', trace: wrongExpect() }];
     const run = await runOnReal(items, { kernel: resolveKernel(series), cpu: 'neoverse-n1' });
     expect(run.release).toMatch(new RegExp(`^${series.replace('.', '\\.')}\\.`));
@@ -58,7 +60,9 @@ suite('the real kernel under QEMU', () => {
       expect({ name, status: v?.status, differ: v?.steps.filter((s) => s.status === 'differ' || s.expect) }).toEqual({ name, status: want, differ: [] });
     }
     const ran = run.traces.filter((t) => t.status === 'agree');
-    expect(ran.length).toBeGreaterThanOrEqual(18);
+    expect(ran.length).toBeGreaterThanOrEqual(18 + 36);
+    // Every page_fault_test row that needs no hardware AF update (s1ptw_write) runs: 36 of 65.
+    expect(ran.filter((t) => t.name.startsWith('page_fault_test')).length).toBe(36);
     const wrong = byName.get('wrong expect');
     expect(wrong?.status).toBe('differ');
     expect(wrong?.steps[2].expect).toBe('expect.outcome: expected "mmio", real kernel "ok"');
@@ -79,6 +83,8 @@ suite('the real kernel under QEMU', () => {
     'prot-none-pfnmap-cas-livelock.json': { '6.12': { status: 'explained by profile', last: 'explained by profile', real: 'livelock' }, '6.1': { status: 'agree', last: 'agree', real: 'efault' } },
     // A 4K PROT_NONE PFNMAP VMA in a 2 MiB slot: the slot could hold a block, so 6.12 livelocks; 6.1 maps it.
     'prot-none-pfnmap-slot-holds-block-livelock.json': { '6.12': { status: 'explained by profile', last: 'explained by profile', real: 'livelock' }, '6.1': { status: 'kernel finding', last: 'kernel finding', real: 'ok' } },
+    // Stage-1 walks (s1ptw_read, at) through a slot page and past every slot, Device / Normal-NC stage-1 aliases: as the model says.
+    'stage1-walks-and-aliases.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
     // The boundary: gpa not congruent to hva modulo 2 MiB, no block possible: 6.12 maps it like 6.1.
     'prot-none-pfnmap-slot-misaligned-mapped.json': { '6.12': { status: 'kernel finding', last: 'kernel finding', real: 'ok' }, '6.1': { status: 'kernel finding', last: 'kernel finding', real: 'ok' } },
   };

@@ -15,7 +15,9 @@
  *   S <slot> <flags> <gpa> <size> <hva>   KVM_SET_USER_MEMORY_REGION (flags: 1 LOG_DIRTY, 2 READONLY)
  *   G <slot>                  KVM_GET_DIRTY_LOG
  *   C <slot> <first> <count>  KVM_CLEAR_DIRTY_LOG with an all-ones bitmap
- *   A <vcpu> <ipa> <kind>     a guest access (kind: the snippet name below)
+ *   A <vcpu> <ipa> <kind> <s1>  a guest access (kind: a snippet name below, or s1ptw_read / at: a stage-1
+ *                             walk whose level-2 descriptor read is at <ipa>; s1: n normal, d Device-nGnRE, c Normal-NC,
+ *                             through a TTBR1 alias of the IPA with that attribute)
  *   E                         the trace ends: VM torn down, host mappings unmapped
  * With an executable /repro in the initramfs (a reproducer under test), /init runs it instead, with S2_BAR
  * set to the BAR's device directory, and prints {"t":"exit","code":N}.
@@ -69,6 +71,10 @@ static int s2_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 #define VEC_OFF 0x800UL
 #define L0_OFF 0x1000UL
 #define L1_OFF 0x2000UL
+/* TTBR1 (VA 0xffff...): rebuilt per access for a Device / Normal-NC alias or a walk through a trace page. */
+#define T1_L0_OFF 0x14000UL
+#define T1_L1_OFF 0x15000UL
+#define T1_BASE 0xffff000000000000UL
 #define MAX_VCPUS 2
 #define MAX_MAPS 256
 #define STEP_TIMEOUT_US 500000
@@ -88,14 +94,17 @@ __asm__(".pushsection .rodata.guest,\"a\"\n"
         SNIP(g_dc_ivac, "dc ivac, x0\n str xzr, [x5]\n b .")
         SNIP(g_dc_cvac, "dc cvac, x0\n str xzr, [x5]\n b .")
         SNIP(g_vec, "mrs x6, esr_el1\n str x6, [x7]\n b .")
+        SNIP(g_at, "at s1e1r, x0\n isb\n str xzr, [x5]\n b .")
+        /* TTBR1 tables were rewritten: drop stale stage-1 entries, then run the snippet at x3. */
+        SNIP(g_tlbi, "tlbi vmalle1\n dsb nsh\n isb\n br x3")
         ".balign 16\n.global g_end\ng_end:\n.popsection\n");
 extern const char g_begin[], g_end[], g_read[], g_write[], g_ld_preidx[], g_st_preidx[], g_cas[], g_dc_zva[],
-    g_exec[], g_dc_civac[], g_dc_ivac[], g_dc_cvac[], g_vec[];
+    g_exec[], g_dc_civac[], g_dc_ivac[], g_dc_cvac[], g_vec[], g_at[], g_tlbi[];
 
 static const struct { const char *name; const char *code; } SNIPS[] = {
     {"read", g_read}, {"write", g_write}, {"ld_preidx", g_ld_preidx}, {"st_preidx", g_st_preidx},
     {"cas", g_cas}, {"dc_zva", g_dc_zva}, {"exec", g_exec}, {"dc_civac", g_dc_civac},
-    {"dc_ivac", g_dc_ivac}, {"dc_cvac", g_dc_cvac},
+    {"dc_ivac", g_dc_ivac}, {"dc_cvac", g_dc_cvac}, {"s1ptw_read", g_read}, {"at", g_at},
 };
 
 static int kvm_fd = -1, vm_fd = -1;
@@ -149,6 +158,7 @@ static int set_reg(int fd, uint64_t id, uint64_t val) {
 }
 #define SCTLR_EL1 ARM64_SYS_REG(3, 0, 1, 0, 0)
 #define TTBR0_EL1 ARM64_SYS_REG(3, 0, 2, 0, 0)
+#define TTBR1_EL1 ARM64_SYS_REG(3, 0, 2, 0, 1)
 #define TCR_EL1 ARM64_SYS_REG(3, 0, 2, 0, 2)
 #define MAIR_EL1 ARM64_SYS_REG(3, 0, 10, 2, 0)
 #define VBAR_EL1 ARM64_SYS_REG(3, 0, 12, 0, 0)
@@ -168,6 +178,28 @@ static void build_stage1(int nl0, const uint64_t *l0idx) {
   }
 }
 
+/*
+ * The VA a step's snippet uses for `ipa`, rebuilding the TTBR1 tables when it needs them: an alias
+ * of the IPA's 512 GiB region with attribute `s1` (1 GiB blocks), or, for a walk (s1ptw_read, at),
+ * an L1 entry pointing at ipa's page as a level-2 table, and the VA whose level-2 index makes the
+ * walker read the descriptor at ipa (8-byte aligned). 0: TTBR0's identity map will do.
+ */
+static uint64_t step_va(uint64_t ipa, int walk, char s1) {
+  uint64_t *l0 = (uint64_t *)(priv + T1_L0_OFF), *l1 = (uint64_t *)(priv + T1_L1_OFF);
+  if (!walk && s1 != 'd' && s1 != 'c') return 0;
+  memset(l0, 0, 0x1000);
+  memset(l1, 0, 0x1000);
+  if (walk) {
+    l0[0] = (window + T1_L1_OFF) | 0x3;
+    l1[0] = (ipa & ~0xfffUL) | 0x3;
+    return T1_BASE + (((ipa & 0xfffUL) >> 3) << 21);
+  }
+  uint64_t i = (ipa >> 39) & 511, attr = s1 == 'd' ? 1 : 2;
+  for (uint64_t j = 0; j < 512; j++) l1[j] = (i << 39) | (j << 30) | (1UL << 10) | (3UL << 8) | (attr << 2) | 0x1;
+  l0[i] = (window + T1_L1_OFF) | 0x3;
+  return T1_BASE | ipa;
+}
+
 static int setup_vcpu(int v) {
   int fd = ioctl(vm_fd, KVM_CREATE_VCPU, v);
   if (fd < 0) return errno;
@@ -177,10 +209,13 @@ static int setup_vcpu(int v) {
   if (vrun[v] == MAP_FAILED) return errno;
   vcpu_fd[v] = fd;
   uint64_t tcr = 16UL /* T0SZ */ | (1UL << 8) | (1UL << 10) | (3UL << 12) /* WBWA, inner shareable */ |
-                 (1UL << 23) /* EPD1 */ | (5UL << 32) /* IPS 48 bits */;
+                 (16UL << 16) /* T1SZ */ | (1UL << 24) | (1UL << 26) | (3UL << 28) | (2UL << 30) /* TG1 4K */ |
+                 (5UL << 32) /* IPS 48 bits */;
   int e;
-  if ((e = set_reg(fd, MAIR_EL1, 0xff)) || (e = set_reg(fd, TCR_EL1, tcr)) ||
-      (e = set_reg(fd, TTBR0_EL1, window + L0_OFF)) || (e = set_reg(fd, VBAR_EL1, window + VEC_OFF)) ||
+  /* MAIR: attr0 Normal WB, attr1 Device-nGnRE, attr2 Normal-NC. */
+  if ((e = set_reg(fd, MAIR_EL1, 0x4404ff)) || (e = set_reg(fd, TCR_EL1, tcr)) ||
+      (e = set_reg(fd, TTBR0_EL1, window + L0_OFF)) || (e = set_reg(fd, TTBR1_EL1, window + T1_L0_OFF)) ||
+      (e = set_reg(fd, VBAR_EL1, window + VEC_OFF)) ||
       (e = set_reg(fd, SCTLR_EL1, 0x30d00800UL | 1 /* M */ | (1UL << 2) /* C */ | (1UL << 12) /* I */)))
     return e;
   return 0;
@@ -375,10 +410,12 @@ static void settle(int v) {
 
 static int cur_exec; /* the step being run is an exec access (an undefined-instruction trap then means the fetch worked) */
 static int cur_access; /* the step being run is an access: KVM_RUN's ENOSYS / EFAULT are outcomes, not ioctl errnos */
+static int cur_walk; /* the step being run is an s1ptw_read: the guest's stage-1 translation fault means the walk read its descriptor */
 
-static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind) {
+static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind, char s1) {
   const char *code = NULL;
   cur_exec = !strcmp(kind, "exec");
+  cur_walk = !strcmp(kind, "s1ptw_read");
   cur_access = 1;
   for (size_t k = 0; k < sizeof SNIPS / sizeof SNIPS[0]; k++) if (!strcmp(SNIPS[k].name, kind)) code = SNIPS[k].code;
   if (!code || v >= MAX_VCPUS) { printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"bad\"}\n", i, s); return; }
@@ -389,9 +426,11 @@ static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind) 
   int fd = vcpu_fd[v];
   struct kvm_run *r = vrun[v];
   settle((int)v);
-  set_reg(fd, CORE_REG(regs.pc), window + off_of(code));
+  uint64_t va = step_va(ipa, !strcmp(kind, "s1ptw_read") || !strcmp(kind, "at"), s1);
+  set_reg(fd, CORE_REG(regs.pc), window + off_of(va ? g_tlbi : code));
   set_reg(fd, CORE_REG(regs.pstate), 0x3c5); /* EL1h, DAIF masked */
-  set_reg(fd, CORE_REG(regs.regs[0]), ipa);
+  set_reg(fd, CORE_REG(regs.regs[0]), va ? va : ipa);
+  set_reg(fd, CORE_REG(regs.regs[3]), window + off_of(code));
   set_reg(fd, CORE_REG(regs.regs[1]), 0); /* writes store 0: UDF #0, so a later exec of the page traps as undefined */
   set_reg(fd, CORE_REG(regs.regs[2]), 0);
   set_reg(fd, CORE_REG(regs.regs[5]), done_ipa);
@@ -527,7 +566,8 @@ static void run_lines(FILE *in) {
     case 'S': { uint32_t id = (uint32_t)hx(&p), fl = (uint32_t)hx(&p); uint64_t g = hx(&p), z = hx(&p), h = hx(&p); do_slot(ti, s, id, fl, g, z, h); break; }
     case 'G': do_get_log(ti, s, (uint32_t)hx(&p)); break;
     case 'C': { uint32_t id = (uint32_t)hx(&p); uint64_t f = hx(&p), c = hx(&p); do_clear_log(ti, s, id, f, c); break; }
-    case 'A': { unsigned v = (unsigned)hx(&p); uint64_t a = hx(&p); char *k = strtok_r(NULL, " \n", &p); do_access(ti, s, v, a, k ? k : ""); break; }
+    case 'A': { unsigned v = (unsigned)hx(&p); uint64_t a = hx(&p); char *k = strtok_r(NULL, " \n", &p); char *m = strtok_r(NULL, " \n", &p);
+      do_access(ti, s, v, a, k ? k : "", m ? m[0] : 'n'); break; }
     default: printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"bad\"}\n", ti, s);
     }
   }
@@ -577,6 +617,7 @@ static void canonical(const char *line, char *out, size_t n) {
     if ((ec == 0x24 || ec == 0x25) && fsc == 0x10) snprintf(out, n, "injectDabt");
     else if ((ec == 0x20 || ec == 0x21) && fsc == 0x10) snprintf(out, n, "injectPabt");
     else if (ec == 0 && cur_exec) snprintf(out, n, "ok");
+    else if (ec == 0x25 && (fsc & 0x3c) == 0x04 && cur_walk) snprintf(out, n, "ok"); /* the walk read a zero descriptor */
     else snprintf(out, n, "exception %s", esr);
   } else snprintf(out, n, "%s", k);
 }
