@@ -13,7 +13,7 @@ import { decodeStep, serialize, type Trace } from '../properties/trace';
 import { executablePart, notExecutable } from './encode';
 import type { Kernel } from './kernels';
 import { CPUS } from './qemu';
-import { runOnReal, type TraceVerdict } from './run';
+import { runOnReal, type RealRun, type TraceVerdict } from './run';
 
 export interface RealFuzzOptions {
   readonly kernel: Kernel;
@@ -201,37 +201,55 @@ export async function realFuzz(opts: RealFuzzOptions): Promise<RealFuzzSummary> 
   const bySig = new Map<string, RealDifference>();
   let shrinkMs = 0;
   const workers = opts.workers ?? 1;
-  while (Date.now() - started < opts.timeMs && !opts.stop?.requested) {
-    // `workers` boots at once, batch k always drawing the same traces (seed + k): a run's batches are reproducible.
-    const batches = Array.from({ length: workers }, (_, w) => generateBatch(arb, opts, s, s.batches + w));
-    const runs = await Promise.all(batches.map((items) => runOnReal(items, { kernel: opts.kernel, cpu: opts.cpu })));
-    for (const [w, run] of runs.entries()) {
-      const items = batches[w];
-      s.release = run.release;
-      s.batches++;
-      s.traces += items.length;
-      s.steps += items.reduce((n, x) => n + x.trace.steps.length, 0);
-      for (const [i, v] of run.traces.entries()) {
-        tally(s, items[i].trace, v);
-        const sig = signatureOf(items[i].trace, v);
-        if (!sig) continue;
-        const known = bySig.get(sig.signature);
-        if (known) { known.hits++; continue; }
-        const t0 = Date.now();
-        const small = await shrink(items[i].trace, sig, opts);
-        shrinkMs += Date.now() - t0;
-        const file = `difference-${createHash('sha256').update(sig.signature).digest('hex').slice(0, 12)}.json`;
-        writeAtomic(path.join(opts.out, file), serialize(small.trace));
-        const d: RealDifference = { signature: sig.signature, known: sig.known, hits: 1, file, step: small.step, steps: small.trace.steps.length, model: small.model, real: small.real };
-        bySig.set(sig.signature, d);
-        s.differences.push(d);
-      }
+  /** Fold one batch's verdicts into the summary; batches are folded in their order k, whatever order they finish in. */
+  const fold = async (items: { name: string; trace: Trace }[], run: RealRun): Promise<void> => {
+    s.release = run.release;
+    s.batches++;
+    s.traces += items.length;
+    s.steps += items.reduce((n, x) => n + x.trace.steps.length, 0);
+    for (const [i, v] of run.traces.entries()) {
+      tally(s, items[i].trace, v);
+      const sig = signatureOf(items[i].trace, v);
+      if (!sig) continue;
+      const known = bySig.get(sig.signature);
+      if (known) { known.hits++; continue; }
+      const t0 = Date.now();
+      const small = await shrink(items[i].trace, sig, opts);
+      shrinkMs += Date.now() - t0;
+      const file = `difference-${createHash('sha256').update(sig.signature).digest('hex').slice(0, 12)}.json`;
+      writeAtomic(path.join(opts.out, file), serialize(small.trace));
+      const d: RealDifference = { signature: sig.signature, known: sig.known, hits: 1, file, step: small.step, steps: small.trace.steps.length, model: small.model, real: small.real };
+      bySig.set(sig.signature, d);
+      s.differences.push(d);
     }
     s.shrinkSeconds = shrinkMs / 1000;
     updateRate(s, started);
     writeSummary(opts.out, s);
     opts.onBatch?.(s);
-  }
+  };
+  // `workers` QEMU instances, each booting its next batch as soon as its last one ends (no barrier
+  // between them); batch k always draws the same traces (seed + k), so a run's batches are reproducible.
+  let next = 0;
+  let folded = 0;
+  const finished = new Map<number, { items: { name: string; trace: Trace }[]; run: RealRun }>();
+  let folding: Promise<void> = Promise.resolve();
+  const drain = async (): Promise<void> => {
+    for (let b = finished.get(folded); b !== undefined; b = finished.get(folded)) {
+      finished.delete(folded++);
+      await fold(b.items, b.run);
+    }
+  };
+  const worker = async (): Promise<void> => {
+    while (Date.now() - started < opts.timeMs && !opts.stop?.requested) {
+      const k = next++;
+      const items = generateBatch(arb, opts, s, k);
+      finished.set(k, { items, run: await runOnReal(items, { kernel: opts.kernel, cpu: opts.cpu }) });
+      folding = folding.then(drain);
+      await folding;
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  await folding;
   s.stop = opts.stop?.requested ? 'interrupted' : 'time';
   updateRate(s, started);
   writeSummary(opts.out, s);

@@ -85,6 +85,8 @@ suite('the real kernel under QEMU', () => {
     'prot-none-pfnmap-slot-holds-block-livelock.json': { '6.12': { status: 'explained by profile', last: 'explained by profile', real: 'livelock' }, '6.1': { status: 'kernel finding', last: 'kernel finding', real: 'ok' } },
     // Stage-1 walks (s1ptw_read, at) through a slot page and past every slot, Device / Normal-NC stage-1 aliases: as the model says.
     'stage1-walks-and-aliases.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
+    // Walks into a Device PFNMAP (HCR_EL2.PTW): READONLY slot → injected abort, read-only host page → EFAULT, writable → a vCPU that faults forever (kernel finding s1ptw-device-livelock, found by real fuzz).
+    's1ptw-device-pfnmap.json': { '6.12': { status: 'kernel finding', last: 'kernel finding', real: 'livelock' }, '6.1': { status: 'kernel finding', last: 'kernel finding', real: 'livelock' } },
     // The boundary: gpa not congruent to hva modulo 2 MiB, no block possible: 6.12 maps it like 6.1.
     'prot-none-pfnmap-slot-misaligned-mapped.json': { '6.12': { status: 'kernel finding', last: 'kernel finding', real: 'ok' }, '6.1': { status: 'kernel finding', last: 'kernel finding', real: 'ok' } },
   };

@@ -2,7 +2,8 @@
 import { effectiveMemType } from '../../model/arch/combine';
 import { ACCESS_KINDS, S2InputError, type AccessKind, type MemType, type Outcome, type S1MemType } from '../../model/types';
 import { stage2Mkyoung } from '../ops/attrs';
-import { translate } from '../translate';
+import { translate, type TranslateFault } from '../translate';
+import { walkToDeviceFaults } from '../../model/arch/permission';
 import { walksOf } from './classify';
 import { commitFault } from './commitFault';
 import { handleGuestAbort } from './handleGuestAbort';
@@ -34,10 +35,13 @@ function checkKind(kind: AccessKind): void {
 
 /**
  * The hardware: walk stage 2 for each access the instruction makes (CAS: read then write). With
- * VTCR_EL2.HA an AF fault is fixed by the walker itself and the walk repeated. Leaves the result
- * in core.tout. Source: Arm ARM D8 (stage-2 translation, hardware AF update).
+ * VTCR_EL2.HA an AF fault is fixed by the walker itself and the walk repeated. With HCR_EL2.PTW,
+ * which KVM always sets (HCR_GUEST_FLAGS), a stage-1 walk that reaches Device memory at stage 2
+ * takes a stage-2 permission fault whatever the permissions. The leaf is left in core.tout; returns
+ * the fault, or null when the access went through. Source: Arm ARM D8 (stage-2 translation,
+ * hardware AF update, HCR_EL2.PTW).
  */
-function hardware(core: KvmCore, ipa: number, kind: AccessKind): boolean {
+function hardware(core: KvmCore, ipa: number, kind: AccessKind): TranslateFault | null {
   const walks = walksOf(kind);
   for (let i = 0; i < walks.length; i++) {
     let out = translate(core.pgt, ipa, walks[i], core.tout);
@@ -45,9 +49,10 @@ function hardware(core: KvmCore, ipa: number, kind: AccessKind): boolean {
       stage2Mkyoung(core.pgt, ipa);
       out = translate(core.pgt, ipa, walks[i], core.tout);
     }
-    if (!out.ok) return false;
+    if (!out.ok) return out.fault ?? 'translation';
+    if (out.memtype === 'device' && walkToDeviceFaults(kind, 'device')) return 'permission';
   }
-  return true;
+  return null;
 }
 
 /**
@@ -59,10 +64,10 @@ function hardware(core: KvmCore, ipa: number, kind: AccessKind): boolean {
 export function runAccess(core: KvmCore, ipa: number, kind: AccessKind, s1: S1MemType): Outcome {
   checkKind(kind);
   for (let i = 0; i <= MAX_FAULTS; i++) {
-    if (hardware(core, ipa, kind)) return okWith(core.config.fwb, s1, core.tout.memtype as MemType);
-    const t = core.tout;
+    const fault = hardware(core, ipa, kind);
+    if (fault === null) return okWith(core.config.fwb, s1, core.tout.memtype as MemType);
     const f = core.scratch;
-    const r = handleGuestAbort(core, f, ipa, kind, t.fault ?? 'translation', t.leafSize);
+    const r = handleGuestAbort(core, f, ipa, kind, fault, core.tout.leafSize);
     if (r === 'resume') continue;
     if (r !== 'resolved') return r;
     if (commitFault(core, f) === 'error') return ENOMEM;
@@ -91,9 +96,9 @@ export function faultBegin(core: KvmCore, vcpu: number, ipa: number, kind: Acces
   checkKind(kind);
   const f = pendingOf(core, vcpu);
   if (f.active) throw new S2InputError('vcpu', `vCPU ${vcpu} already has a fault in flight`);
-  if (hardware(core, ipa, kind)) return OK;
-  const t = core.tout;
-  const r = handleGuestAbort(core, f, ipa, kind, t.fault ?? 'translation', t.leafSize);
+  const fault = hardware(core, ipa, kind);
+  if (fault === null) return OK;
+  const r = handleGuestAbort(core, f, ipa, kind, fault, core.tout.leafSize);
   return r === 'resume' || r === 'resolved' ? OK : r;
 }
 

@@ -1,5 +1,5 @@
 /** The stage-2 permission check a hardware access makes against a valid leaf's {r, w, x}. */
-import type { AccessKind, Perms } from '../types';
+import type { AccessKind, MemType, Perms } from '../types';
 
 /*
  * API
@@ -45,3 +45,15 @@ export function stage2Permission(kind: AccessKind, leaf: Perms): S2PermResult {
   if (need.x && !leaf.x) return 'permFault';
   return 'ok';
 }
+
+const STAGE1_WALKS: ReadonlySet<AccessKind> = new Set<AccessKind>(['s1ptw_read', 's1ptw_write', 'at']);
+
+/** Is `kind` a stage-1 translation table walk (the walker's reads and AF write-back, and AT's walk)? */
+export const isStage1Walk = (kind: AccessKind): boolean => STAGE1_WALKS.has(kind);
+
+/**
+ * HCR_EL2.PTW ("protected table walk"), which KVM sets for every guest (HCR_GUEST_FLAGS,
+ * kvm_arm.h): a stage-1 walk whose table access is Device memory at stage 2 takes a stage-2
+ * permission fault, whatever the leaf's permissions (Arm ARM D8, stage 2 permission faults).
+ */
+export const walkToDeviceFaults = (kind: AccessKind, memtype: MemType): boolean => isStage1Walk(kind) && memtype === 'device';

@@ -1,5 +1,5 @@
 /** The hardware side of a guest access: stage-2 lookup, access flag, permission check (Arm ARM D8). */
-import { stage2Permission } from '../arch/permission';
+import { stage2Permission, walkToDeviceFaults } from '../arch/permission';
 import type { ModelLeaf } from '../stage2';
 import type { AccessKind } from '../types';
 import type { KvmState } from './state';
@@ -13,7 +13,8 @@ export type HwResult = { kind: 'ok'; leaf: ModelLeaf } | { kind: 'fault'; fsc: F
 /**
  * Translate `ipa` for `kind` through the model's stage 2: IPAs at or beyond 2^iaBits and missing
  * leaves are translation faults; a clear AF is an access-flag fault unless hardware AF update is
- * on (then the hardware sets it); otherwise the leaf's permissions decide.
+ * on (then the hardware sets it); otherwise the leaf's permissions decide, and a stage-1 walk to a
+ * Device leaf faults on permission whatever they are (HCR_EL2.PTW, always set by KVM).
  * Source: Arm ARM D8.x fault prioritisation (translation > access flag > permission), facts §15.1, §15.8.
  */
 export function hardwareAccess(st: KvmState, ipa: number, kind: AccessKind): HwResult {
@@ -26,5 +27,6 @@ export function hardwareAccess(st: KvmState, ipa: number, kind: AccessKind): HwR
     st.stage2.mkyoung(gfn); // the hardware sets AF in the whole leaf's descriptor
   }
   if (stage2Permission(kind, leaf.perms) === 'permFault') return { kind: 'fault', fsc: 'permission' };
+  if (walkToDeviceFaults(kind, leaf.memtype)) return { kind: 'fault', fsc: 'permission' }; // HCR_EL2.PTW
   return { kind: 'ok', leaf };
 }

@@ -29,6 +29,7 @@ import { pfnmapBlockWithinVma } from './pfnmapBlockWithinVma';
 import { ioremapLeafAsRequested } from './ioremapLeafAsRequested';
 import { protNoneNeverMapped } from './protNoneNeverMapped';
 import { noFaultLivelock } from './noFaultLivelock';
+import { walkToDeviceAborts } from './walkToDeviceAborts';
 
 /**
  * Every invariant, checked in this order after every step (DESIGN §5, facts §21). The most specific
@@ -36,7 +37,7 @@ import { noFaultLivelock } from './noFaultLivelock';
  * findings (reports/kernelFindings.ts), then the six of DESIGN §5, then the structural rules.
  */
 export const ALL_INVARIANTS: readonly Invariant<ModelView, ImplView>[] = [
-  pfnmapBlockWithinVma, ioremapLeafAsRequested, protNoneNeverMapped, noFaultLivelock,
+  pfnmapBlockWithinVma, ioremapLeafAsRequested, protNoneNeverMapped, walkToDeviceAborts, noFaultLivelock,
   roSlotNeverWritable, noStalePfn, zeroPageNeverWritableOrDevice, cmoSemantics, deviceMemtype, ownerOnlyOnInvalid,
   bbm, refcount, blockAlignment, noMappingOutsideSlots, dirtyLogComplete, wrprotectFlushed, s1ptwClassification,
   descriptorEncoding, noLockedAtRest, emptyTablesFreed, cmoBeforeMake, icacheBeforeExec, deviceNeverExec,
