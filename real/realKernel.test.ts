@@ -1,6 +1,6 @@
 /**
  * The real arm64 kernels (6.12 and 6.1 under QEMU) against the model: every executable invariant
- * fixture, the cli test traces and the README's example agree on every observable step, and a trace
+ * fixture, cli test trace, corpus trace, page_fault_test scenario and the README's example agree on every observable step, and a trace
  * with a deliberately wrong expectation is reported as a difference. Without the prerequisites the
  * suite says so in one line and is skipped; under CI=true a missing prerequisite fails.
  */
@@ -22,7 +22,7 @@ const ci = process.env.CI === 'true';
 if (missing.length > 0 && !ci) process.stderr.write(`real-kernel tests skipped (missing: ${missing.join(', ')}): run \`npm run real -- setup\` to enable them\n`);
 
 const jsonIn = (dir: string): string[] => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f));
-const FILES = [...jsonIn('properties/fixtures'), ...jsonIn('cli/testdata')];
+const FILES = [...jsonIn('properties/fixtures'), ...jsonIn('cli/testdata'), ...jsonIn('reports/corpus')];
 
 /** The README's example trace (the one ```json block). */
 function readmeExample(): Trace {
@@ -44,7 +44,7 @@ const suite = missing.length > 0 && !ci ? describe.skip : describe;
 suite('the real kernel under QEMU', () => {
   test('prerequisites are installed', () => expect(missing).toEqual([]));
 
-  test.each(['6.12', '6.1'])('kernel %s agrees with the model on every executable fixture, cli trace, page_fault_test scenario and the README example; a wrong expect differs', async (series) => {
+  test.each(['6.12', '6.1'])('kernel %s agrees with the model on every executable fixture, cli trace, corpus trace, page_fault_test scenario and the README example; a wrong expect differs', async (series) => {
     const items = [...FILES.map((f) => ({ name: f, trace: parseTraceText(readFileSync(join(ROOT, f), 'utf8')) })),
       ...pageFaultTraces().map(({ name, trace }) => ({ name, trace })),
       { name: 'README example', trace: readmeExample() }, { name: 'wrong expect', trace: wrongExpect() }];
@@ -57,11 +57,11 @@ suite('the real kernel under QEMU', () => {
       if (refusal(trace, 'neoverse-n1')) { expect(v?.status).toBe('not executable'); continue; }
       // Two fixtures are registered kernel findings whose outcome the real kernel shows too: pfnmap-prot-none-mapped
       // (mapped, spec EFAULT) and s1ptw-device-livelock (a walk that spins, spec injected abort).
-      const want = /(PROT_NONE_NEVER_MAPPED|WALK_TO_DEVICE_ABORTS)\.json$/.test(name) ? 'kernel finding' : 'agree';
+      const want = /(PROT_NONE_NEVER_MAPPED|WALK_TO_DEVICE_ABORTS|kernel-pfnmap-prot-none-mapped|kernel-s1ptw-device-livelock)\.json$/.test(name) ? 'kernel finding' : 'agree';
       expect({ name, status: v?.status, differ: v?.steps.filter((s) => s.status === 'differ' || s.expect) }).toEqual({ name, status: want, differ: [] });
     }
     const ran = run.traces.filter((t) => t.status === 'agree');
-    expect(ran.length).toBeGreaterThanOrEqual(18 + 36);
+    expect(ran.length).toBeGreaterThanOrEqual(18 + 7 + 36);
     // Every page_fault_test row that needs no hardware AF update (s1ptw_write) runs: 36 of 65.
     expect(ran.filter((t) => t.name.startsWith('page_fault_test')).length).toBe(36);
     const wrong = byName.get('wrong expect');
