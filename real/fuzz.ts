@@ -28,6 +28,8 @@ export interface RealFuzzOptions {
   readonly maxSteps?: number;
   /** QEMU instances booted at once. @defaultValue 1 */
   readonly workers?: number;
+  /** Shrink each new difference class on the real kernel (false: keep it cut after its failing step, for throughput runs). @defaultValue true */
+  readonly shrink?: boolean;
   /** Called after each batch (progress). */
   readonly onBatch?: (s: RealFuzzSummary) => void;
   /** Set to stop after the current batch. */
@@ -119,7 +121,7 @@ async function shrink(t: Trace, first: Signature, opts: RealFuzzOptions): Promis
   let best = { ...t, steps: t.steps.slice(0, first.step + 1) };
   let bestFail = first.step;
   let shown = { model: first.model, real: first.real };
-  for (let round = 0; round < SHRINK_ROUNDS && !opts.stop?.requested; round++) {
+  for (let round = 0; round < (opts.shrink === false ? 0 : SHRINK_ROUNDS) && !opts.stop?.requested; round++) {
     const cands = candidates(best, bestFail).filter((c) => notExecutable(c) === null);
     if (cands.length === 0) break;
     const run = await runOnReal(cands.map((c, i) => ({ name: `c${i}`, trace: c })), { kernel: opts.kernel, cpu: opts.cpu });
