@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseBugs } from '../impl/bugs';
 import { DEFAULT_CONFIG } from '../model/types';
-import { configSchema, parseTraceText, TraceError, type Trace, type TraceConfig } from '../properties/trace';
+import { configSchema, issueText, parseJsonText, parseTraceText, TraceError, type Trace, type TraceConfig } from '../properties/trace';
 import { S2InputError } from '../model/types';
 
 /** Bad usage or bad input: one line `field: message`, exit code 2. */
@@ -65,18 +65,60 @@ export function parseBugList(text: string): string[] {
   return names;
 }
 
-/** Read a JSON file; a missing file or bad JSON is a UsageError naming `flag`. */
-export function readJsonFile(file: string, flag: string): unknown {
-  let text: string;
+/** The most a trace or config file may hold; a bigger input (or an endless one, /dev/zero) is refused. */
+export const MAX_INPUT_BYTES = 16 << 20;
+
+/**
+ * Read `file` (`-`: standard input) as UTF-8 text, at most MAX_INPUT_BYTES: a longer or endless
+ * input, a UTF-16 file or an unreadable one is a UsageError naming `flag`.
+ */
+export function readInputText(file: string, flag: string): string {
+  const name = file === '-' ? 'standard input' : file;
+  const fail = (why: string): never => { throw new UsageError(flag, why); };
+  let fd: number;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    fd = file === '-' ? 0 : fs.openSync(file, 'r');
   } catch (e) {
-    throw new UsageError(flag, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    return fail(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+  const chunks: Buffer[] = [];
+  let total = 0;
   try {
-    return JSON.parse(text);
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) fail(`${name} is a directory`);
+    if (st.isFile() && st.size > MAX_INPUT_BYTES) fail(`${name} has ${st.size} bytes, more than the ${MAX_INPUT_BYTES >> 20} MiB an input may have`);
+    for (;;) {
+      const buf = Buffer.alloc(1 << 16);
+      let n: number;
+      try { n = fs.readSync(fd, buf, 0, buf.length, null); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+        return fail(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_INPUT_BYTES) fail(`${name} has more than the ${MAX_INPUT_BYTES >> 20} MiB an input may have (an endless input?)`);
+      chunks.push(buf.subarray(0, n));
+    }
+  } finally {
+    if (fd !== 0) fs.closeSync(fd);
+  }
+  const bytes = Buffer.concat(chunks);
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes.length > 1 && (bytes[0] === 0 || bytes[1] === 0))) {
+    fail(`${name} is UTF-16 encoded: s2check reads UTF-8 JSON (convert it, e.g. iconv -f UTF-16 -t UTF-8)`);
+  }
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) fail(`${name} starts with a UTF-8 byte-order mark: save it as UTF-8 without a BOM`);
+  return bytes.toString('utf8');
+}
+
+/** Read a JSON file; a missing file, bad JSON, a duplicate key is a UsageError naming `flag`. */
+export function readJsonFile(file: string, flag: string): unknown {
+  const text = readInputText(file, flag);
+  try {
+    return parseJsonText(text);
   } catch (e) {
-    throw new UsageError(flag, `${file} is not JSON: ${(e as Error).message}`);
+    if (e instanceof TraceError) throw new UsageError(flag, `${file}: ${e.field === 'json' ? '' : `${e.field}: `}${e.message.slice(e.field.length + 2)}`);
+    throw e;
   }
 }
 
@@ -93,19 +135,33 @@ export function loadConfigKeys(file: string, base: TraceConfig = { ...DEFAULT_CO
   const json = readJsonFile(file, '--config');
   const obj = json !== null && typeof json === 'object' && 'config' in json ? (json as { config: unknown }).config : json;
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new UsageError('--config', `${file}: expected a JSON object`);
-  const r = configSchema.safeParse({ ...base, ...obj });
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new UsageError('--config', `${file}: config.${i.path.join('.') || '?'}: ${i.message}`);
-  }
+  const input = { ...base, ...obj };
+  const r = configSchema.safeParse(input);
+  if (!r.success) throw new UsageError('--config', `${file}: config.${issueText(r.error.issues[0], input)}`);
   return { config: r.data, keys: Object.keys(obj) };
+}
+
+/**
+ * mkdir -p one component at a time: Node's recursive mkdir never returns for some paths the
+ * kernel refuses oddly (`/proc/x` loops on ENOENT), a plain mkdir fails at once.
+ */
+function mkdirs(abs: string): void {
+  const missing: string[] = [];
+  let p = abs;
+  while (!fs.existsSync(p)) {
+    missing.push(p);
+    const up = path.dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  for (const d of missing.reverse()) fs.mkdirSync(d);
 }
 
 /** `--out DIR`: create it and prove it is writable now, not at the end of a 20-minute run. */
 export function ensureWritableDir(dir: string): string {
   const abs = path.resolve(dir);
   try {
-    fs.mkdirSync(abs, { recursive: true });
+    mkdirs(abs);
     fs.accessSync(abs, fs.constants.W_OK);
     const probe = path.join(abs, `.probe-${process.pid}`);
     fs.writeFileSync(probe, '');
@@ -116,18 +172,43 @@ export function ensureWritableDir(dir: string): string {
   return abs;
 }
 
-/** Read and parse a trace file: an unreadable file or a schema error is one line naming the file and field (exit 2). */
+/** Read and parse a trace file (`-`: standard input): an unreadable file or a schema error is one line naming the file and field (exit 2). */
 export function readTraceFile(file: string): Trace {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError('trace', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
+  const text = readInputText(file, 'trace');
   try {
     return parseTraceText(text);
   } catch (e) {
     if (e instanceof TraceError) throw new UsageError(`${file}: ${e.field}`, e.message.slice(e.field.length + 2));
     throw e;
   }
+}
+
+/** Is process `pid` alive (signal 0)? */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Take `DIR/.lock` for this run: a second run into the same `--out` would delete the first one's
+ * findings, so it is refused (exit 2) while the pid in the lock is alive; a stale lock is taken over.
+ */
+export function lockDir(dir: string): { release: () => void } {
+  const file = path.join(dir, '.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return { release: () => { try { if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file); } catch { /* already gone */ } } };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError('--out', `cannot lock ${dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      if (Number.isSafeInteger(pid) && pid > 0 && alive(pid)) throw new UsageError('--out', `${dir} is in use by another run (pid ${pid}); give another --out`);
+      fs.rmSync(file, { force: true }); // stale: its run is gone
+    }
+  }
+  throw new UsageError('--out', `cannot lock ${dir}`);
 }

@@ -1,4 +1,5 @@
 /** `npm run fuzz`: time-budgeted, sharded fuzzing with a report; `fuzz merge DIR...` combines shard reports. */
+import * as os from 'os';
 import * as path from 'path';
 import { Command, Option } from 'commander';
 import { IMPL_VARIANTS, type ImplVariant } from '../impl/variants';
@@ -8,7 +9,7 @@ import { jestSnippet } from '../reports/jestSnippet';
 import { newFindingsOf } from '../reports/writer';
 import { DRAWN_KEYS } from '../properties/steps/config';
 import { mergeReports } from '../reports/merge';
-import { UsageError, ensureWritableDir, loadConfigKeys, parseBugList, parseDuration, parsePositiveInt, parseSeed, parseShard } from './args';
+import { UsageError, ensureWritableDir, lockDir, loadConfigKeys, parseBugList, parseDuration, parsePositiveInt, parseSeed, parseShard } from './args';
 import { describeFinding } from './describe';
 import { fuzz } from './fuzzRun';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
@@ -29,6 +30,7 @@ async function fuzzAction(flags: FuzzFlags, io: Io, signal?: AbortSignal): Promi
   const runs = flags.runs !== undefined ? parsePositiveInt(flags.runs, '--runs') : null;
   const shard = parseShard(flags.shard);
   const workers = parsePositiveInt(flags.workers, '--workers');
+  if (workers > os.cpus().length) io.err(`warning: --workers ${workers} is more than this machine's ${os.cpus().length} cores: lanes will share cores`);
   const maxSteps = parsePositiveInt(flags.maxSteps, '--max-steps');
   // No wall clock in results: an unseeded run uses a fixed seed (nightly CI passes a date-derived one).
   const seed = flags.seed !== undefined ? parseSeed(flags.seed) : DEFAULT_SEED;
@@ -43,9 +45,17 @@ async function fuzzAction(flags: FuzzFlags, io: Io, signal?: AbortSignal): Promi
   else io.out(banner);
   const bar = flags.json ? progressBar({ ...io, isTTY: false }, 0, 's') : progressBar(io, seconds ?? runs ?? 0, seconds !== null ? 's' : 'runs');
   const implVariant = parseImplVariant(flags.implVariant);
-  const r = await fuzz({ config, draw, implVariant, seed, shard, workers, seconds, runs, outDir, maxSteps, signal, onProgress: bar.update });
-  bar.stop();
+  const lock = lockDir(outDir);
+  let r: Awaited<ReturnType<typeof fuzz>>;
+  try {
+    r = await fuzz({ config, draw, implVariant, seed, shard, workers, seconds, runs, outDir, maxSteps, signal, onProgress: bar.update });
+  } finally {
+    bar.stop();
+    lock.release();
+  }
   const s = r.summary;
+  // A run that finished nothing must not look like a clean one.
+  if (s.runs === 0 && s.stop !== 'signal') throw new UsageError('--time', `the budget ended before any run finished (${s.seconds.toFixed(3)} s): nothing was checked; give a longer --time`);
   if (flags.json) io.out(JSON.stringify(s, null, 2));
   else {
     io.out(`${s.runs} runs, ${s.steps} steps in ${s.seconds.toFixed(1)} s (${Math.round(s.stepsPerSecond)} steps/s), stopped by ${s.stop}; ${s.findings.length} finding(s): ${newFindingsOf(s.findings).length} new, ${s.findings.length - newFindingsOf(s.findings).length} known kernel finding(s)`);
@@ -67,6 +77,7 @@ async function fuzzAction(flags: FuzzFlags, io: Io, signal?: AbortSignal): Promi
 function mergeAction(dirs: string[], flags: { out: string; corpus?: string; json?: boolean }, io: Io): number {
   const out = ensureWritableDir(flags.out);
   const r = mergeReports(dirs, out, { corpus: flags.corpus, describe: describeFinding });
+  if (flags.corpus === undefined) io.err('note: no --corpus given: every finding counts as new (pass --corpus reports/corpus to compare with the committed corpus)');
   if (flags.json) io.out(JSON.stringify({ ...r.summary, newFindings: r.newFindings }, null, 2));
   else {
     io.out(`merged ${dirs.length} report(s) into ${flags.out}: ${r.summary.runs} runs, ${r.summary.findings.length} finding(s), ${r.newFindings.length} new`);
@@ -107,6 +118,7 @@ export async function fuzzMain(argv: string[], io: Io, signal?: AbortSignal): Pr
       .option('--out <dir>', 'report directory (default reports/out/fuzz-<seed>-<i>of<n>)')
       .option('--json', 'print the summary as JSON')
       .addOption(new Option('--impl-variant <name>', `test-only impl variant (${IMPL_VARIANTS.join(', ')})`).hideHelp())
+      .allowExcessArguments(false)
       .action(async (flags: FuzzFlags) => { code = await fuzzAction(flags, io, signal); });
     configure(program.command('merge'), io)
       .description('Combine shard report directories into one, deduplicated; exit 1 when a finding is not in the corpus.')

@@ -61,22 +61,31 @@ export interface FuzzResult {
 }
 
 const now = (): number => performance.now() / 1000;
+/** Resolves when `signal` aborts (never without one). */
+const aborted = (signal: AbortSignal | undefined): Promise<void> => new Promise((resolve) => {
+  if (signal?.aborted) resolve();
+  else signal?.addEventListener('abort', () => resolve(), { once: true });
+});
 const CHECKPOINT_SECONDS = 10;
 
 /** Run the fuzzer. Resolves when the budget ends, the run budget is spent, or the signal aborts. */
 export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
+  const lanes = Math.max(1, o.workers);
+  const specs: LaneSpec[] = Array.from({ length: lanes }, (_, lane) => ({
+    config: o.config, seed: o.seed, shardIndex: o.shard.index, shardCount: o.shard.count, lane, lanes,
+    maxSteps: o.maxSteps ?? 100, batchRuns: o.batchRuns ?? 20, runs: o.runs === null ? null : laneShare(o.runs, lanes, lane), statsPerBatch: o.statsPerBatch ?? 1, gen: o.gen, draw: o.draw, implVariant: o.implVariant,
+    deadlineMs: null,
+  }));
+  // Worker threads take seconds to load: the budget starts once every lane is ready to run.
+  const set = new FindingSet();
+  let onBatchRef: (b: LaneBatch) => void = () => undefined;
+  const pool = lanes > 1 ? runWorkers(specs, (b) => onBatchRef(b)) : null;
+  if (pool) await Promise.race([pool.ready, pool.done, aborted(o.signal)]);
   const t0 = now();
   // Lanes (maybe other processes) stop by this wall-clock deadline; the run's own clock is
   // performance.now(). Both end the time budget, so a lane that stopped at the deadline while the
   // monotonic clock reads a hair less still reports 'time', not 'runs'.
   const deadlineMs = o.seconds === null ? null : Date.now() + o.seconds * 1000;
-  const lanes = Math.max(1, o.workers);
-  const specs: LaneSpec[] = Array.from({ length: lanes }, (_, lane) => ({
-    config: o.config, seed: o.seed, shardIndex: o.shard.index, shardCount: o.shard.count, lane, lanes,
-    maxSteps: o.maxSteps ?? 100, batchRuns: o.batchRuns ?? 20, runs: o.runs === null ? null : laneShare(o.runs, lanes, lane), statsPerBatch: o.statsPerBatch ?? 1, gen: o.gen, draw: o.draw, implVariant: o.implVariant,
-    deadlineMs,
-  }));
-  const set = new FindingSet();
   const gen = emptyGenCounts();
   const checks: Record<string, number> = {};
   let runs = 0, steps = 0, first: FirstFinding | null = null, stop: Summary['stop'] = 'running', stopped = false, lastCheckpoint = t0;
@@ -116,12 +125,14 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
     o.onProgress?.({ runs, steps, findings: set.size, elapsed: elapsed() });
     if (fresh || now() - lastCheckpoint > CHECKPOINT_SECONDS) write();
   };
+  onBatchRef = onBatch;
   o.signal?.addEventListener('abort', () => { if (!stopped) { stop = 'signal'; stopped = true; } });
   const timer = o.seconds === null ? null : setTimeout(() => shouldStop(), o.seconds * 1000 + 5);
   try {
-    if (lanes === 1) await runLane(specs[0], shouldStop, onBatch);
+    if (pool === null) await runLane({ ...specs[0], deadlineMs }, shouldStop, onBatch);
     else {
-      const pool = runWorkers(specs, onBatch);
+      if (shouldStop()) pool.stop();
+      else pool.start(deadlineMs);
       const poll = setInterval(() => {
         if (!shouldStop()) return;
         if (stop === 'signal') pool.kill();

@@ -78,12 +78,17 @@ export async function replayMain(argv: string[], io: Io): Promise<number> {
     let code: number = EXIT.clean;
     const program = configure(new Command('replay'), io)
       .description('Replay an s2check-trace/1 file on model and impl, step by step; check every expect.')
-      .argument('<trace.json>', 'trace file')
+      .argument('<trace.json...>', 'trace files (- for standard input), replayed one after the other')
       .option('--bugs <a,b>', 'what-if: replace config.bugs')
       .option('--config <file.json>', 'what-if: merge this config over the trace\'s (e.g. {"cmoPolicy":"proposal2021"})')
       .option('--step', 'print the memslots and the impl\'s stage 2 after every step')
       .option('--quiet', 'print only the failure and the verdict')
-      .action(async (file: string, flags: ReplayFlags) => { code = await replayAction(file, flags, io); });
+      .action(async (files: string[], flags: ReplayFlags) => {
+        for (const file of files) {
+          if (files.length > 1) io.out(`== ${file}`);
+          code = Math.max(code, await replayAction(file, flags, io));
+        }
+      });
     await program.parseAsync(argv, { from: 'user' });
     return code;
   });

@@ -3,6 +3,7 @@ import type { ZodIssue } from 'zod';
 import { S2InputError } from '../../model/types';
 import { show } from './hex';
 import { locateJsonError, pathString } from './jsonLocate';
+import { jsonShapeProblem } from './jsonShape';
 import { traceSchema, type Trace } from './schema';
 import { TRACE_FORMAT } from './vocab';
 
@@ -58,8 +59,12 @@ export function parseTrace(json: unknown): Trace {
   throw new TraceError(field, message, lines.map(([f, m]) => `${f}: ${m}`));
 }
 
-/** Parse trace text: bad JSON names line, column and the trace path it is in; then as parseTrace. */
-export function parseTraceText(text: string): Trace {
+/**
+ * JSON text as a value: a byte-order mark, bad JSON (line, column and the trace path it is in), a
+ * key given twice or nesting too deep for the validator is a TraceError.
+ */
+export function parseJsonText(text: string): unknown {
+  if (text.charCodeAt(0) === 0xfeff) throw new TraceError('json', 'the text starts with a byte-order mark (U+FEFF): save it as UTF-8 without a BOM');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -68,5 +73,18 @@ export function parseTraceText(text: string): Trace {
     const where = site ? `line ${site.line} col ${site.col}: ${site.reason}` : 'unreadable';
     throw new TraceError(site?.path || 'json', `bad JSON at ${where}`);
   }
-  return parseTrace(json);
+  const shape = jsonShapeProblem(text);
+  if (shape) throw new TraceError(shape.path || 'json', shape.message);
+  return json;
+}
+
+/** Parse trace text: as parseJsonText, then as parseTrace. */
+export function parseTraceText(text: string): Trace {
+  return parseTrace(parseJsonText(text));
+}
+
+/** One validation issue of `input` (a config or a trace) as `field: message`, as trace errors print it. */
+export function issueText(issue: ZodIssue, input: unknown): string {
+  const [field, message] = describe(issue, input);
+  return `${field}: ${message}`;
 }

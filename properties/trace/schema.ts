@@ -20,7 +20,7 @@ const bugName = z.string().refine((b) => (BUG_NAMES as readonly string[]).includ
 
 /** `config` (DESIGN §2, model/types.ts Config). */
 export const configSchema = z.object({
-  granule: z.union([z.literal(4096), z.literal(16384), z.literal(65536)]),
+  granule: z.union([z.literal(4096), z.literal(16384), z.literal(65536)], { errorMap: () => ({ message: 'expected one of 4096, 16384, 65536' }) }),
   iaBits: z.number().int().min(32).max(48),
   fwb: z.boolean(),
   dic: z.boolean(),
