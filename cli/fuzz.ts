@@ -9,6 +9,7 @@ import { jestSnippet } from '../reports/jestSnippet';
 import { newFindingsOf } from '../reports/writer';
 import { DRAWN_KEYS } from '../properties/steps/config';
 import { mergeReports } from '../reports/merge';
+import { configText } from '../reports/configText';
 import { UsageError, ensureWritableDir, lockDir, loadConfigKeys, parseBugList, parseDuration, parsePositiveInt, parseSeed, parseShard } from './args';
 import { describeFinding } from './describe';
 import { fuzz } from './fuzzRun';
@@ -40,7 +41,7 @@ async function fuzzAction(flags: FuzzFlags, io: Io, signal?: AbortSignal): Promi
   const draw = DRAWN_KEYS.filter((k) => !loaded.keys.includes(k));
   if (flags.bugs !== undefined) config = { ...config, bugs: parseBugList(flags.bugs) };
   const outDir = ensureWritableDir(flags.out ?? path.join('reports', 'out', `fuzz-${seed}-${shard.index}of${shard.count}`));
-  const banner = `s2check fuzz: seed ${seed}, shard ${shard.index}/${shard.count}, ${workers} worker(s), bugs [${config.bugs.join(', ')}], config ${describeConfig(config, draw)}, budget ${seconds !== null ? `${seconds} s` : ''}${seconds !== null && runs !== null ? ' or ' : ''}${runs !== null ? `${runs} runs` : ''}, out ${outDir}`;
+  const banner = `s2check fuzz: seed ${seed}, shard ${shard.index}/${shard.count}, ${workers} worker(s), config ${configText(config, draw)}, budget ${seconds !== null ? `${seconds} s` : ''}${seconds !== null && runs !== null ? ' or ' : ''}${runs !== null ? `${runs} runs` : ''}, out ${outDir}`;
   if (flags.json) io.err(banner);
   else io.out(banner);
   const bar = flags.json ? progressBar({ ...io, isTTY: false }, 0, 's') : progressBar(io, seconds ?? runs ?? 0, seconds !== null ? 's' : 'runs');
@@ -92,12 +93,6 @@ function parseImplVariant(text: string | undefined): ImplVariant | undefined {
   const v = IMPL_VARIANTS.find((x) => x === text);
   if (!v) throw new UsageError('--impl-variant', `unknown variant ${JSON.stringify(text)}; allowed: ${IMPL_VARIANTS.join(', ')}`);
   return v;
-}
-
-/** `granule=4096 … (drawn: fwb, dic)`: the pinned keys' values and which keys each trace draws. */
-export function describeConfig(config: TraceConfig, draw: readonly string[]): string {
-  const pinned = DRAWN_KEYS.filter((k) => !draw.includes(k)).map((k) => `${k}=${String(config[k] ?? false)}`);
-  return `${pinned.length ? pinned.join(' ') : 'generated'}${draw.length ? ` (drawn per trace: ${draw.join(', ')})` : ''}`;
 }
 
 /** Parse `argv` (without node and script) and run; resolves to the exit code. */

@@ -1,4 +1,5 @@
 /** Self-contained `summary.html` (inline CSS, JS and SVG; no external URL): stats, and per finding the trace, outcome table and IPA pictures. */
+import { configText } from './configText';
 import { knownKernelFinding } from './kernelFindings';
 import { serialize, type Trace } from '../properties/trace';
 import { jestSnippet } from './jestSnippet';
@@ -67,7 +68,7 @@ export interface HtmlFinding {
 /** Render the whole report page. */
 export function summaryHtml(s: Summary, findings: readonly HtmlFinding[]): string {
   const head = table(['', ''], [
-    ['seed', String(s.seed)], ['shards', s.shards.join(', ')], ['workers', String(s.workers)], ['bugs', s.config.bugs.join(', ') || '(none)'],
+    ['seed', String(s.seed)], ['shards', s.shards.join(', ')], ['workers', String(s.workers)], ['config', configText(s.config, s.drawnConfig ?? [])],
     ['stop', `${s.stop}${s.interrupted ? ' (interrupted)' : ''}`], ['seconds', s.seconds.toFixed(1)], ['runs', String(s.runs)], ['steps', String(s.steps)],
     ['steps/s', String(Math.round(s.stepsPerSecond))], ['runs/s', s.runsPerSecond.toFixed(1)], ['findings', `${s.findings.length} (${s.findings.filter((f) => f.known === undefined).length} new, ${s.findings.filter((f) => f.known !== undefined).length} known kernel findings)`],
   ]);

@@ -2,6 +2,8 @@
 import type { Summary } from './schema';
 import { knownKernelFinding } from './kernelFindings';
 import { newFindingsOf } from './writer';
+import { configText, shellQuote } from './configText';
+import * as path from 'path';
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
@@ -11,14 +13,15 @@ function shareTable(title: string, rec: Record<string, number>): string[] {
   return [`### ${title}`, '', '| name | share |', '|---|---:|', ...rows.map(([k, v]) => `| ${k} | ${pct(v)} |`), ''];
 }
 
-/** Render the summary as Markdown. */
-export function summaryMarkdown(s: Summary): string {
+/** Render the summary as Markdown; `dir` is where the report is written (its findings' files are there). */
+export function summaryMarkdown(s: Summary, dir?: string): string {
   const fresh = newFindingsOf(s.findings);
   const known = s.findings.filter((f) => f.known !== undefined);
   const lines = [
     `# s2check run ${s.run}`,
     '',
-    `- seed ${s.seed}, shards ${s.shards.join(', ')}, workers ${s.workers}, bugs [${s.config.bugs.join(', ')}], cmoPolicy ${s.config.cmoPolicy}`,
+    `- seed ${s.seed}, shards ${s.shards.join(', ')}, workers ${s.workers}`,
+    `- config: ${configText(s.config, s.drawnConfig ?? [])}`,
     `- stopped by ${s.stop}${s.interrupted ? ' (interrupted)' : ''} after ${s.seconds.toFixed(1)} s`,
     `- ${s.runs} runs, ${s.steps} steps: ${Math.round(s.stepsPerSecond)} steps/s, ${s.runsPerSecond.toFixed(1)} runs/s`,
     `- findings: ${s.findings.length} (${fresh.length} new, ${known.length} known kernel finding(s))`,
@@ -35,7 +38,7 @@ export function summaryMarkdown(s: Summary): string {
     for (const f of known) lines.push(`| ${f.known} | ${f.signature} | ${knownKernelFinding(f.invariant)?.kernelFunction.split(' (')[0] ?? ''} | ${f.hits} | ${f.file} |`);
     lines.push('');
   }
-  if (s.findings.length > 0) lines.push(`Replay one: \`npm run replay -- reports/out/${s.run}/<file>\``, '');
+  if (s.findings.length > 0) lines.push(`Replay one: \`npm run replay -- ${shellQuote(path.join(dir ?? path.join('reports', 'out', s.run), s.findings[0].file))}\``, '');
   const checks = Object.entries(s.invariantChecks);
   if (checks.length > 0) lines.push('## Invariant checks', '', '| invariant | checks |', '|---|---:|', ...checks.map(([k, v]) => `| ${k} | ${v} |`), '');
   lines.push(`## Generator (${s.generator.traces} sampled traces, ${s.generator.steps} steps)`, '');

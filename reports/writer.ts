@@ -54,7 +54,7 @@ export function writeReport(dir: string, summary: Summary, findings: readonly { 
   fs.mkdirSync(dir, { recursive: true });
   for (const f of findings) writeAtomic(path.join(dir, f.entry.file), serialize(f.trace));
   writeAtomic(path.join(dir, 'summary.json'), `${JSON.stringify(s, null, 2)}\n`);
-  writeAtomic(path.join(dir, 'summary.md'), summaryMarkdown(s));
+  writeAtomic(path.join(dir, 'summary.md'), summaryMarkdown(s, dir));
   const html: HtmlFinding[] = findings.map((f) => {
     let detail: FindingDetail | null = null;
     try {
