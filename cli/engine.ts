@@ -7,6 +7,7 @@ import type { Invariant } from '../properties/invariants/types';
 import { COMPARISONS } from '../properties/runner/compare';
 import { applyStep, newWorld, type World } from '../properties/runner/executors';
 import { failureOf } from '../properties/runner/property';
+import { minimizeFields } from '../properties/runner/minimizeFields';
 import { runSteps, runTrace } from '../properties/runner/runner';
 import { genTraceArbitrary, toTrace, traceArbitrary, type GenTrace } from '../properties/steps/arbitraries';
 import { signatureText } from '../reports/dedup';
@@ -70,7 +71,10 @@ export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: Readon
   const f = failureOf(runTrace(whole, { validate: false, implVariant: spec.implVariant }));
   if (!f) return { found: null, runs, steps, repeats };
   const trace = { ...whole, steps: whole.steps.slice(0, f.step + 1) }; // cut after the failing step, even when shrinking was cut short
-  return { found: { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0] } }, runs, steps, repeats };
+  const found: Trace = { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0] } };
+  // Then the fields: optional ones dropped, sizes halved, while the same finding recurs.
+  const sig = signatureText(f.invariant, trace.steps[f.step].op, bugs);
+  return { found: minimizeFields(found, (inv, op) => signatureText(inv, op, bugs) === sig, { implVariant: spec.implVariant }), runs, steps, repeats };
 }
 
 /** The checks runTrace runs by default, each wrapped to count its calls into `counts`. */

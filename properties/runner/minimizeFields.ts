@@ -1,0 +1,79 @@
+/**
+ * Shrinking below the step level: fast-check removes steps and shrinks what the generator drew,
+ * but a finding can still carry fields it does not need (a `uffd`, a `pgprot`, an `s1`) or sizes
+ * larger than it needs. This greedy pass tries, step by step, to drop each optional field and to
+ * halve each size, keeping an edit only while the same finding (`sameFinding`) recurs, and cuts
+ * the trace after its failing step each time.
+ */
+import type { ImplVariant } from '../../impl/variants';
+import { decodeStep, encodeStep, parseTrace, type Step, type Trace } from '../trace';
+import { failureOf } from './property';
+import { runTrace } from './runner';
+
+/** Fields a step may lose (each optional in the schema), per op. */
+const OPTIONAL: Partial<Record<Step['op'], readonly string[]>> = {
+  mmap: ['uffd', 'allowAnyUncached', 'pgprot', 'hugeSize'],
+  access: ['s1'],
+  faultBegin: ['s1'],
+};
+
+/** Sizes that may shrink (halved while page aligned and positive). */
+const SIZES: Partial<Record<Step['op'], readonly string[]>> = {
+  mmap: ['size'], setMemslot: ['size'], munmap: ['size'], mprotect: ['size'], madviseDontneed: ['size'],
+  invalidateBegin: ['size'], age: ['size'], testAge: ['size'], ioremap: ['size'], setOwner: ['size'],
+};
+
+/** The failing step and invariant of `trace` on model and impl, or null (also when the edit made it invalid). */
+function failing(trace: Trace, implVariant?: ImplVariant): { step: number; invariant: string } | null {
+  try {
+    const t = parseTrace(trace);
+    const f = failureOf(runTrace(t, { validate: false, implVariant }));
+    return f ? { step: f.step, invariant: f.invariant } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Edits of step `s`, smallest first: drop one optional field, or halve one size. */
+function edits(s: Step, page: number): Step[] {
+  const out: Step[] = [];
+  const rec = s as unknown as Record<string, unknown>;
+  for (const k of OPTIONAL[s.op] ?? []) {
+    if (rec[k] === undefined) continue;
+    const { [k]: _drop, ...rest } = rec;
+    out.push(rest as unknown as Step);
+  }
+  for (const k of SIZES[s.op] ?? []) {
+    const v = rec[k];
+    if (typeof v === 'number' && v > page && (v / 2) % page === 0) out.push({ ...rec, [k]: v / 2 } as unknown as Step);
+  }
+  return out;
+}
+
+/**
+ * Minimise the fields of `trace` (a finding that fails at `found.step` with `found.invariant`) while
+ * `sameFinding(invariant, failing step's op)` holds, within `budget` re-runs. Returns the smaller
+ * trace (cut after its failing step), with `found.step` updated; the input when nothing helped.
+ */
+export function minimizeFields(trace: Trace, sameFinding: (invariant: string, op: string) => boolean, opts: { implVariant?: ImplVariant; budget?: number } = {}): Trace {
+  if (!trace.found) return trace;
+  let best = trace;
+  let budget = opts.budget ?? 200;
+  const page = trace.config.granule;
+  for (let progress = true; progress && budget > 0;) {
+    progress = false;
+    for (let i = 0; i < best.steps.length && budget > 0; i++) {
+      for (const e of edits(decodeStep(best.steps[i]), page)) {
+        if (budget-- <= 0) break;
+        const steps = best.steps.map((s, j) => (j === i ? { ...encodeStep(e), ...(s.expect ? { expect: s.expect } : {}) } : s));
+        const cand: Trace = { ...best, steps };
+        const f = failing(cand, opts.implVariant);
+        if (!f || !sameFinding(f.invariant, decodeStep(cand.steps[f.step]).op)) continue;
+        best = { ...cand, steps: cand.steps.slice(0, f.step + 1), found: { ...(best.found ?? trace.found), step: f.step } };
+        progress = true;
+        break;
+      }
+    }
+  }
+  return best;
+}
