@@ -51,6 +51,8 @@ function printFailure(io: Io, trace: Trace, r: RunResult): void {
   io.out(`\nVIOLATION ${v.invariant} at step ${v.step} (${trace.steps[v.step].op} ${argsText(trace.steps[v.step])})`);
   io.out(v.message);
   if (v.expected !== undefined || v.actual !== undefined) io.out(`  expected: ${v.expected ?? '-'}\n  actual:   ${v.actual ?? '-'}`);
+  // Every other check that fails at the same step (the finding is named by the first, the most specific).
+  for (const o of r.violations.filter((x) => x.step === v.step && x !== v)) io.out(`also at step ${v.step}: ${o.invariant}: ${o.message.split('\n')[0]}`);
   const diff = mapletDiff(before.maplets, after.maplets);
   io.out(`maplet diff of step ${v.step} (impl stage 2, before -> after):`);
   for (const l of diff.length ? diff : ['  (no change)']) io.out(`  ${l}`);
