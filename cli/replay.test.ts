@@ -55,6 +55,6 @@ test('what-if: --bugs turns a clean trace into a finding; --config merges over t
 test('every check that fails at the failing step is listed after the first (the most specific, which names the finding)', async () => {
   const r = await runMain(replayMain, ['--quiet', path.join(__dirname, '..', 'reports', 'corpus', 'ro-device-writable.json')]);
   expect(r.code).toBe(1);
-  expect(r.stdout).toContain('VIOLATION RO_SLOT_NEVER_WRITABLE at step 4 (faultCommit vcpu=0)');
+  expect(r.stdout).toContain('\nVIOLATION RO_SLOT_NEVER_WRITABLE at step 4 (faultCommit vcpu=0)');
   expect(r.stdout).toContainEqual(expect.stringMatching(/^also at step 4: MAPPING_PERMITTED: .*permissions exceed what the model permits/));
 });
