@@ -58,3 +58,12 @@ test('every check that fails at the failing step is listed after the first (the 
   expect(r.stdout).toContain('\nVIOLATION RO_SLOT_NEVER_WRITABLE at step 4 (faultCommit vcpu=0)');
   expect(r.stdout).toContainEqual(expect.stringMatching(/^also at step 4: MAPPING_PERMITTED: .*permissions exceed what the model permits/));
 });
+
+test('--step shows what a stale-pfn finding needs: the open invalidation, the fault in flight with its sampled seq and pfn, the ESR, the host PTE', async () => {
+  const r = await runMain(replayMain, ['--step', path.join(__dirname, '..', 'reports', 'corpus', 'no-mmu-seq-retry.json')]);
+  const out = r.stdout.join('\n');
+  expect(out).toContain('notifier: mmu_invalidate_seq 0, in progress 1, gfns [0x40000, 0x40200)');
+  expect(out).toContain('vcpu 0 fault in flight at 0x40000008: sampled seq 0, resolved pfn 0x80001 writable');
+  expect(out).toContain('ESR of a read fault: data abort, ISV 1 (len 8), WnR 0, S1PTW 0, CM 0');
+  expect(out).toContain('host: hva 0x7f0000000008 -> pfn 0x80001 rw (host leaf 0x1000)');
+});

@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import type { Maplet } from '../model/types';
 import { applyStep, newWorld } from '../properties/runner/executors';
 import { runTrace, type RunResult } from '../properties/runner/runner';
-import { decodeStep, type Trace } from '../properties/trace';
+import { decodeStep, type Step, type Trace } from '../properties/trace';
+import { syndromeOf } from '../model/arch/esr';
+import type { World } from '../properties/runner/executors';
 import { loadConfig, parseBugList, readTraceFile, UsageError } from './args';
 import { argsText, outcomeRows } from './describe';
 import { viewOf, viewsAround } from './engine';
@@ -29,6 +31,31 @@ function loadTrace(file: string, flags: ReplayFlags): Trace {
   return { ...trace, config };
 }
 
+/**
+ * What a stage-2 finding needs beside the maplets, after a step: the MMU-notifier state, each
+ * split fault in flight (the seq it sampled, the pfn it resolved), and for an access the ESR a
+ * fault of its kind reports and the host PTE behind its IPA.
+ */
+export function stateLines(w: World, step: Step): string[] {
+  const n = w.impl.kvm.notifier;
+  const out = [`notifier: mmu_invalidate_seq ${n.seq}, in progress ${n.inProgress}${n.range ? `, gfns [${hex(n.range.start)}, ${hex(n.range.end)})` : ''}`];
+  for (const vcpu of [0, 1, 2, 3]) {
+    const f = w.impl.kvm.pendingFault(vcpu);
+    if (f) out.push(`vcpu ${vcpu} fault in flight at ${hex(f.ipa)}: sampled seq ${f.mmuSeq}${f.mmuSeq !== n.seq ? ' (stale: the notifier moved since)' : ''}, resolved pfn ${hex(f.pfn)} ${f.writable ? 'writable' : 'read-only'}`);
+  }
+  if (step.op === 'access' || step.op === 'faultBegin') {
+    const syn = syndromeOf(step.kind, false);
+    out.push(`ESR of a ${step.kind} fault: ${syn.isIabt ? 'instruction' : 'data'} abort, ISV ${syn.isv ? 1 : 0}${syn.isv ? ` (len ${syn.len})` : ''}, WnR ${syn.wnr ? 1 : 0}, S1PTW ${syn.s1ptw ? 1 : 0}, CM ${syn.cm ? 1 : 0}`);
+    const slot = [...w.model.kvm.memslots.values()].find((s) => step.ipa >= s.gpa && step.ipa < s.gpa + s.size);
+    if (slot) {
+      const hva = slot.hva + (step.ipa - slot.gpa);
+      const pte = w.impl.host.pte(hva);
+      out.push(`host: hva ${hex(hva)} ${pte ? `-> pfn ${hex(pte.pfn)} ${pte.writable ? 'rw' : 'r'} (host leaf ${hex(pte.size)})` : 'not present'}`);
+    }
+  }
+  return out;
+}
+
 function printSteps(io: Io, trace: Trace, r: RunResult, flags: ReplayFlags): void {
   const w = flags.step ? newWorld(trace.config) : null;
   for (const row of outcomeRows(trace, r)) {
@@ -40,6 +67,7 @@ function printSteps(io: Io, trace: Trace, r: RunResult, flags: ReplayFlags): voi
       const v = viewOf(w);
       io.out(`         slots: ${v.slots.map((s) => `${s.id}@${hex(s.gpa)}+${hex(s.size)}${s.flags.length ? `(${s.flags.join('|')})` : ''}`).join(' ') || '(none)'}`);
       for (const m of v.maplets) io.out(`         ${mapletText(m)}`);
+      for (const l of stateLines(w, decodeStep(trace.steps[row.index]))) io.out(`         ${l}`);
     }
   }
 }

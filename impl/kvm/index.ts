@@ -86,6 +86,12 @@ export class KvmImpl {
     return faultCommit(this.core, vcpu);
   }
 
+  /** The fault `vcpu` holds between faultBegin and faultCommit: what it sampled and resolved (a copy), or undefined. */
+  pendingFault(vcpu: number): { ipa: number; mmuSeq: number; pfn: number; writable: boolean } | undefined {
+    const f = this.core.pending.get(vcpu);
+    return f?.active ? { ipa: f.ipa, mmuSeq: f.mmuSeq, pfn: f.pfn, writable: f.writable } : undefined;
+  }
+
   /** Does `vcpu` hold a fault between faultBegin and faultCommit? */
   faultInFlight(vcpu: number): boolean {
     return this.core.pending.get(vcpu)?.active === true;
