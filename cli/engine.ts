@@ -16,6 +16,7 @@ import type { GenOptions } from '../properties/steps/world';
 import { decodeStep, type Trace, type TraceConfig } from '../properties/trace';
 import { emptyGenCounts, type GenCounts } from '../reports/stats';
 import type { IpaView } from '../reports/view';
+import type { Maplet } from '../model/types';
 
 /** One search batch: `numRuns` random traces of up to `maxSteps` steps from `seed`. */
 export interface BatchSpec {
@@ -112,6 +113,29 @@ export function sampleStats(spec: BatchSpec, count: number): { gen: GenCounts; c
   return { gen, checks };
 }
 
+/**
+ * What the model (the specification) has installed over the IPA ranges the impl maps, as maplets:
+ * drawn beside the impl's picture so a finding's "rw where the specification says r" is visible.
+ */
+export function modelViewOf(w: World): IpaView {
+  const page = w.config.granule;
+  const maplets: Maplet[] = [];
+  let budget = 1 << 16; // gfns looked at: a picture, not an audit
+  for (const m of interpret(w.impl.kvm.pgt)) {
+    for (let gfn = m.ipa / page; gfn < (m.ipa + m.size) / page && budget-- > 0;) {
+      const leaf = w.model.kvm.mapping(gfn);
+      if (!leaf) { gfn++; continue; }
+      const pa = (leaf.pfn - (gfn - leaf.baseGfn)) * page;
+      const prev = maplets[maplets.length - 1];
+      if (!prev || prev.ipa !== leaf.baseGfn * page) {
+        maplets.push({ ipa: leaf.baseGfn * page, size: leaf.npages * page, pa, perms: { ...leaf.perms }, memtype: leaf.memtype, leafSize: leaf.leafSize, af: leaf.af });
+      }
+      gfn = leaf.baseGfn + leaf.npages;
+    }
+  }
+  return { slots: viewOf(w).slots, maplets };
+}
+
 /** The IPA space of a world: the model's memslots and the impl's decoded stage 2. */
 export function viewOf(w: World): IpaView {
   const slots = [...w.model.kvm.memslots.values()].sort((a, b) => a.gpa - b.gpa).map((s) => ({
@@ -121,10 +145,10 @@ export function viewOf(w: World): IpaView {
 }
 
 /** IPA views before and after step `k` of `trace` (steps applied without checks). */
-export function viewsAround(trace: Trace, k: number): { before: IpaView; after: IpaView } {
+export function viewsAround(trace: Trace, k: number): { before: IpaView; after: IpaView; model: IpaView } {
   const w = newWorld(trace.config);
   for (let i = 0; i < k; i++) applyStep(w, decodeStep(trace.steps[i]));
   const before = viewOf(w);
   if (k < trace.steps.length) applyStep(w, decodeStep(trace.steps[k]));
-  return { before, after: viewOf(w) };
+  return { before, after: viewOf(w), model: modelViewOf(w) };
 }

@@ -46,7 +46,8 @@ function zoom(d: FindingDetail, step: number, granule: number): string {
 function findingHtml(i: number, f: FindingEntry, trace: Trace, d: FindingDetail | null, granule: number): string {
   const rows = (d?.rows ?? []).map((r: OutcomeRow) => [String(r.index), r.op, r.args, r.model, r.impl, r.note ?? '']);
   const pics = d?.before && d.after
-    ? ipaSvg(d.before, `before step ${f.step}`, d.highlight, granule) + ipaSvg(d.after, `after step ${f.step} (${f.op})`, d.highlight, granule) + zoom(d, f.step, granule)
+    ? ipaSvg(d.before, `before step ${f.step}`, d.highlight, granule) + ipaSvg(d.after, `after step ${f.step} (${f.op})`, d.highlight, granule)
+      + (d.model ? ipaSvg(d.model, `the specification (model) after step ${f.step}: what it permits where the impl maps`, d.highlight, granule, 'ipa-model') : '') + zoom(d, f.step, granule)
     : '<p>(no picture: the trace could not be replayed in this build)</p>';
   const k = f.known !== undefined ? knownKernelFinding(f.invariant) : undefined;
   const knownNote = k ? `<p><b>Known kernel finding <code>${esc(k.id)}</code></b> (${esc(k.severity)}): ${esc(k.title)}.<br>Kernel: ${esc(k.kernelFunction)}; ${esc(k.versions)}.<br>Specification: ${esc(k.specification)}</p>` : '';

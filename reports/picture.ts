@@ -54,7 +54,10 @@ function leafRect(regions: Region[], m: Maplet): string {
   const title = `${hex(m.ipa)}..${hex(m.ipa + m.size)} → ${hex(m.pa)} ${permsText(m)} ${m.memtype} leaf ${hex(m.leafSize)}${m.af ? '' : ' (old)'}`;
   const xMark = m.perms.x ? `<rect class="exec" x="${x0.toFixed(1)}" y="52" width="${w.toFixed(1)}" height="4" fill="#222"/>` : '';
   return `<g class="leaf" data-ipa="${hex(m.ipa)}" data-size="${hex(m.size)}" data-perms="${permsText(m)}" data-memtype="${m.memtype}">` +
-    `<rect x="${x0.toFixed(1)}" y="52" width="${w.toFixed(1)}" height="34" fill="${fill}" fill-opacity="${opacity}" stroke="${fill}"/>${xMark}<title>${esc(title)}</title></g>`;
+    `<rect x="${x0.toFixed(1)}" y="52" width="${w.toFixed(1)}" height="34" fill="${fill}" fill-opacity="${opacity}" stroke="${fill}"/>${xMark}` +
+    // The permissions as text where the leaf is wide enough: "rw- vs r--" must read, not only shade.
+    (w >= 22 ? `<text class="perms" x="${(x0 + 2).toFixed(1)}" y="74" font-size="10" font-family="monospace">${permsText(m)}</text>` : '') +
+    `<title>${esc(title)}</title></g>`;
 }
 
 function slotRect(regions: Region[], s: IpaView['slots'][number]): string {

@@ -35,6 +35,8 @@ export interface FindingDetail {
   /** IPA space before and after the failing step (null when the engine could not replay it). */
   before: IpaView | null;
   after: IpaView | null;
+  /** What the model (the specification) installed over the impl's mapped ranges after the failing step. */
+  model?: IpaView | null;
   /** The violating page's IPA, if the violation names one. */
   highlight: number | null;
   /** The violated invariant's one-line message. */
