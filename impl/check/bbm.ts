@@ -4,7 +4,7 @@
  * may be written in place), and a valid entry is never made over a span whose earlier valid
  * translation was broken but not yet covered by a TLBI.
  */
-import { differsOnlyInPerms, isTable, isValid, toHex, withAf } from '../descriptor/codec';
+import { describeEntry, differsOnlyInPerms, isTable, isValid, toHex, withAf } from '../descriptor/codec';
 import { TLBI_LEVEL_UNKNOWN, type EffectEvent } from '../effects';
 import type { Geometry } from '../geometry';
 import { hex, type Problem } from './problem';
@@ -33,8 +33,9 @@ function covers(ev: EffectEvent, p: Pending): boolean {
   return levelOk && ev.ipa >= p.ipa && ev.ipa < p.ipa + p.size;
 }
 
-/** BBM problems of one recorded log; `lastLevel` is the table's last level (3). */
-export function checkBbm(events: readonly EffectEvent[], geom: Geometry, lastLevel = 3): Problem[] {
+/** BBM problems of one recorded log; `lastLevel` is the table's last level (3), `fwb` how to read memory types in messages. */
+export function checkBbm(events: readonly EffectEvent[], geom: Geometry, lastLevel = 3, fwb = false): Problem[] {
+  const ctx = { pageShift: geom.pageShift, lastLevel, fwb };
   const out: Problem[] = [];
   let pending: Pending[] = [];
   events.forEach((ev, i) => {
@@ -49,7 +50,7 @@ export function checkBbm(events: readonly EffectEvent[], geom: Geometry, lastLev
     const bothLeaves = !isTable(ev.oldLo, ev.level, lastLevel) && !isTable(ev.newLo, ev.level, lastLevel);
     if (oldValid && newValid && !(bothLeaves && isInPlaceChange(ev.oldLo, ev.oldHi, ev.newLo, ev.newHi))) {
       out.push({ check: 'bbm', code: 'bbmValidToValid', event: i, ipa: ev.ipa, level: ev.level,
-        message: `${at()}: ${toHex(ev.oldLo, ev.oldHi)} replaced in place by ${toHex(ev.newLo, ev.newHi)}` });
+        message: `${at()}: ${describeEntry(ev.oldLo, ev.oldHi, ev.level, ctx)} replaced in place by ${describeEntry(ev.newLo, ev.newHi, ev.level, ctx)}, no invalid + TLBI between (raw ${toHex(ev.oldLo, ev.oldHi)} → ${toHex(ev.newLo, ev.newHi)})` });
     }
     if (oldValid && !newValid) pending.push({ ipa: ev.ipa, size, level: ev.level, event: i });
     if (!oldValid && newValid) {

@@ -23,7 +23,7 @@ export function checkStructure(pgt: Stage2Pgtable, opts: StructureOptions = {}):
   const checks: EntryCheck[] = [refcountCheck(pgt), placementCheck(pgt), encodingCheck(pgt, opts)];
   if (opts.noEmptyTables) checks.push(emptyTableCheck(pgt));
   const out = runEntryChecks(pgt, checks);
-  if (opts.events) out.push(...checkBbm(opts.events, pgt.geom, pgt.lastLevel));
+  if (opts.events) out.push(...checkBbm(opts.events, pgt.geom, pgt.lastLevel, pgt.fwb));
   return out;
 }
 

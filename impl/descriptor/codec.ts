@@ -225,6 +225,15 @@ export function encode(d: Descriptor, ctx: CodecCtx): [number, number] {
   return [leafLo(d.oa, ctx.pageShift, lo, d.kind === 'page'), leafHi(d.oa, hi)];
 }
 
+/** An entry in words a reader of a report understands: `invalid`, `owner 3`, `table at 0x…`, `L2 block → 0x… rw- normal`. */
+export function describeEntry(lo: number, hi: number, level: number, ctx: CodecCtx): string {
+  const d = decode(lo, hi, level, ctx);
+  if (d.kind === 'invalid') return d.locked ? 'LOCKED' : d.owner !== 0 ? `invalid (owner ${d.owner})` : 'invalid';
+  if (d.kind === 'table') return `table at 0x${d.oa.toString(16)}`;
+  const perms = `${d.perms.r ? 'r' : '-'}${d.perms.w ? 'w' : '-'}${d.perms.x ? 'x' : '-'}`;
+  return `L${level} ${d.kind} → 0x${d.oa.toString(16)} ${perms} ${d.memtype ?? '?'}${d.af ? '' : ' (AF clear)'}`;
+}
+
 /** 64-bit hex of a descriptor for printing (`0x00400000800007ff`). */
 export const toHex = (lo: number, hi: number): string =>
   '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');

@@ -33,7 +33,7 @@ export const bbm: Invariant<ModelView, ImplView> = {
   source: 'facts §6, §21.9, §22 M12',
   check(s) {
     if (s.events.length === 0 || !mayBreakBbm(s.events)) return null;
-    const p = checkBbm(s.events, s.impl.pgt.geom, s.impl.pgt.lastLevel)[0];
+    const p = checkBbm(s.events, s.impl.pgt.geom, s.impl.pgt.lastLevel, s.impl.pgt.fwb)[0];
     return p ? violation(s, NAME, p.message, { ipa: p.ipa, actual: p.code }) : null;
   },
 };
