@@ -67,3 +67,10 @@ test('--step shows what a stale-pfn finding needs: the open invalidation, the fa
   expect(out).toContain('ESR of a read fault: data abort, ISV 1 (len 8), WnR 0, S1PTW 0, CM 0');
   expect(out).toContain('host: hva 0x7f0000000008 -> pfn 0x80001 rw (host leaf 0x1000)');
 });
+
+test('--step lists each step\'s TLB and cache maintenance: split-without-bbm\'s failing step stores descriptors with no TLBI', async () => {
+  const r = await runMain(replayMain, ['--step', path.join(__dirname, '..', 'reports', 'corpus', 'split-without-bbm.json')]);
+  const effects = r.stdout.filter((l) => l.trim().startsWith('effects:'));
+  expect(effects).toContainEqual(expect.stringMatching(/TLBI range 0x100000000\+0x400000/));
+  expect(effects.at(-1)).toMatch(/^\s+effects: 3 descriptor store\(s\), 1 table\(s\) allocated, 0 freed; DC CIVAC pa 0x80201000\+0x1000$/);
+});

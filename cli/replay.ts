@@ -5,6 +5,7 @@ import { applyStep, newWorld } from '../properties/runner/executors';
 import { runTrace, type RunResult } from '../properties/runner/runner';
 import { decodeStep, type Step, type Trace } from '../properties/trace';
 import { syndromeOf } from '../model/arch/esr';
+import { TLBI_LEVEL_UNKNOWN, type EffectEvent } from '../impl/effects';
 import type { World } from '../properties/runner/executors';
 import { loadConfig, parseBugList, readTraceFile, UsageError } from './args';
 import { argsText, outcomeRows } from './describe';
@@ -56,6 +57,27 @@ export function stateLines(w: World, step: Step): string[] {
   return out;
 }
 
+const MAINT_SHOWN = 8;
+
+/** The step's TLB and cache maintenance in order, and how many descriptors and tables it wrote; null when it did nothing. */
+export function maintenanceLine(events: readonly EffectEvent[]): string | null {
+  const parts: string[] = [];
+  let stores = 0, allocs = 0, frees = 0;
+  for (const e of events) {
+    if (e.op === 'pteStore') stores++;
+    else if (e.op === 'tableAlloc') allocs++;
+    else if (e.op === 'tableFree') frees++;
+    else if (e.op === 'tlbiIpa') parts.push(`TLBI IPA ${hex(e.ipa)} ${e.level === TLBI_LEVEL_UNKNOWN ? 'level ?' : `L${e.level}`}`);
+    else if (e.op === 'tlbiRange') parts.push(`TLBI range ${hex(e.ipa)}+${hex(e.size)}`);
+    else if (e.op === 'tlbiVmid') parts.push('TLBI VMID');
+    else if (e.op === 'dcacheCleanInvalPoc') parts.push(`DC CIVAC pa ${hex(e.pa)}+${hex(e.size)}`);
+    else parts.push(`IC IVAU pa ${hex(e.pa)}+${hex(e.size)}`);
+  }
+  if (parts.length === 0 && stores + allocs + frees === 0) return null;
+  const shown = parts.length > MAINT_SHOWN ? [...parts.slice(0, MAINT_SHOWN), `… ${parts.length - MAINT_SHOWN} more`] : parts;
+  return `effects: ${stores} descriptor store(s), ${allocs} table(s) allocated, ${frees} freed${shown.length ? `; ${shown.join('; ')}` : '; no TLB or cache maintenance'}`;
+}
+
 function printSteps(io: Io, trace: Trace, r: RunResult, flags: ReplayFlags): void {
   const w = flags.step ? newWorld(trace.config) : null;
   for (const row of outcomeRows(trace, r)) {
@@ -63,11 +85,15 @@ function printSteps(io: Io, trace: Trace, r: RunResult, flags: ReplayFlags): voi
     io.out(`${mark} #${String(row.index).padEnd(3)} ${row.op} ${row.args}`);
     io.out(`         model: ${row.model.padEnd(28)} impl: ${row.impl}${row.note ? `   <- ${row.note}` : ''}`);
     if (w) {
+      const mark = w.impl.kvm.effects.events.length;
       applyStep(w, decodeStep(trace.steps[row.index]));
+      const ev = w.impl.kvm.effects.events.slice(mark);
       const v = viewOf(w);
       io.out(`         slots: ${v.slots.map((s) => `${s.id}@${hex(s.gpa)}+${hex(s.size)}${s.flags.length ? `(${s.flags.join('|')})` : ''}`).join(' ') || '(none)'}`);
       for (const m of v.maplets) io.out(`         ${mapletText(m)}`);
       for (const l of stateLines(w, decodeStep(trace.steps[row.index]))) io.out(`         ${l}`);
+      const m = maintenanceLine(ev);
+      if (m) io.out(`         ${m}`);
     }
   }
 }
