@@ -56,7 +56,8 @@ async function fuzzAction(flags: FuzzFlags, io: Io, signal?: AbortSignal): Promi
   }
   const s = r.summary;
   // A run that finished nothing must not look like a clean one.
-  if (s.runs === 0 && s.stop !== 'signal') throw new UsageError('--time', `the budget ended before any run finished (${s.seconds.toFixed(3)} s): nothing was checked; give a longer --time`);
+  if (s.runs === 0 && s.stop === 'signal') throw new UsageError('signal', 'interrupted before any run finished: nothing was checked (the report says so)');
+  if (s.runs === 0) throw new UsageError('--time', `the budget ended before any run finished (${s.seconds.toFixed(3)} s): nothing was checked; give a longer --time`);
   if (flags.json) io.out(JSON.stringify(s, null, 2));
   else {
     io.out(`${s.runs} runs, ${s.steps} steps in ${s.seconds.toFixed(1)} s (${Math.round(s.stepsPerSecond)} steps/s), stopped by ${s.stop}; ${s.findings.length} finding(s): ${newFindingsOf(s.findings).length} new, ${s.findings.length - newFindingsOf(s.findings).length} known kernel finding(s)`);

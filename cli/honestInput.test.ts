@@ -10,6 +10,7 @@ import * as path from 'path';
 import { fuzzMain } from './fuzz';
 import { replayMain } from './replay';
 import { lockDir, MAX_INPUT_BYTES } from './args';
+import { captureIo } from './io';
 import { runMain, testdata, tmpDir } from './testkit';
 
 const dir = tmpDir('s2check-honest-');
@@ -39,6 +40,17 @@ describe('fuzz: no silent success', () => {
     const s = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as { runs: number; seconds: number };
     expect(s.runs).toBeGreaterThan(0);
     expect(s.seconds).toBeLessThan(5);
+  }, 60_000);
+
+  test('a run interrupted before any run finished is exit 2 too, and still leaves a valid report', async () => {
+    const out = path.join(dir, 'interrupted');
+    const ac = new AbortController();
+    ac.abort();
+    const cap = captureIo();
+    const code = await fuzzMain(['--time', '10s', '--workers', '2', '--out', out], cap, ac.signal);
+    expect(code).toBe(2);
+    expect(cap.stderr).toEqual([expect.stringMatching(/signal: interrupted before any run finished/)]);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'))).toMatchObject({ stop: 'signal', runs: 0 });
   }, 60_000);
 
   test('an extra argument is refused', async () => {
