@@ -16,6 +16,7 @@ import type { GenOptions } from '../properties/steps/world';
 import { decodeStep, type Trace, type TraceConfig } from '../properties/trace';
 import { emptyGenCounts, type GenCounts } from '../reports/stats';
 import type { IpaView } from '../reports/view';
+import { maintenanceLine, stateLines } from './stateLines';
 import type { Maplet } from '../model/types';
 
 /** One search batch: `numRuns` random traces of up to `maxSteps` steps from `seed`. */
@@ -145,10 +146,14 @@ export function viewOf(w: World): IpaView {
 }
 
 /** IPA views before and after step `k` of `trace` (steps applied without checks). */
-export function viewsAround(trace: Trace, k: number): { before: IpaView; after: IpaView; model: IpaView } {
+export function viewsAround(trace: Trace, k: number): { before: IpaView; after: IpaView; model: IpaView; state: string[] } {
   const w = newWorld(trace.config);
   for (let i = 0; i < k; i++) applyStep(w, decodeStep(trace.steps[i]));
   const before = viewOf(w);
+  const mark = w.impl.kvm.effects.events.length;
   if (k < trace.steps.length) applyStep(w, decodeStep(trace.steps[k]));
-  return { before, after: viewOf(w), model: modelViewOf(w) };
+  const step = k < trace.steps.length ? decodeStep(trace.steps[k]) : null;
+  const effects = maintenanceLine(w.impl.kvm.effects.events.slice(mark));
+  const state = step ? [...stateLines(w, step), ...(effects ? [effects] : [])] : [];
+  return { before, after: viewOf(w), model: modelViewOf(w), state };
 }

@@ -4,6 +4,8 @@ import { join } from 'path';
 import { describeFinding } from '../cli/describe';
 import { parseTraceText } from '../properties/trace';
 import { ipaSvg } from './picture';
+import { summaryFor, tmpRoot } from './testkit';
+import { findingsOf, writeReport } from './writer';
 
 test('ro-device-writable: the impl maps the READONLY slot rw-, the model r--, and the picture says so', () => {
   const t = parseTraceText(readFileSync(join(__dirname, 'corpus', 'ro-device-writable.json'), 'utf8'));
@@ -15,4 +17,16 @@ test('ro-device-writable: the impl maps the READONLY slot rw-, the model r--, an
   expect(svg).toContain('<text class="perms"');
   expect(svg).toContain('>r--</text>');
   expect(ipaSvg(d.after ?? { slots: [], maplets: [] }, 'impl', d.highlight)).toContain('>rw-</text>');
+});
+
+test('the HTML report carries the state after the failing step: split-without-bbm stores descriptors and allocates a table with no TLBI', () => {
+  const t = parseTraceText(readFileSync(join(__dirname, 'corpus', 'split-without-bbm.json'), 'utf8'));
+  const d = describeFinding(t);
+  expect(d.state).toContainEqual(expect.stringMatching(/^notifier: mmu_invalidate_seq \d+, in progress 0$/));
+  expect(d.state?.at(-1)).toMatch(/^effects: \d+ descriptor store\(s\), 1 table\(s\) allocated, 0 freed; DC CIVAC pa 0x[0-9a-f]+\+0x1000$/);
+  const dir = tmpRoot();
+  const { summary, set } = summaryFor('state', '0/1', [t]);
+  writeReport(dir, summary, findingsOf(set), describeFinding);
+  const html = readFileSync(join(dir, 'summary.html'), 'utf8');
+  expect(html).toContain(`<h4>State after step ${t.found?.step}</h4><pre class="state">notifier: mmu_invalidate_seq`);
 });

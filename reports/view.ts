@@ -37,6 +37,8 @@ export interface FindingDetail {
   after: IpaView | null;
   /** What the model (the specification) installed over the impl's mapped ranges after the failing step. */
   model?: IpaView | null;
+  /** After the failing step: notifier state, faults in flight, the access's ESR and host PTE, the step's effects (cli/stateLines.ts). */
+  state?: string[];
   /** The violating page's IPA, if the violation names one. */
   highlight: number | null;
   /** The violated invariant's one-line message. */
