@@ -16,7 +16,7 @@ import type { GenOptions } from '../properties/steps/world';
 import { decodeStep, type Trace, type TraceConfig } from '../properties/trace';
 import { emptyGenCounts, type GenCounts } from '../reports/stats';
 import type { IpaView } from '../reports/view';
-import { maintenanceLine, stateLines } from './stateLines';
+import { applyStepWithState } from './stateLines';
 import type { Maplet } from '../model/types';
 
 /** One search batch: `numRuns` random traces of up to `maxSteps` steps from `seed`. */
@@ -117,12 +117,13 @@ export function sampleStats(spec: BatchSpec, count: number): { gen: GenCounts; c
 /**
  * What the model (the specification) has installed over the IPA ranges the impl maps, as maplets:
  * drawn beside the impl's picture so a finding's "rw where the specification says r" is visible.
+ * `impl` is viewOf(w), already computed by the caller.
  */
-export function modelViewOf(w: World): IpaView {
+export function modelViewOf(w: World, impl: IpaView): IpaView {
   const page = w.config.granule;
   const maplets: Maplet[] = [];
   let budget = 1 << 16; // gfns looked at: a picture, not an audit
-  for (const m of interpret(w.impl.kvm.pgt)) {
+  for (const m of impl.maplets) {
     for (let gfn = m.ipa / page; gfn < (m.ipa + m.size) / page && budget-- > 0;) {
       const leaf = w.model.kvm.mapping(gfn);
       if (!leaf) { gfn++; continue; }
@@ -134,7 +135,7 @@ export function modelViewOf(w: World): IpaView {
       gfn = leaf.baseGfn + leaf.npages;
     }
   }
-  return { slots: viewOf(w).slots, maplets };
+  return { slots: impl.slots, maplets };
 }
 
 /** The IPA space of a world: the model's memslots and the impl's decoded stage 2. */
@@ -150,10 +151,8 @@ export function viewsAround(trace: Trace, k: number): { before: IpaView; after: 
   const w = newWorld(trace.config);
   for (let i = 0; i < k; i++) applyStep(w, decodeStep(trace.steps[i]));
   const before = viewOf(w);
-  const mark = w.impl.kvm.effects.events.length;
-  if (k < trace.steps.length) applyStep(w, decodeStep(trace.steps[k]));
   const step = k < trace.steps.length ? decodeStep(trace.steps[k]) : null;
-  const effects = maintenanceLine(w.impl.kvm.effects.events.slice(mark));
-  const state = step ? [...stateLines(w, step), ...(effects ? [effects] : [])] : [];
-  return { before, after: viewOf(w), model: modelViewOf(w), state };
+  const state = step ? applyStepWithState(w, step) : [];
+  const after = viewOf(w);
+  return { before, after, model: modelViewOf(w, after), state };
 }

@@ -78,8 +78,8 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   }));
   // Worker threads take seconds to load: the budget starts once every lane is ready to run.
   const set = new FindingSet();
-  let onBatchRef: (b: LaneBatch) => void = () => undefined;
-  const pool = lanes > 1 ? runWorkers(specs, (b) => onBatchRef(b)) : null;
+  // Lanes post batches only once started, after onBatch below is defined.
+  const pool = lanes > 1 ? runWorkers(specs, (b) => onBatch(b)) : null;
   if (pool) await Promise.race([pool.ready, pool.done, aborted(o.signal)]);
   const t0 = now();
   // Lanes (maybe other processes) stop by this wall-clock deadline; the run's own clock is
@@ -125,7 +125,6 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
     o.onProgress?.({ runs, steps, findings: set.size, elapsed: elapsed() });
     if (fresh || now() - lastCheckpoint > CHECKPOINT_SECONDS) write();
   };
-  onBatchRef = onBatch;
   o.signal?.addEventListener('abort', () => { if (!stopped) { stop = 'signal'; stopped = true; } });
   const timer = o.seconds === null ? null : setTimeout(() => shouldStop(), o.seconds * 1000 + 5);
   try {

@@ -1,10 +1,10 @@
 /** `npm run replay -- trace.json`: run a trace step by step on model and impl, show outcomes, the failing step's maplet diff and violated invariant, check every expect. */
 import { Command } from 'commander';
 import type { Maplet } from '../model/types';
-import { applyStep, newWorld } from '../properties/runner/executors';
+import { newWorld } from '../properties/runner/executors';
 import { runTrace, type RunResult } from '../properties/runner/runner';
 import { decodeStep, type Trace } from '../properties/trace';
-import { maintenanceLine, stateLines } from './stateLines';
+import { applyStepWithState } from './stateLines';
 import { loadConfig, parseBugList, readTraceFile, UsageError } from './args';
 import { argsText, outcomeRows } from './describe';
 import { viewOf, viewsAround } from './engine';
@@ -37,15 +37,11 @@ function printSteps(io: Io, trace: Trace, r: RunResult, flags: ReplayFlags): voi
     io.out(`${mark} #${String(row.index).padEnd(3)} ${row.op} ${row.args}`);
     io.out(`         model: ${row.model.padEnd(28)} impl: ${row.impl}${row.note ? `   <- ${row.note}` : ''}`);
     if (w) {
-      const mark = w.impl.kvm.effects.events.length;
-      applyStep(w, decodeStep(trace.steps[row.index]));
-      const ev = w.impl.kvm.effects.events.slice(mark);
+      const state = applyStepWithState(w, decodeStep(trace.steps[row.index]));
       const v = viewOf(w);
       io.out(`         slots: ${v.slots.map((s) => `${s.id}@${hex(s.gpa)}+${hex(s.size)}${s.flags.length ? `(${s.flags.join('|')})` : ''}`).join(' ') || '(none)'}`);
       for (const m of v.maplets) io.out(`         ${mapletText(m)}`);
-      for (const l of stateLines(w, decodeStep(trace.steps[row.index]))) io.out(`         ${l}`);
-      const m = maintenanceLine(ev);
-      if (m) io.out(`         ${m}`);
+      for (const l of state) io.out(`         ${l}`);
     }
   }
 }

@@ -1,7 +1,7 @@
 /** The state lines replay --step and the HTML report print after a step: notifier, faults in flight, ESR, host PTE, effects. */
 import { syndromeOf } from '../model/arch/esr';
 import { TLBI_LEVEL_UNKNOWN, type EffectEvent } from '../impl/effects';
-import type { World } from '../properties/runner/executors';
+import { applyStep, type World } from '../properties/runner/executors';
 import type { Step } from '../properties/trace';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -52,3 +52,11 @@ export function maintenanceLine(events: readonly EffectEvent[]): string | null {
   return `effects: ${stores} descriptor store(s), ${allocs} table(s) allocated, ${frees} freed${shown.length ? `; ${shown.join('; ')}` : '; no TLB or cache maintenance'}`;
 }
 
+
+/** Apply `step` to `w` and return the state lines after it, its effects line last (what replay --step and the HTML report print). */
+export function applyStepWithState(w: World, step: Step): string[] {
+  const mark = w.impl.kvm.effects.events.length;
+  applyStep(w, step);
+  const effects = maintenanceLine(w.impl.kvm.effects.events.slice(mark));
+  return [...stateLines(w, step), ...(effects ? [effects] : [])];
+}

@@ -3,7 +3,7 @@ import { effectiveMemType } from '../../model/arch/combine';
 import { ACCESS_KINDS, S2InputError, type AccessKind, type MemType, type Outcome, type S1MemType } from '../../model/types';
 import { stage2Mkyoung } from '../ops/attrs';
 import { translate, type TranslateFault } from '../translate';
-import { walkToDeviceFaults } from '../../model/arch/permission';
+import { isStage1Walk } from '../../model/arch/permission';
 import { walksOf } from './classify';
 import { commitFault } from './commitFault';
 import { handleGuestAbort } from './handleGuestAbort';
@@ -50,7 +50,8 @@ function hardware(core: KvmCore, ipa: number, kind: AccessKind): TranslateFault 
       out = translate(core.pgt, ipa, walks[i], core.tout);
     }
     if (!out.ok) return out.fault ?? 'translation';
-    if (out.memtype === 'device' && walkToDeviceFaults(kind, 'device')) return 'permission';
+    // walkToDeviceFaults, the walk kind tested first: decoding the leaf's memtype stays off the path of every other access.
+    if (isStage1Walk(kind) && out.memtype === 'device') return 'permission';
   }
   return null;
 }

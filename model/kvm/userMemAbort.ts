@@ -1,6 +1,6 @@
 /** user_mem_abort in two halves: resolve the pfn (steps 1–12), then commit under the lock (steps 13–20). */
 import { isExecFault } from '../arch/esr';
-import { isStage1Walk } from '../arch/permission';
+import { walkToDeviceFaults } from '../arch/permission';
 import type { Memslot } from '../memslotTypes';
 import type { AccessKind, Outcome, Perms } from '../types';
 import { classifyBacking } from './backing';
@@ -56,7 +56,8 @@ export function resolveFault(st: KvmState, req: FaultRequest): ResolveResult {
   // A stage-1 walk into a Device leaf (HCR_EL2.PTW) faults whatever the leaf's permissions: no mapping
   // can let it finish, so the specification injects a data abort, as kvm_handle_guest_abort does for a
   // walk outside memory. Mainline relaxes the leaf and re-enters forever (kernel finding s1ptw-device-livelock).
-  if (req.permFault && isStage1Walk(req.kind) && st.stage2.get(gfn)?.memtype === 'device') return exit({ kind: 'injectDabt' });
+  const leaf = st.stage2.get(gfn);
+  if (req.permFault && leaf && walkToDeviceFaults(req.kind, leaf.memtype)) return exit({ kind: 'injectDabt' });
   const fault: ResolvedFault = {
     vcpu: req.vcpu, ipa: req.ipa, kind: req.kind, gfn, slotId: req.slot.id,
     slotGeneration: st.slotGeneration, mmuSeq, permFault: req.permFault, faultGranule: permGranule,
