@@ -6,11 +6,12 @@ import { ALL_INVARIANTS } from '../properties/invariants/index';
 import type { Invariant } from '../properties/invariants/types';
 import { COMPARISONS } from '../properties/runner/compare';
 import { applyStep, newWorld, type World } from '../properties/runner/executors';
-import { failureOf } from '../properties/runner/property';
 import { minimizeFields } from '../properties/runner/minimizeFields';
 import { runSteps, runTrace } from '../properties/runner/runner';
 import { genTraceArbitrary, toTrace, traceArbitrary, type GenTrace } from '../properties/steps/arbitraries';
-import { signatureText } from '../reports/dedup';
+import { signatureKey } from '../reports/dedup';
+import { attributeFailure, type Attributed } from '../properties/runner/attribution';
+import { isRegisteredFor } from '../impl/bugs';
 import { DRAWN_KEYS, type DrawnKey } from '../properties/steps/config';
 import type { GenOptions } from '../properties/steps/world';
 import { decodeStep, type Trace, type TraceConfig } from '../properties/trace';
@@ -38,45 +39,60 @@ export interface BatchResult {
   found: Trace | null;
   runs: number;
   steps: number;
-  /** Failures whose signature the lane had already found: counted, not shrunk again (signature text → hits). */
+  /** Failures whose signature the lane had already found: counted, not shrunk again (signature key → hits). */
   repeats: Record<string, number>;
 }
 
 /**
- * Run one batch of `numRuns` generated traces from `seed` (deterministic without a cap). A failure
- * whose signature is in `known` (found by an earlier batch of the lane) counts as a repeat and the
- * search goes on; the first new one ends the search and is shrunk while the *same* signature recurs
- * (a candidate failing otherwise counts as passing), then cut after its failing step. The optional
+ * Signature keys a lane has found, each with whether its finding is named by its cause's
+ * registered invariant: a later hit that is, of a key whose finding is not, is shrunk again.
+ */
+export type KnownKeys = ReadonlyMap<string, boolean>;
+
+/** The dedup key of an attributed failure at a step doing `op`. */
+const keyOf = (f: Attributed, op: string, bugs: readonly string[]): string => signatureKey(f.invariant, op, bugs, f.cause);
+
+/**
+ * Run one batch of `numRuns` generated traces from `seed` (deterministic without a cap). Failures
+ * are attributed to the enabled bugs they need (attribution.ts). A failure whose signature is in
+ * `known` (found by an earlier batch of the lane) counts as a repeat and the search goes on, unless
+ * it is named by its bug's registered invariant and the known one is not; the first new one ends
+ * the search and is shrunk while the *same* signature and invariant recur (a candidate failing
+ * otherwise counts as passing), then cut after its failing step. The optional
  * wall-clock cap ends the search, or cuts shrinking short, as a budget (not a failure: the
  * fuzzer's time limit, unlike the test suite's).
  */
-export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: ReadonlySet<string> = new Set()): BatchResult {
+export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: KnownKeys = new Map()): BatchResult {
   let runs = 0, steps = 0;
-  let first: string | null = null;
+  let first: { key: string; invariant: string } | null = null;
   const repeats: Record<string, number> = {};
   const bugs = spec.config.bugs;
+  const same = (f: Attributed, op: string): boolean => first !== null && keyOf(f, op, bugs) === first.key && f.invariant === first.invariant;
   const prop = fc.property(genTraceArbitrary({ config: spec.config, maxSteps: spec.maxSteps, draw: spec.draw, ...spec.gen }), (t) => {
-    const f = failureOf(runSteps(t.config, t.steps, { implVariant: spec.implVariant }));
+    const f = attributeFailure(t.config, t.steps, runSteps(t.config, t.steps, { implVariant: spec.implVariant }), spec.implVariant);
     if (first === null) { runs++; steps += t.steps.length; }
     if (!f) return true;
-    const sig = signatureText(f.invariant, t.steps[f.step]?.op ?? 'end', bugs);
-    if (first !== null) return sig !== first; // shrinking: only the same finding counts as failing
-    if (known.has(sig)) { repeats[sig] = (repeats[sig] ?? 0) + 1; return true; }
-    first = sig;
+    const op = t.steps[f.step]?.op ?? 'end';
+    if (first !== null) return !same(f, op); // shrinking: only the same finding counts as failing
+    const key = keyOf(f, op, bugs);
+    const named = isRegisteredFor(f.invariant, f.cause);
+    if (known.has(key) && (known.get(key) === true || !named)) { repeats[key] = (repeats[key] ?? 0) + 1; return true; }
+    first = { key, invariant: f.invariant };
     return false;
   });
   const params: fc.Parameters<[GenTrace]> = { seed: spec.seed, numRuns: spec.numRuns, endOnFailure: false };
   if (timeLimitMs !== undefined) params.interruptAfterTimeLimit = Math.max(1, Math.floor(timeLimitMs));
   const det = fc.check(prop, params);
   if (!det.failed || !det.counterexample) return { found: null, runs, steps, repeats };
-  const whole = toTrace(det.counterexample[0]);
-  const f = failureOf(runTrace(whole, { validate: false, implVariant: spec.implVariant }));
+  const g = det.counterexample[0];
+  const whole = toTrace(g);
+  const f = attributeFailure(g.config, g.steps, runTrace(whole, { validate: false, implVariant: spec.implVariant }), spec.implVariant);
   if (!f) return { found: null, runs, steps, repeats };
   const trace = { ...whole, steps: whole.steps.slice(0, f.step + 1) }; // cut after the failing step, even when shrinking was cut short
-  const found: Trace = { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0] } };
+  const found: Trace = { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0], ...(f.cause.length ? { cause: f.cause } : {}) } };
   // Then the fields: optional ones dropped, sizes halved, while the same finding recurs.
-  const sig = signatureText(f.invariant, trace.steps[f.step].op, bugs);
-  return { found: minimizeFields(found, (inv, op) => signatureText(inv, op, bugs) === sig, { implVariant: spec.implVariant }), runs, steps, repeats };
+  first = { key: keyOf(f, trace.steps[f.step].op, bugs), invariant: f.invariant };
+  return { found: minimizeFields(found, same, { implVariant: spec.implVariant }), runs, steps, repeats };
 }
 
 /** The checks runTrace runs by default, each wrapped to count its calls into `counts`. */

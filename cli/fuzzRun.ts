@@ -121,7 +121,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
       fresh = set.add(b.found);
       if (!first) first = { runs, seconds: elapsed(), trace: b.found };
     }
-    for (const [text, n] of Object.entries(b.repeats)) set.hit(text, n);
+    for (const [key, n] of Object.entries(b.repeats)) set.hit(key, n);
     o.onProgress?.({ runs, steps, findings: set.size, elapsed: elapsed() });
     if (fresh || now() - lastCheckpoint > CHECKPOINT_SECONDS) write();
   };

@@ -6,7 +6,7 @@ import type { GenCounts } from '../reports/stats';
 import type { GenOptions } from '../properties/steps/world';
 import type { DrawnKey } from '../properties/steps/config';
 import { sampleStats, searchBatch } from './engine';
-import { signatureOf } from '../reports/dedup';
+import { namedAsRegistered, signatureOf } from '../reports/dedup';
 
 /** What a lane runs. Lanes are numbered 0..lanes-1 inside one shard. */
 export interface LaneSpec {
@@ -41,7 +41,7 @@ export interface LaneBatch {
   runs: number;
   steps: number;
   found: Trace | null;
-  /** Repeats of signatures this lane had already found (not shrunk again): signature text → hits. */
+  /** Repeats of signatures this lane had already found (not shrunk again): signature key → hits. */
   repeats: Record<string, number>;
   gen: GenCounts;
   checks: Record<string, number>;
@@ -65,7 +65,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 export async function runLane(spec: LaneSpec, stop: () => boolean, onBatch: (b: LaneBatch) => void): Promise<void> {
   const next = laneSeeds(spec.seed, spec.shardIndex, spec.shardCount, spec.lane);
   let left = spec.runs ?? Infinity;
-  const known = new Set<string>(); // signatures this lane found: later hits are counted, not shrunk again
+  const known = new Map<string, boolean>(); // signature keys this lane found (→ named as registered): later hits are counted, not shrunk again
   for (let batch = 0; left > 0 && !stop(); batch++) {
     const seed = next();
     const numRuns = Math.min(spec.batchRuns, left);
@@ -73,7 +73,7 @@ export async function runLane(spec: LaneSpec, stop: () => boolean, onBatch: (b: 
     if (cap !== undefined && cap <= 0) break;
     const r = searchBatch({ config: spec.config, seed, numRuns, maxSteps: spec.maxSteps, gen: spec.gen, draw: spec.draw, implVariant: spec.implVariant }, cap, known);
     const sig = r.found ? signatureOf(r.found) : null;
-    if (sig) known.add(sig.text);
+    if (sig && r.found) known.set(sig.key, (known.get(sig.key) ?? false) || namedAsRegistered(r.found));
     const st = sampleStats({ config: spec.config, seed: seed ^ 0x5a5a5a5a, numRuns, maxSteps: spec.maxSteps, gen: spec.gen, draw: spec.draw }, spec.statsPerBatch);
     left -= Math.max(1, r.runs);
     onBatch({ lane: spec.lane, batch, seed, runs: r.runs, steps: r.steps, found: r.found, repeats: r.repeats, gen: st.gen, checks: st.checks });

@@ -68,7 +68,9 @@ async function replayAction(file: string, flags: ReplayFlags, io: Io): Promise<n
   printFailure(io, trace, r);
   for (const e of r.expectFailures) io.out(`EXPECT FAILED at step ${e.step}: ${e.message}`);
   const v = r.violations[0];
-  if (trace.found && v && v.invariant !== trace.found.invariant) io.out(`note: the trace records ${trace.found.invariant}; this replay finds ${v.invariant}`);
+  const f = trace.found;
+  if (f && v && !r.violations.some((x) => x.step === f.step && x.invariant === f.invariant)) io.out(`note: the trace records ${f.invariant} at step ${f.step}; this replay finds ${v.invariant} at step ${v.step}`);
+  if (f?.cause?.length) io.out(`cause: historical bug ${f.cause.join(', ')} (with it switched off the trace runs clean to step ${f.step})`);
   const bad = r.violations.length > 0 || r.expectFailures.length > 0;
   io.out(bad
     ? `FAIL: ${v ? `${v.invariant} at step ${v.step}` : ''}${v && r.expectFailures.length ? '; ' : ''}${r.expectFailures.length ? `${r.expectFailures.length} expect(s) failed` : ''}`

@@ -69,3 +69,6 @@ export function parseBugs(names: readonly string[], field = 'bugs'): BugSet {
 }
 
 export const bugByName = (name: BugName): HistoricalBug => BUGS.find((b) => b.name === name) as HistoricalBug;
+
+/** Whether `invariant` is the one the table registers for one of the bugs `names` (a finding's cause). */
+export const isRegisteredFor = (invariant: string, names: readonly string[]): boolean => BUGS.some((b) => b.invariant === invariant && names.includes(b.name));

@@ -1,15 +1,24 @@
-/** Finding signatures (invariant + op of the failing step + enabled bugs, syzkaller-style titles) and dedup. */
+/**
+ * Finding signatures and dedup. A finding is keyed on the invariant and op of its failing step and
+ * the enabled bugs (syzkaller-style titles) — or, when it is attributed to historical bugs
+ * (`found.cause`, properties/runner/attribution.ts), on those bugs: one bug, one finding.
+ */
 import { createHash } from 'crypto';
 import type { Trace } from '../properties/trace';
+import { isRegisteredFor } from '../impl/bugs';
 
 /** What identifies a finding across runs, shards and commits. */
 export interface Signature {
   invariant: string;
   op: string;
   bugs: string[];
-  /** `INVARIANT @ op [bug,bug]`. */
+  /** The bugs the finding is attributed to (empty: none). */
+  cause: string[];
+  /** What dedup keys on: signatureKey. */
+  key: string;
+  /** The title: `INVARIANT @ op [bug,bug]`, then `← cause` when attributed. */
   text: string;
-  /** First 12 hex digits of sha256(text): the finding file is `finding-<hash>.json`. */
+  /** First 12 hex digits of sha256(key): the finding file is `finding-<hash>.json`. */
   hash: string;
 }
 
@@ -19,12 +28,23 @@ export function signatureOf(trace: Trace): Signature | null {
   if (!f) return null;
   const op = trace.steps[f.step]?.op ?? 'end';
   const bugs = [...trace.config.bugs].sort();
-  const text = signatureText(f.invariant, op, bugs);
-  return { invariant: f.invariant, op, bugs, text, hash: createHash('sha256').update(text).digest('hex').slice(0, 12) };
+  const cause = [...(f.cause ?? [])].sort();
+  const key = signatureKey(f.invariant, op, bugs, cause);
+  const text = `${f.invariant} @ ${op} [${bugs.join(',')}]${cause.length ? ` ← ${cause.join('+')}` : ''}`;
+  return { invariant: f.invariant, op, bugs, cause, key, text, hash: createHash('sha256').update(key).digest('hex').slice(0, 12) };
 }
 
-/** `INVARIANT @ op [bug,bug]` (bugs sorted): the text a signature is keyed on. */
-export const signatureText = (invariant: string, op: string, bugs: readonly string[]): string => `${invariant} @ ${op} [${[...bugs].sort().join(',')}]`;
+/**
+ * What dedup keys on: `bug a+b [bugs]` for a finding attributed to bugs a and b, whatever
+ * invariant caught it; `INVARIANT @ op [bug,bug]` otherwise (bugs sorted).
+ */
+export function signatureKey(invariant: string, op: string, bugs: readonly string[], cause: readonly string[] = []): string {
+  const on = `[${[...bugs].sort().join(',')}]`;
+  return cause.length > 0 ? `bug ${[...cause].sort().join('+')} ${on}` : `${invariant} @ ${op} ${on}`;
+}
+
+/** Whether a finding is named by the invariant the bugs table registers for its cause. */
+export const namedAsRegistered = (trace: Trace): boolean => trace.found !== undefined && isRegisteredFor(trace.found.invariant, trace.found.cause ?? []);
 
 /** File name of a finding with this signature. */
 export const findingFile = (sig: Signature): string => `finding-${sig.hash}.json`;
@@ -33,10 +53,13 @@ export const findingFile = (sig: Signature): string => `finding-${sig.hash}.json
 export const isFindingFile = (name: string): boolean => /^finding-[0-9a-f]{12}\.json$/.test(name);
 
 /**
- * Which of two traces with the same signature to keep: the shorter, then the smaller seed, then
- * the lexicographically smaller steps — a total order, so dedup is independent of arrival order.
+ * Which of two traces with the same signature to keep: one named by its cause's registered
+ * invariant, then the shorter, then the smaller seed, then the lexicographically smaller steps — a
+ * total order, so dedup is independent of arrival order.
  */
 export function better(a: Trace, b: Trace): Trace {
+  const na = namedAsRegistered(a), nb = namedAsRegistered(b);
+  if (na !== nb) return na ? a : b;
   if (a.steps.length !== b.steps.length) return a.steps.length < b.steps.length ? a : b;
   const sa = a.found?.seed ?? 0;
   const sb = b.found?.seed ?? 0;
@@ -55,6 +78,7 @@ export class FindingSet {
     const cur = this.byHash.get(sig.hash);
     if (cur) {
       cur.trace = better(cur.trace, trace);
+      if (cur.trace === trace) cur.sig = sig; // same key; the title follows the kept trace
       cur.hits += hits;
       return false;
     }
@@ -62,9 +86,9 @@ export class FindingSet {
     return true;
   }
 
-  /** Count `n` more hits of an already-kept signature (repeats a lane did not shrink again); false if unknown. */
-  hit(text: string, n: number): boolean {
-    const cur = [...this.byHash.values()].find((e) => e.sig.text === text);
+  /** Count `n` more hits of an already-kept signature key (repeats a lane did not shrink again); false if unknown. */
+  hit(key: string, n: number): boolean {
+    const cur = [...this.byHash.values()].find((e) => e.sig.key === key);
     if (!cur) return false;
     cur.hits += n;
     return true;

@@ -51,7 +51,8 @@ function findingHtml(i: number, f: FindingEntry, trace: Trace, d: FindingDetail 
     : '<p>(no picture: the trace could not be replayed in this build)</p>';
   const k = f.known !== undefined ? knownKernelFinding(f.invariant) : undefined;
   const knownNote = k ? `<p><b>Known kernel finding <code>${esc(k.id)}</code></b> (${esc(k.severity)}): ${esc(k.title)}.<br>Kernel: ${esc(k.kernelFunction)}; ${esc(k.versions)}.<br>Specification: ${esc(k.specification)}</p>` : '';
-  return `<section class="finding" id="finding-${f.hash}"><h3>${k ? '[known] ' : ''}${esc(f.signature)}</h3>${knownNote}
+  const causeNote = f.cause?.length ? `<p><b>Caused by historical bug ${f.cause.map((b) => `<code>${esc(b)}</code>`).join(', ')}</b> (impl/bugs.ts): with it switched off the trace runs clean to step ${f.step}.</p>` : '';
+  return `<section class="finding" id="finding-${f.hash}"><h3>${k ? '[known] ' : ''}${esc(f.signature)}</h3>${knownNote}${causeNote}
 <p>${esc(d?.message ?? f.message)}<br>failing step ${f.step} of ${f.steps}, seed ${f.seed}, ${f.hits} hit(s), file <code>${esc(f.file)}</code></p>
 <h4>IPA space</h4>${pics}
 ${d?.state?.length ? `<h4>State after step ${f.step}</h4><pre class="state">${esc(d.state.join('\n'))}</pre>` : ''}

@@ -30,6 +30,8 @@ export const findingEntrySchema = z.object({
   invariant: z.string(),
   op: z.string(),
   bugs: z.array(z.string()),
+  /** The enabled bugs the finding is attributed to (found.cause); absent when none. */
+  cause: z.array(z.string()).optional(),
   step: count,
   steps: count,
   seed: z.number().int(),

@@ -16,8 +16,9 @@ export function findingEntry(sig: Signature, trace: Trace, hits: number): Findin
   if (!f) throw new RangeError('findingEntry: trace without found');
   return {
     signature: sig.text, hash: sig.hash, file: findingFile(sig), invariant: sig.invariant, op: sig.op, bugs: sig.bugs,
+    ...(sig.cause.length ? { cause: sig.cause } : {}),
     step: f.step, steps: trace.steps.length, seed: f.seed, message: f.message ?? '', hits,
-    ...knownField(sig.invariant),
+    ...(sig.cause.length ? {} : knownField(sig.invariant)), // a failure an enabled bug causes is that bug, not a kernel finding
   };
 }
 

@@ -2,7 +2,8 @@
 import type { Outcome } from '../../model/types';
 import type { Invariant } from './types';
 import { hostOf, type ImplView, type ModelView } from './lib/view';
-import { hex, slotAt } from './lib/leafInfo';
+import { hex, leafMemtype, slotAt } from './lib/leafInfo';
+import { leavesIn } from './lib/walk';
 import { violation } from './lib/violation';
 
 const NAME = 'S1PTW_CLASSIFICATION';
@@ -21,6 +22,9 @@ export const s1ptwClassification: Invariant<ModelView, ImplView> = {
     if (!slot || !slot.flags.readonly) return null;
     const vma = hostOf(s)?.findVma(slot.hva + (st.ipa - slot.gpa));
     if (!vma || vma.kind === 'pfnmap' || vma.prot === 'none' || vma.uffd === true) return null;
+    // A walk into a Device leaf (an ioremap over the slot) is a permission fault by HCR_EL2.PTW, not a translation fault: WALK_TO_DEVICE_ABORTS.
+    const leaf = leavesIn(s.impl.pgt, [[st.ipa, st.ipa + 1]]).find((l) => l.ipa <= st.ipa && st.ipa < l.ipa + l.size);
+    if (leaf && leafMemtype(s.impl.pgt, leaf) === 'device') return null;
     const got = s.implOutcome.kind;
     return FORBIDDEN.has(got) ? violation(s, NAME, `${st.kind} at ${hex(st.ipa)} on READONLY RAM slot ${slot.id}: ${got}`, { ipa: st.ipa, expected: 'ok', actual: got }) : null;
   },

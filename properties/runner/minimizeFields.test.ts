@@ -5,7 +5,7 @@ import { parseTraceText, type Trace } from '../trace';
 import { minimizeFields } from './minimizeFields';
 
 const corpus = (name: string): Trace => parseTraceText(readFileSync(join(__dirname, '..', '..', 'reports', 'corpus', name), 'utf8'));
-const same = (t: Trace) => (inv: string, op: string): boolean => inv === t.found?.invariant && op === t.steps[t.found.step].op;
+const same = (t: Trace) => (f: { invariant: string }, op: string): boolean => f.invariant === t.found?.invariant && op === t.steps[t.found.step].op;
 
 describe('minimizeFields', () => {
   test('nc-without-allow-uncached loses the uffd, pgprot and allowAnyUncached (the bug maps any device pfnmap Normal-NC) and halves every size down to a page', () => {

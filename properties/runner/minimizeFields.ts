@@ -7,7 +7,7 @@
  */
 import type { ImplVariant } from '../../impl/variants';
 import { decodeStep, encodeStep, parseTrace, type Step, type Trace } from '../trace';
-import { failureOf } from './property';
+import { attributeFailure, type Attributed } from './attribution';
 import { runTrace } from './runner';
 
 /** Fields a step may lose (each optional in the schema), per op. */
@@ -23,12 +23,12 @@ const SIZES: Partial<Record<Step['op'], readonly string[]>> = {
   invalidateBegin: ['size'], age: ['size'], testAge: ['size'], ioremap: ['size'], setOwner: ['size'],
 };
 
-/** The failing step and invariant of `trace` on model and impl, or null (also when the edit made it invalid). */
-function failing(trace: Trace, implVariant?: ImplVariant): { step: number; invariant: string } | null {
+/** The attributed failure of `trace` on model and impl, or null (also when the edit made it invalid). */
+function failing(trace: Trace, implVariant?: ImplVariant): Attributed | null {
   try {
     const t = parseTrace(trace);
-    const f = failureOf(runTrace(t, { validate: false, implVariant }));
-    return f ? { step: f.step, invariant: f.invariant } : null;
+    const steps = t.steps.map(decodeStep);
+    return attributeFailure(t.config, steps, runTrace(t, { validate: false, implVariant }), implVariant);
   } catch {
     return null;
   }
@@ -52,10 +52,10 @@ function edits(s: Step, page: number): Step[] {
 
 /**
  * Minimise the fields of `trace` (a finding that fails at `found.step` with `found.invariant`) while
- * `sameFinding(invariant, failing step's op)` holds, within `budget` re-runs. Returns the smaller
+ * `sameFinding(failure, failing step's op)` holds, within `budget` re-runs. Returns the smaller
  * trace (cut after its failing step), with `found.step` updated; the input when nothing helped.
  */
-export function minimizeFields(trace: Trace, sameFinding: (invariant: string, op: string) => boolean, opts: { implVariant?: ImplVariant; budget?: number } = {}): Trace {
+export function minimizeFields(trace: Trace, sameFinding: (f: Attributed, op: string) => boolean, opts: { implVariant?: ImplVariant; budget?: number } = {}): Trace {
   if (!trace.found) return trace;
   let best = trace;
   let budget = opts.budget ?? 200;
@@ -68,7 +68,7 @@ export function minimizeFields(trace: Trace, sameFinding: (invariant: string, op
         const steps = best.steps.map((s, j) => (j === i ? { ...encodeStep(e), ...(s.expect ? { expect: s.expect } : {}) } : s));
         const cand: Trace = { ...best, steps };
         const f = failing(cand, opts.implVariant);
-        if (!f || !sameFinding(f.invariant, decodeStep(cand.steps[f.step]).op)) continue;
+        if (!f || !sameFinding(f, decodeStep(cand.steps[f.step]).op)) continue;
         best = { ...cand, steps: cand.steps.slice(0, f.step + 1), found: { ...(best.found ?? trace.found), step: f.step } };
         progress = true;
         break;

@@ -91,6 +91,8 @@ export const foundSchema = z.object({
   path: z.string(),
   replayPath: z.string().optional(),
   message: z.string().optional(),
+  /** The enabled historical bugs this finding needs: with any one of them off, the trace runs clean to its failing step. */
+  cause: z.array(z.string().min(1)).optional(),
 }).strict();
 
 /** The whole trace. */
