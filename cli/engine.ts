@@ -12,6 +12,7 @@ import { genTraceArbitrary, toTrace, traceArbitrary, type GenTrace } from '../pr
 import { signatureKey } from '../reports/dedup';
 import { attributeFailure, type Attributed } from '../properties/runner/attribution';
 import { isRegisteredFor } from '../impl/bugs';
+import { CaseCounter } from '../properties/runner/cases';
 import { DRAWN_KEYS, type DrawnKey } from '../properties/steps/config';
 import type { GenOptions } from '../properties/steps/world';
 import { decodeStep, type Trace, type TraceConfig } from '../properties/trace';
@@ -41,6 +42,10 @@ export interface BatchResult {
   steps: number;
   /** Failures whose signature the lane had already found: counted, not shrunk again (signature key → hits). */
   repeats: Record<string, number>;
+  /** Steps every check ran on in the search (not in shrinking): each invariant's check count. */
+  checkedSteps: number;
+  /** Per invariant, the searched steps that showed it a case it could reject (properties/runner/cases.ts). */
+  cases: Record<string, number>;
 }
 
 /**
@@ -63,14 +68,17 @@ const keyOf = (f: Attributed, op: string, bugs: readonly string[]): string => si
  * fuzzer's time limit, unlike the test suite's).
  */
 export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: KnownKeys = new Map()): BatchResult {
-  let runs = 0, steps = 0;
+  let runs = 0, steps = 0, checkedSteps = 0;
   let first: { key: string; invariant: string } | null = null;
+  const cases = new CaseCounter();
   const repeats: Record<string, number> = {};
   const bugs = spec.config.bugs;
   const same = (f: Attributed, op: string): boolean => first !== null && keyOf(f, op, bugs) === first.key && f.invariant === first.invariant;
   const prop = fc.property(genTraceArbitrary({ config: spec.config, maxSteps: spec.maxSteps, draw: spec.draw, ...spec.gen }), (t) => {
-    const f = attributeFailure(t.config, t.steps, runSteps(t.config, t.steps, { implVariant: spec.implVariant }), spec.implVariant);
-    if (first === null) { runs++; steps += t.steps.length; }
+    const searching = first === null;
+    const r = runSteps(t.config, t.steps, { implVariant: spec.implVariant, cases: searching ? cases : undefined });
+    if (searching) { runs++; steps += t.steps.length; checkedSteps += r.stats.steps; }
+    const f = attributeFailure(t.config, t.steps, r, spec.implVariant);
     if (!f) return true;
     const op = t.steps[f.step]?.op ?? 'end';
     if (first !== null) return !same(f, op); // shrinking: only the same finding counts as failing
@@ -83,38 +91,29 @@ export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: KnownK
   const params: fc.Parameters<[GenTrace]> = { seed: spec.seed, numRuns: spec.numRuns, endOnFailure: false };
   if (timeLimitMs !== undefined) params.interruptAfterTimeLimit = Math.max(1, Math.floor(timeLimitMs));
   const det = fc.check(prop, params);
-  if (!det.failed || !det.counterexample) return { found: null, runs, steps, repeats };
+  const done = { runs, steps, repeats, checkedSteps, cases: cases.counts };
+  if (!det.failed || !det.counterexample) return { found: null, ...done };
   const g = det.counterexample[0];
   const whole = toTrace(g);
   const f = attributeFailure(g.config, g.steps, runTrace(whole, { validate: false, implVariant: spec.implVariant }), spec.implVariant);
-  if (!f) return { found: null, runs, steps, repeats };
+  if (!f) return { found: null, ...done };
   const trace = { ...whole, steps: whole.steps.slice(0, f.step + 1) }; // cut after the failing step, even when shrinking was cut short
   const found: Trace = { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0], ...(f.cause.length ? { cause: f.cause } : {}) } };
   // Then the fields: optional ones dropped, sizes halved, while the same finding recurs.
   first = { key: keyOf(f, trace.steps[f.step].op, bugs), invariant: f.invariant };
-  return { found: minimizeFields(found, same, { implVariant: spec.implVariant }), runs, steps, repeats };
+  return { found: minimizeFields(found, same, { implVariant: spec.implVariant }), ...done };
 }
 
-/** The checks runTrace runs by default, each wrapped to count its calls into `counts`. */
-function countingInvariants(counts: Record<string, number>): Invariant[] {
-  return [...(COMPARISONS as readonly Invariant[]), ...(ALL_INVARIANTS as readonly Invariant[])].map((inv) => ({
-    ...inv,
-    check: (s) => {
-      counts[inv.name] = (counts[inv.name] ?? 0) + 1;
-      return inv.check(s);
-    },
-  }));
-}
+/** Every check runTrace runs after every step, by name: the comparisons and the named invariants. */
+export const CHECK_NAMES: readonly string[] = [...(COMPARISONS as readonly Invariant[]), ...(ALL_INVARIANTS as readonly Invariant[])].map((i) => i.name);
 
 /**
- * Generator statistics and invariant check counts over `count` traces drawn from `seed` and run
- * side by side (a sample: the search itself reports only runs and steps).
+ * Generator statistics over `count` traces drawn from `seed` and run side by side (a sample:
+ * invariant check and case counts come from the search itself, over every step).
  */
-export function sampleStats(spec: BatchSpec, count: number): { gen: GenCounts; checks: Record<string, number> } {
+export function sampleStats(spec: BatchSpec, count: number): { gen: GenCounts } {
   const gen = emptyGenCounts();
-  const checks: Record<string, number> = {};
-  if (count <= 0) return { gen, checks };
-  const invariants = countingInvariants(checks);
+  if (count <= 0) return { gen };
   const bump = (m: Record<string, number>, k: string): void => void (m[k] = (m[k] ?? 0) + 1);
   for (const t of fc.sample(traceArbitrary({ config: spec.config, maxSteps: spec.maxSteps, draw: spec.draw, ...spec.gen }), { seed: spec.seed, numRuns: count })) {
     gen.traces++;
@@ -124,10 +123,10 @@ export function sampleStats(spec: BatchSpec, count: number): { gen: GenCounts; c
       bump(gen.ops, s.op);
       if (s.op === 'access' || s.op === 'faultBegin') bump(gen.kinds, s.kind);
     }
-    const r = runTrace(t, { invariants, validate: false, collectAll: true });
+    const r = runTrace(t, { validate: false, collectAll: true });
     for (const o of r.outcomes) bump(gen.outcomes, o.impl.outcome.kind);
   }
-  return { gen, checks };
+  return { gen };
 }
 
 /**

@@ -37,6 +37,11 @@ describe('fuzz --runs (deterministic budget)', () => {
     expect(s.steps).toBeGreaterThan(0);
     expect(s.generator.steps).toBeGreaterThan(0);
     expect(Object.keys(s.invariantChecks)).toEqual(expect.arrayContaining(['OUTCOME_EQUAL', 'RO_SLOT_NEVER_WRITABLE', 'NO_STALE_PFN']));
+    // Counted over every searched step, not a sample: every check ran on each; OUTCOME_EQUAL has a case on each.
+    expect(new Set(Object.values(s.invariantChecks)).size).toBe(1);
+    expect(s.invariantCases?.OUTCOME_EQUAL).toBe(s.invariantChecks.OUTCOME_EQUAL);
+    expect(s.invariantChecks.OUTCOME_EQUAL).toBeLessThanOrEqual(s.steps);
+    expect(fs.readFileSync(path.join(a, 'summary.md'), 'utf8')).toMatch(/\| invariant \| checks \| cases \|/);
     const shareSum = Object.values(s.generator.share.ops).reduce((x, y) => x + y, 0);
     expect(shareSum).toBeCloseTo(1, 6);
     expect(fs.readFileSync(path.join(a, 'summary.md'), 'utf8')).toContain(`${s.runs} runs`);

@@ -5,7 +5,7 @@ import type { Trace, TraceConfig } from '../properties/trace';
 import type { GenOptions } from '../properties/steps/world';
 import { FindingSet } from '../reports/dedup';
 import { SUMMARY_FORMAT, type Summary } from '../reports/schema';
-import { addCounts, addGen, emptyGenCounts, genJson } from '../reports/stats';
+import { addCounts, addGen, emptyGenCounts, genJson, sortedCounts } from '../reports/stats';
 import { findingsOf, writeReport } from '../reports/writer';
 import type { Shard } from './args';
 import type { DrawnKey } from '../properties/steps/config';
@@ -88,6 +88,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const deadlineMs = o.seconds === null ? null : Date.now() + o.seconds * 1000;
   const gen = emptyGenCounts();
   const checks: Record<string, number> = {};
+  const cases: Record<string, number> = {};
   let runs = 0, steps = 0, first: FirstFinding | null = null, stop: Summary['stop'] = 'running', stopped = false, lastCheckpoint = t0;
   const elapsed = (): number => now() - t0;
   const shouldStop = (): boolean => {
@@ -103,7 +104,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
       format: SUMMARY_FORMAT, run: o.outDir ? path.basename(o.outDir) : 'memory', config: o.config, drawnConfig: [...(o.draw ?? [])], seed: o.seed, shards: [`${o.shard.index}/${o.shard.count}`],
       workers: lanes, stop, interrupted: stop === 'signal', seconds: secs, runs, steps,
       stepsPerSecond: secs > 0 ? steps / secs : 0, runsPerSecond: secs > 0 ? runs / secs : 0,
-      invariantChecks: Object.fromEntries(Object.entries(checks).sort(([a], [b]) => (a < b ? -1 : 1))), generator: genJson(gen),
+      invariantChecks: sortedCounts(checks), invariantCases: sortedCounts(cases), generator: genJson(gen),
       findings: findingsOf(set).map((f) => f.entry),
     };
   };
@@ -116,6 +117,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
     steps += b.steps;
     addGen(gen, b.gen);
     addCounts(checks, b.checks);
+    addCounts(cases, b.cases);
     let fresh = false;
     if (b.found) {
       fresh = set.add(b.found);

@@ -5,7 +5,7 @@ import type { Trace, TraceConfig } from '../properties/trace';
 import type { GenCounts } from '../reports/stats';
 import type { GenOptions } from '../properties/steps/world';
 import type { DrawnKey } from '../properties/steps/config';
-import { sampleStats, searchBatch } from './engine';
+import { CHECK_NAMES, sampleStats, searchBatch } from './engine';
 import { namedAsRegistered, signatureOf } from '../reports/dedup';
 
 /** What a lane runs. Lanes are numbered 0..lanes-1 inside one shard. */
@@ -44,7 +44,10 @@ export interface LaneBatch {
   /** Repeats of signatures this lane had already found (not shrunk again): signature key → hits. */
   repeats: Record<string, number>;
   gen: GenCounts;
+  /** Per check, the steps it ran on (every check runs after every searched step). */
   checks: Record<string, number>;
+  /** Per check, the searched steps that showed it a case it could reject. */
+  cases: Record<string, number>;
 }
 
 /** The batch-seed stream of a lane: `(seed, shard, lane)` → the same seeds on every machine. */
@@ -76,7 +79,8 @@ export async function runLane(spec: LaneSpec, stop: () => boolean, onBatch: (b: 
     if (sig && r.found) known.set(sig.key, (known.get(sig.key) ?? false) || namedAsRegistered(r.found));
     const st = sampleStats({ config: spec.config, seed: seed ^ 0x5a5a5a5a, numRuns, maxSteps: spec.maxSteps, gen: spec.gen, draw: spec.draw }, spec.statsPerBatch);
     left -= Math.max(1, r.runs);
-    onBatch({ lane: spec.lane, batch, seed, runs: r.runs, steps: r.steps, found: r.found, repeats: r.repeats, gen: st.gen, checks: st.checks });
+    const checks = Object.fromEntries(CHECK_NAMES.map((n) => [n, r.checkedSteps]));
+    onBatch({ lane: spec.lane, batch, seed, runs: r.runs, steps: r.steps, found: r.found, repeats: r.repeats, gen: st.gen, checks, cases: r.cases });
     await tick();
   }
 }

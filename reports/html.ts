@@ -1,5 +1,6 @@
 /** Self-contained `summary.html` (inline CSS, JS and SVG; no external URL): stats, and per finding the trace, outcome table and IPA pictures. */
 import { configText } from './configText';
+import { invariantRows } from './stats';
 import { knownKernelFinding } from './kernelFindings';
 import { serialize, type Trace } from '../properties/trace';
 import { jestSnippet } from './jestSnippet';
@@ -75,7 +76,7 @@ export function summaryHtml(s: Summary, findings: readonly HtmlFinding[]): strin
     ['stop', `${s.stop}${s.interrupted ? ' (interrupted)' : ''}`], ['seconds', s.seconds.toFixed(1)], ['runs', String(s.runs)], ['steps', String(s.steps)],
     ['steps/s', String(Math.round(s.stepsPerSecond))], ['runs/s', s.runsPerSecond.toFixed(1)], ['findings', `${s.findings.length} (${s.findings.filter((f) => f.known === undefined).length} new, ${s.findings.filter((f) => f.known !== undefined).length} known kernel findings)`],
   ]);
-  const checks = table(['invariant', 'checks'], Object.entries(s.invariantChecks).map(([k, v]) => [k, String(v)]));
+  const checks = table(['invariant', 'checks', 'cases', ''], invariantRows(s.invariantChecks, s.invariantCases));
   const gen = `<div style="display:flex;gap:20px;flex-wrap:wrap">${table(['op', 'share'], shares(s.generator.share.ops))}${table(['access kind', 'share'], shares(s.generator.share.kinds))}${table(['impl outcome', 'share'], shares(s.generator.share.outcomes))}</div>`;
   const body = findings.map((f, i) => findingHtml(i, f.entry, f.trace, f.detail, s.config.granule)).join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>s2check ${esc(s.run)}</title><style>${CSS}</style></head><body>

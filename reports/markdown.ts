@@ -3,6 +3,7 @@ import type { Summary } from './schema';
 import { knownKernelFinding } from './kernelFindings';
 import { newFindingsOf } from './writer';
 import { configText, shellQuote } from './configText';
+import { invariantRows } from './stats';
 import * as path from 'path';
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
@@ -39,8 +40,11 @@ export function summaryMarkdown(s: Summary, dir?: string): string {
     lines.push('');
   }
   if (s.findings.length > 0) lines.push(`Replay one: \`npm run replay -- ${shellQuote(path.join(dir ?? path.join('reports', 'out', s.run), s.findings[0].file))}\``, '');
-  const checks = Object.entries(s.invariantChecks);
-  if (checks.length > 0) lines.push('## Invariant checks', '', '| invariant | checks |', '|---|---:|', ...checks.map(([k, v]) => `| ${k} | ${v} |`), '');
+  const rows = invariantRows(s.invariantChecks, s.invariantCases);
+  if (rows.length > 0) {
+    lines.push('## Invariant checks', '', 'checks: steps the invariant ran on; cases: steps that showed it something it could reject (a leaf in a READONLY slot, an open invalidation, ...).', '',
+      '| invariant | checks | cases | |', '|---|---:|---:|---|', ...rows.map((r) => `| ${r.join(' | ')} |`), '');
+  }
   lines.push(`## Generator (${s.generator.traces} sampled traces, ${s.generator.steps} steps)`, '');
   lines.push(...shareTable('ops', s.generator.share.ops), ...shareTable('access kinds', s.generator.share.kinds), ...shareTable('impl outcomes', s.generator.share.outcomes));
   return `${lines.join('\n')}\n`;

@@ -5,7 +5,7 @@ import { S2InputError } from '../model/types';
 import { parseTraceText, type Trace } from '../properties/trace';
 import { FindingSet, signatureOf } from './dedup';
 import { parseSummary, SUMMARY_FORMAT, type Summary } from './schema';
-import { addCounts, addGen, emptyGenCounts, genCountsOf, genJson } from './stats';
+import { addCounts, addGen, emptyGenCounts, genCountsOf, genJson, sortedCounts } from './stats';
 import { findingsOf, newFindingsOf, writeReport, type Describe } from './writer';
 
 /** One shard directory, read and validated. */
@@ -69,11 +69,14 @@ export function mergeReports(dirs: readonly string[], outDir: string, opts: { co
   const set = new FindingSet();
   const gen = emptyGenCounts();
   const checks: Record<string, number> = {};
+  const cases: Record<string, number> = {};
+  let casesCounted = false;
   let runs = 0, steps = 0, seconds = 0, sps = 0, rps = 0;
   for (const sh of shards) {
     sh.traces.forEach((t, i) => set.add(t, sh.summary.findings[i].hits));
     addGen(gen, genCountsOf(sh.summary.generator));
     addCounts(checks, sh.summary.invariantChecks);
+    if (sh.summary.invariantCases) { casesCounted = true; addCounts(cases, sh.summary.invariantCases); }
     runs += sh.summary.runs;
     steps += sh.summary.steps;
     seconds = Math.max(seconds, sh.summary.seconds);
@@ -86,7 +89,7 @@ export function mergeReports(dirs: readonly string[], outDir: string, opts: { co
     format: SUMMARY_FORMAT, run: path.basename(path.resolve(outDir)), config: first.config, drawnConfig: first.drawnConfig, seed: first.seed,
     shards: [...new Set(shards.flatMap((s) => s.summary.shards))].sort(), workers: shards.reduce((n, s) => n + s.summary.workers, 0),
     stop: 'merged', interrupted: shards.some((s) => s.summary.interrupted), seconds, runs, steps, stepsPerSecond: sps, runsPerSecond: rps,
-    invariantChecks: Object.fromEntries(Object.entries(checks).sort(([a], [b]) => (a < b ? -1 : 1))), generator: genJson(gen),
+    invariantChecks: sortedCounts(checks), ...(casesCounted ? { invariantCases: sortedCounts(cases) } : {}), generator: genJson(gen),
     findings: findings.map((f) => f.entry),
   };
   writeReport(outDir, summary, findings, opts.describe);

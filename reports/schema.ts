@@ -61,8 +61,10 @@ export const summarySchema = z.object({
   steps: count,
   stepsPerSecond: z.number().nonnegative(),
   runsPerSecond: z.number().nonnegative(),
-  /** Invariant name → how many times it was checked (over the sampled runs). */
+  /** Invariant name → how many steps it was checked on (every check runs after every searched step). */
   invariantChecks: counts,
+  /** Invariant name → how many of those steps showed it a case it could reject (absent: none counted); 0 is marked in the report. */
+  invariantCases: counts.optional(),
   generator: genStatsSchema,
   findings: z.array(findingEntrySchema),
 }).strict();

@@ -51,3 +51,21 @@ export function genJson(g: Readonly<GenCounts>): GenStatsJson {
 
 /** Back from the summary form (shares dropped). */
 export const genCountsOf = (j: GenStatsJson): GenCounts => ({ traces: j.traces, steps: j.steps, ops: { ...j.ops }, kinds: { ...j.kinds }, outcomes: { ...j.outcomes }, configs: { ...(j.configs ?? {}) } });
+
+/** `counts` with its keys sorted (stable report output). */
+export const sortedCounts = (counts: Readonly<Counts>): Counts => Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+/** The note beside an invariant whose check never met a case it could reject in a run. */
+export const NEVER_SAW = 'never saw its case';
+
+/**
+ * Rows of the report's invariant table: name, checks (steps it ran on), cases (steps that showed it
+ * something it could reject), and the NEVER_SAW note for a check that stayed vacuous. Reports
+ * written before case counting have no `cases`: their column is '-'.
+ */
+export function invariantRows(checks: Readonly<Counts>, cases: Readonly<Counts> | undefined): string[][] {
+  return Object.entries(checks).map(([k, v]) => {
+    const c = cases?.[k] ?? 0;
+    return [k, String(v), cases ? String(c) : '-', cases && v > 0 && c === 0 ? NEVER_SAW : ''];
+  });
+}

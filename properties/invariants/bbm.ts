@@ -31,8 +31,9 @@ export const bbm: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'A valid entry is replaced by a different valid one only through invalid → TLBI → new (permission/AF changes excepted).',
   source: 'facts §6, §21.9, §22 M12',
-  check(s) {
+  check(s, cases) {
     if (s.events.length === 0 || !mayBreakBbm(s.events)) return null;
+    cases?.saw(NAME); // a live descriptor replaced
     const p = checkBbm(s.events, s.impl.pgt.geom, s.impl.pgt.lastLevel, s.impl.pgt.fwb)[0];
     return p ? violation(s, NAME, p.message, { ipa: p.ipa, actual: p.code }) : null;
   },

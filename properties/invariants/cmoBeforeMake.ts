@@ -13,11 +13,12 @@ export const cmoBeforeMake: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'Without FWB, a cacheable leaf mapping new memory at an IPA is made valid only after a D-cache clean+invalidate to PoC of its whole span in the same step.',
   source: 'facts §5, §10, §21.12',
-  check(s) {
+  check(s, cases) {
     const pgt = s.impl.pgt;
     if (pgt.fwb || s.events.length === 0) return null;
     for (const m of newMakes(pgt, s.events, false)) {
       if (!isCacheable(m.lo, pgt.fwb)) continue;
+      cases?.saw(NAME); // a cacheable leaf made without FWB
       if (!maintained(s.events, 'dcacheCleanInvalPoc', m.event, m.pa, m.size)) {
         return violation(s, NAME, `cacheable leaf ${hex(m.ipa)} → ${hex(m.pa)} (${hex(m.size)}) made without a prior D-cache clean to PoC`, { ipa: m.ipa });
       }

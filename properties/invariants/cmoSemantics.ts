@@ -28,9 +28,10 @@ export const cmoSemantics: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'A CMO on RAM never exits; a CMO outside memory is skipped (PC+4); on a READONLY slot it follows config.cmoPolicy (mainline MMIO path, an injected data abort for a protected VM; proposal2021: DC CIVAC works, DC IVAC injects a data abort).',
   source: 'seed 002; facts §15.7, §20c, §21.25, §22 M11; io_mem_abort (protected VM)',
-  check(s) {
+  check(s, cases) {
     const st = s.step;
     if (st.op !== 'access' || !CMOS.has(st.kind)) return null;
+    cases?.saw(NAME); // a guest CMO
     const got = s.implOutcome.kind;
     const slot = slotAt(s.model.memslots, st.ipa);
     const bad = (expected: string) => violation(s, NAME, `${st.kind} at 0x${st.ipa.toString(16)}: ${got}, expected ${expected}`, { ipa: st.ipa, expected, actual: got });

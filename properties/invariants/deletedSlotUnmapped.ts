@@ -33,13 +33,14 @@ export const deletedSlotUnmapped: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'After a setMemslot that deletes or moves a slot succeeds, no stage-2 leaf maps the old range (other than ioremap pages or another slot now there).',
   source: 'facts §12.3, §13, §21.19',
-  check(s) {
+  check(s, cases) {
     const prev = remember(s);
     const st = s.step;
     if (st.op !== 'setMemslot' || s.implOutcome.kind !== 'ok' || !prev) return null;
     const old = prev.get(st.slot);
     const now = s.model.memslots.get(st.slot);
     if (!old || (now && now.gpa === old.gpa)) return null;
+    cases?.saw(NAME); // a slot deleted or moved
     let at = -1;
     forEachLeafIn(s.impl.pgt, [[old.gpa, old.gpa + old.size]], (l) => {
       if (at >= 0) return;

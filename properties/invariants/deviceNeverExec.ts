@@ -12,12 +12,13 @@ export const deviceNeverExec: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'No Device or Normal-NC leaf is executable.',
   source: 'facts §21.5, §21.26, §22 M7',
-  check(s) {
+  check(s, cases) {
     const pgt = s.impl.pgt;
     for (const l of leavesIn(pgt, s.touched)) {
-      if (!leafExec(l)) continue;
       const t = leafMemtype(pgt, l);
-      if (t === 'device' || t === 'nc') return violation(s, NAME, `${t} leaf at ${hex(l.ipa)} is executable`, { ipa: l.ipa, expected: 'XN', actual: 'X' });
+      if (t !== 'device' && t !== 'nc') continue;
+      cases?.saw(NAME); // a Device or Normal-NC leaf
+      if (leafExec(l)) return violation(s, NAME, `${t} leaf at ${hex(l.ipa)} is executable`, { ipa: l.ipa, expected: 'XN', actual: 'X' });
     }
     return null;
   },

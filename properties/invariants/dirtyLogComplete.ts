@@ -23,7 +23,7 @@ export const dirtyLogComplete: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'While logging is active on a slot, no writable leaf in it is larger than a page and every writable leaf\'s gfn is dirty since the last harvest.',
   source: 'facts §17, §21.35–36, §22 M6, M9, M18',
-  check(s) {
+  check(s, cases) {
     const slots = loggingSlots(s.model.memslots);
     if (slots.length === 0) return null;
     const page = s.config.granule;
@@ -31,6 +31,7 @@ export const dirtyLogComplete: Invariant<ModelView, ImplView> = {
       if (!leafWritable(l)) continue;
       for (const m of slots) {
         if (!overlaps(l.ipa, l.ipa + l.size, m.gpa, m.gpa + m.size)) continue;
+        cases?.saw(NAME); // a writable leaf in a logging slot
         if (l.size > page) return found(s, Math.max(l.ipa, m.gpa), `writable leaf of size ${hex(l.size)} in logging slot ${m.id}`);
         const idx = (l.ipa - m.gpa) / page;
         if (!m.dirty?.has(idx) && !ioremapLeafAt(s, l.ipa)) return found(s, l.ipa, `writable leaf in logging slot ${m.id} but page ${idx} is not dirty`);

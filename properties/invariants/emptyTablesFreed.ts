@@ -20,8 +20,9 @@ export const emptyTablesFreed: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'After a step that removed valid leaves, no linked non-root table page in the touched ranges is empty.',
   source: 'facts §7, §21.8',
-  check(s) {
+  check(s, cases) {
     if (s.step.op === 'setOwner' || !unmapsLeaf(s.events)) return null;
+    cases?.saw(NAME); // a leaf unmapped
     const pgt = s.impl.pgt;
     for (const p of pagesIn(pgt, s.touched)) {
       if (!p.isRoot && countedEntries(pgt, p.page) === 0) return violation(s, NAME, `empty L${p.level} table page ${p.page} at ${hex(p.ipa)} still linked`, { ipa: p.ipa });

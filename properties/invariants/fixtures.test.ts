@@ -10,6 +10,7 @@ import type { Invariant, Snapshot } from './types';
 import type { InvSnapshot } from './lib/view';
 import { FORGES } from './testkit/forges';
 import { knownKernelFinding } from '../../reports/kernelFindings';
+import { CaseCounter } from '../runner/cases';
 
 /** Invariants that catch a known kernel finding: their fixture is a mainline trace, on which they must fire. */
 const isKernelFinding = (name: string): boolean => knownKernelFinding(name) !== undefined;
@@ -23,13 +24,30 @@ const clean = (t: Trace): Trace => ({ ...t, config: { ...t.config, bugs: [] } })
 /** The invariant, with the forge applied at the trace's last step when `forge` is given. */
 function checked(inv: Invariant, last: number, forge?: (s: InvSnapshot) => InvSnapshot): Invariant {
   if (!forge) return inv;
-  return { ...inv, check: (s: Snapshot) => inv.check((s.stepIndex === last ? forge(s as InvSnapshot) : s) as Snapshot) };
+  return { ...inv, check: (s: Snapshot, cases) => inv.check((s.stepIndex === last ? forge(s as InvSnapshot) : s) as Snapshot, cases) };
 }
 
-function run(t: Trace, inv: Invariant, forge?: (s: InvSnapshot) => InvSnapshot) {
-  const r = runTrace(t, { invariants: [checked(inv, t.steps.length - 1, forge)], collectAll: true });
+/** A case counter that also remembers at which steps any case was noted. */
+class StepCases extends CaseCounter {
+  step = -1;
+  readonly at = new Set<number>();
+  override nextStep(): void { super.nextStep(); this.step++; }
+  override saw(name: string): void { super.saw(name); this.at.add(this.step); }
+}
+
+function run(t: Trace, inv: Invariant, forge?: (s: InvSnapshot) => InvSnapshot, cases?: CaseCounter) {
+  const r = runTrace(t, { invariants: [checked(inv, t.steps.length - 1, forge)], collectAll: true, cases });
   expect(r.error).toBeUndefined();
   return r.violations;
+}
+
+/** Every check that fires noted a case at that step: a violation is never counted as vacuous. */
+function expectCaseAtFailure(name: string, inv: Invariant, t: Trace, forge?: (s: InvSnapshot) => InvSnapshot): void {
+  const cases = new StepCases();
+  const vs = run(t, inv, forge, cases);
+  expect(vs.length).toBeGreaterThan(0);
+  for (const v of vs) expect(cases.at.has(v.step)).toBe(true);
+  expect(cases.counts[name]).toBeGreaterThan(0);
 }
 
 describe('invariant registry', () => {
@@ -56,6 +74,8 @@ describe.each(BUG_OR_FORGE)('%s', (name, inv) => {
     expect(vs[0].step).toBe(t.steps.length - 1);
   });
 
+  it('noted a case at the step where it fires (non-vacuous coverage)', () => expectCaseAtFailure(name, inv as Invariant, t, forge));
+
   it('is silent on the clean mainline run of the same fixture', () => {
     expect(run(clean(t), inv as Invariant)).toEqual([]);
   });
@@ -67,6 +87,7 @@ describe.each(KERNEL)('%s (a known kernel finding)', (name, inv) => {
     expect(t.config.bugs).toEqual([]);
     expect(FORGES[name]).toBeUndefined();
   });
+  it('noted a case at the step where it fires (non-vacuous coverage)', () => expectCaseAtFailure(name, inv as Invariant, t));
   it('fires on its fixture at the last step, first of every invariant', () => {
     const vs = run(t, inv as Invariant);
     expect(vs.map((v) => v.step)).toEqual([t.steps.length - 1]);

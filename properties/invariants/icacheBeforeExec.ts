@@ -13,11 +13,12 @@ export const icacheBeforeExec: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'Without DIC, a leaf that becomes executable (new, or X added) is preceded in the same step by an I-cache invalidation to PoU of its span.',
   source: 'facts §8, §10, §21.13',
-  check(s) {
+  check(s, cases) {
     if (s.config.dic || s.events.length === 0) return null;
     const pgt = s.impl.pgt;
     for (const m of newMakes(pgt, s.events, true)) {
       if (!isExecutable(m.lo, m.hi)) continue;
+      cases?.saw(NAME); // an executable leaf made without DIC
       if (!maintained(s.events, 'icacheInvalPou', m.event, m.pa, m.size)) {
         return violation(s, NAME, `leaf ${hex(m.ipa)} → ${hex(m.pa)} made executable without a prior I-cache invalidation`, { ipa: m.ipa });
       }

@@ -17,7 +17,7 @@ export const ioremapLeafAsRequested: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'A leaf that maps a kvm_phys_addr_ioremap page at its IPA is Device, never executable, and writable only if the ioremap asked for it.',
   source: 'kvm_phys_addr_ioremap, user_mem_abort → kvm_pgtable_stage2_relax_perms (arch/arm64/kvm/mmu.c); audit disagreement 2',
-  check(s) {
+  check(s, cases) {
     if (s.touched.length === 0 || s.model.ioremapCount === 0) return null;
     const pgt = s.impl.pgt;
     const page = pgt.geom.granule;
@@ -25,6 +25,7 @@ export const ioremapLeafAsRequested: Invariant<ModelView, ImplView> = {
       if (l.size !== page) continue;
       const io = s.model.ioremapAt(l.ipa / page);
       if (!io || leafPa(pgt, l) !== io.pfn * page) continue;
+      cases?.saw(NAME); // a leaf of an ioremap
       const t = leafMemtype(pgt, l);
       const w = leafWritable(l);
       const x = leafExec(l);

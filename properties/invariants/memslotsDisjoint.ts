@@ -11,8 +11,9 @@ export const memslotsDisjoint: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'No two memslots overlap in guest physical address space.',
   source: 'facts §12.2, §21.16',
-  check(s) {
+  check(s, cases) {
     if (s.step.op !== 'setMemslot') return null;
+    cases?.saw(NAME);
     for (const [side, table] of [['impl', s.impl.memslots], ['model', s.model.memslots]] as const) {
       const slots = [...table.values()].sort((a, b) => a.gpa - b.gpa);
       for (let i = 1; i < slots.length; i++) {

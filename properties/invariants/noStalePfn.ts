@@ -33,7 +33,7 @@ export const noStalePfn: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'During an open invalidation no leaf maps a gfn whose hva is inside it; with none open, every leaf maps the pfn the host maps now at the slot\'s hva, writable only if the host PTE is.',
   source: 'seed 001; facts §14, §21.30, §21.31, §21.33',
-  check(s) {
+  check(s, cases) {
     const host = hostOf(s);
     if (!host || s.touched.length === 0) return null;
     const pgt = s.impl.pgt;
@@ -49,6 +49,7 @@ export const noStalePfn: Invariant<ModelView, ImplView> = {
           const ipa = sampleAt(lo, hi, page, k);
           const slot = slotAt(s.model.memslots, ipa);
           if (!slot) continue; // outside slots: NO_MAPPING_OUTSIDE_SLOTS judges it
+          cases?.saw(NAME); // a slot page a leaf maps
           const why = stale(pgt, host, (open ??= host.openInvalidations()), l, slot, ipa);
           if (why && !ioremapLeafAt(s, ipa)) return violation(s, NAME, `leaf at ${hex(ipa)} ${why}`, { ipa });
         }

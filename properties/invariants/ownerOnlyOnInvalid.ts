@@ -13,9 +13,10 @@ export const ownerOnlyOnInvalid: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'After set_owner(range, owner ≠ 0) no entry of the range is valid (a valid entry never reports an owner), and every table page holding annotations counts them in its refcount.',
   source: 'seed 004; facts §2.4, §2.5, §20e, §22 M14',
-  check(s) {
+  check(s, cases) {
     const st = s.step;
     if (st.op !== 'setOwner' || s.implOutcome.kind !== 'ok') return null;
+    cases?.saw(NAME); // an owner annotation written
     const pgt = s.impl.pgt;
     if (st.owner !== 0) {
       let at = -1;

@@ -16,7 +16,7 @@ export const pfnmapBlockWithinVma: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'A stage-2 block whose first page is backed by a PFNMAP VMA lies wholly inside that VMA\'s hva range.',
   source: 'get_vma_page_shift (arch/arm64/kvm/mmu.c); audit disagreement 1',
-  check(s) {
+  check(s, cases) {
     const host = hostOf(s);
     if (!host || s.touched.length === 0) return null;
     const pgt = s.impl.pgt;
@@ -27,7 +27,9 @@ export const pfnmapBlockWithinVma: Invariant<ModelView, ImplView> = {
       if (!slot) continue; // outside slots: NO_MAPPING_OUTSIDE_SLOTS judges it
       const hva = slot.hva + (l.ipa - slot.gpa);
       const vma = host.findVma(hva);
-      if (vma?.kind !== 'pfnmap' || hva + l.size <= vma.end) continue;
+      if (vma?.kind !== 'pfnmap') continue;
+      cases?.saw(NAME); // a block over a PFNMAP VMA
+      if (hva + l.size <= vma.end) continue;
       return violation(s, NAME, `${hex(l.size)} block at ${hex(l.ipa)} maps hva ${hex(hva)}..${hex(hva + l.size)} but its PFNMAP VMA ends at ${hex(vma.end)}`,
         { ipa: vma.end - hva + l.ipa, expected: `a block inside ${hex(vma.start)}..${hex(vma.end)}`, actual: `${hex(hva)}..${hex(hva + l.size)}` });
     }

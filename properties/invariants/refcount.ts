@@ -12,10 +12,11 @@ export const refcount: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'Each linked table page has refcount = 1 + its non-zero entries (owner annotations included) and is not free.',
   source: 'facts §2.5, §21.7, §22 M13–14',
-  check(s) {
+  check(s, cases) {
     if (s.touched.length === 0) return null;
     const pgt = s.impl.pgt;
     for (const p of pagesIn(pgt, s.touched)) {
+      cases?.saw(NAME); // a table page in the touched ranges
       const why = refProblem(pgt, p);
       if (why) return violation(s, NAME, `${why} (first entry at ${hex(p.ipa)})`, { ipa: p.ipa });
     }

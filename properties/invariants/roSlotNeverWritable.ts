@@ -25,13 +25,14 @@ export const roSlotNeverWritable: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'No writable stage-2 leaf maps any IPA of a READONLY memslot (kvm_phys_addr_ioremap pages excepted).',
   source: 'seed 000; facts §21.22, §22 M10',
-  check(s) {
+  check(s, cases) {
     const slots = s.model.memslots;
     if (!anyReadonly(slots)) return null;
     for (const l of leavesIn(s.impl.pgt, s.touched)) {
-      if (!leafWritable(l)) continue;
       const hit = firstReadonlyOverlap(slots, l.ipa, l.ipa + l.size);
       if (!hit) continue;
+      cases?.saw(NAME); // a leaf in a READONLY slot
+      if (!leafWritable(l)) continue;
       const ipa = Math.max(l.ipa, hit.gpa);
       // kvm_phys_addr_ioremap pages are not memslot mappings: writable as asked (facts §15.9, §21.20).
       if (!ioremapLeafAt(s, ipa)) return violation(s, NAME, `writable leaf at ${hex(ipa)} in READONLY slot ${hit.id}`, { ipa, expected: 'not writable', actual: 'W' });

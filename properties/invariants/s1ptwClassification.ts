@@ -15,7 +15,7 @@ export const s1ptwClassification: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'An S1PTW read (or AT) translation fault on a READONLY slot backed by RAM is handled as a read: it maps read-only and neither injects an abort nor exits.',
   source: 'facts §15.2, §21.24, §22 M2',
-  check(s) {
+  check(s, cases) {
     const st = s.step;
     if (st.op !== 'access' || !READ_WALKS.has(st.kind)) return null;
     const slot = slotAt(s.model.memslots, st.ipa);
@@ -25,6 +25,7 @@ export const s1ptwClassification: Invariant<ModelView, ImplView> = {
     // A walk into a Device leaf (an ioremap over the slot) is a permission fault by HCR_EL2.PTW, not a translation fault: WALK_TO_DEVICE_ABORTS.
     const leaf = leavesIn(s.impl.pgt, [[st.ipa, st.ipa + 1]]).find((l) => l.ipa <= st.ipa && st.ipa < l.ipa + l.size);
     if (leaf && leafMemtype(s.impl.pgt, leaf) === 'device') return null;
+    cases?.saw(NAME); // a read walk on a READONLY RAM slot
     const got = s.implOutcome.kind;
     return FORBIDDEN.has(got) ? violation(s, NAME, `${st.kind} at ${hex(st.ipa)} on READONLY RAM slot ${slot.id}: ${got}`, { ipa: st.ipa, expected: 'ok', actual: got }) : null;
   },

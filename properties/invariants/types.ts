@@ -57,6 +57,14 @@ export interface Violation {
 /** The snapshot of a side-by-side run (properties/runner). */
 export type S2Snapshot = Snapshot<KvmModel, KvmImpl>;
 
+/**
+ * Where a check notes that the step showed it a case it could reject (a leaf in a READONLY slot, an
+ * open invalidation, a logging slot, ...): the report's non-vacuous counts. Noting is all it does.
+ */
+export interface CaseSink {
+  saw(invariant: string): void;
+}
+
 export interface Invariant<M = unknown, I = unknown> {
   /** UPPER_SNAKE name, e.g. RO_SLOT_NEVER_WRITABLE. */
   readonly name: string;
@@ -64,5 +72,6 @@ export interface Invariant<M = unknown, I = unknown> {
   readonly statement: string;
   /** Where the rule comes from: seed, facts §, kernel function or Arm ARM section. */
   readonly source: string;
-  check(s: Snapshot<M, I>): Violation | null;
+  /** The predicate; it notes in `cases` (if given) when the step showed it a case it could reject. */
+  check(s: Snapshot<M, I>, cases?: CaseSink): Violation | null;
 }

@@ -19,14 +19,15 @@ export const walkToDeviceAborts: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'A stage-1 walk whose table page is mapped Device at stage 2 ends in an injected abort or an error, never in a vCPU that faults forever.',
   source: 'HCR_EL2.PTW (HCR_GUEST_FLAGS), kvm_is_write_fault, user_mem_abort → kvm_pgtable_stage2_relax_perms',
-  check(s) {
+  check(s, cases) {
     const st = s.step;
     if ((st.op !== 'access' && st.op !== 'faultBegin') || !isStage1Walk(st.kind)) return null;
+    const leaf = leavesIn(s.impl.pgt, [[st.ipa, st.ipa + 1]]).find((l) => l.ipa <= st.ipa && st.ipa < l.ipa + l.size);
+    if (!leaf || leafMemtype(s.impl.pgt, leaf) !== 'device') return null;
+    cases?.saw(NAME); // a walk into a Device leaf
     // An access loops; a split fault's first half goes on to relax the leaf instead of ending the fault.
     const loops = st.op === 'access' ? s.implOutcome.kind === 'livelock' : s.modelOutcome.kind === 'injectDabt' && s.implOutcome.kind === 'ok';
     if (!loops) return null;
-    const leaf = leavesIn(s.impl.pgt, [[st.ipa, st.ipa + 1]]).find((l) => l.ipa <= st.ipa && st.ipa < l.ipa + l.size);
-    if (!leaf || leafMemtype(s.impl.pgt, leaf) !== 'device') return null;
     return violation(s, NAME, `${st.op} ${st.kind} at ${hex(st.ipa)} walks a Device leaf and ${st.op === 'access' ? 'never completes' : 'is handled as if a mapping could fix it'} (model: ${s.modelOutcome.kind})`,
       { ipa: st.ipa, expected: s.modelOutcome.kind, actual: s.implOutcome.kind });
   },

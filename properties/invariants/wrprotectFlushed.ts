@@ -21,7 +21,7 @@ export const wrprotectFlushed: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'In a setMemslot/getDirtyLog/clearDirtyLog step, every W removal from a valid leaf is followed by a TLBI covering it before the step ends.',
   source: 'facts §6, §17, §21.11, §22 M18',
-  check(s) {
+  check(s, cases) {
     if (!IOCTLS.has(s.step.op)) return null;
     const ev = s.events;
     const gran = s.impl.pgt.geom.granules;
@@ -31,6 +31,7 @@ export const wrprotectFlushed: Invariant<ModelView, ImplView> = {
     for (; i < ev.length; i++) {
       const e = ev[i];
       if (e.op !== 'pteStore' || !isValid(e.oldLo) || !isValid(e.newLo) || !isWritable(e.oldLo) || isWritable(e.newLo)) continue;
+      cases?.saw(NAME); // a write-protect
       const size = gran[e.level];
       let flushed = false;
       for (let j = i + 1; j < ev.length && !flushed; j++) flushed = covers(ev[j], e.ipa, size, e.level);

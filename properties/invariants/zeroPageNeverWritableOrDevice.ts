@@ -13,7 +13,7 @@ export const zeroPageNeverWritableOrDevice: Invariant<ModelView, ImplView> = {
   name: NAME,
   statement: 'A leaf that maps the shared zero page is read-only and Normal memory.',
   source: 'seed 000; facts §20a, §22 M1',
-  check(s) {
+  check(s, cases) {
     const pgt = s.impl.pgt;
     const page = pgt.geom.granule;
     // DESIGN §3: the zero page is the first RAM page.
@@ -21,6 +21,7 @@ export const zeroPageNeverWritableOrDevice: Invariant<ModelView, ImplView> = {
     for (const l of leavesIn(pgt, s.touched)) {
       const pa = leafPa(pgt, l);
       if (zeroPa < pa || zeroPa >= pa + l.size) continue;
+      cases?.saw(NAME); // a leaf over the zero page
       const mt = leafMemtype(pgt, l);
       if (leafWritable(l) || mt !== 'normal') {
         const bad = `${leafWritable(l) ? 'W ' : ''}${mt}`;

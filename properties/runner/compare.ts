@@ -75,12 +75,13 @@ export const MAPPING_PERMITTED: Invariant<KvmModel, KvmImpl> = {
   name: 'MAPPING_PERMITTED',
   statement: 'every impl stage-2 leaf page maps the permitted pfn with permitted perms, memtype and at most the permitted leaf size',
   source: 'DESIGN §1 (abstraction function); user_mem_abort, kvm_phys_addr_ioremap (facts §15)',
-  check(s) {
+  check(s, cases) {
     const page = s.config.granule;
     let found: Violation | null = null;
     for (const [a, b] of s.touched) {
       implLeavesIn(s.impl.pgt, a, b, (l) => {
         if (found) return;
+        cases?.saw('MAPPING_PERMITTED'); // a leaf
         if (l.memtype === 'unknown') { found = mappingViolation(s, l, l.ipa / page, page, 'unknown MemAttr encoding', null); return; }
         found = firstRefused(s, l, a, b, page);
       });
@@ -135,8 +136,9 @@ export const OUTCOME_EQUAL: Invariant<KvmModel, KvmImpl> = {
   name: 'OUTCOME_EQUAL',
   statement: 'every step has the same outcome on the model and the impl (access results, exits, errnos, dirty lists)',
   source: 'DESIGN §1 (guest-visible outcomes must be equal)',
-  check(s) {
+  check(s, cases) {
     if (s.modelSkipped) return null;
+    cases?.saw('OUTCOME_EQUAL'); // every step both sides run
     // Equal outcomes print equal: the common case needs no text (the texts below decide the rest).
     if (sameOutcome(s.modelOutcome, s.implOutcome) && sameList(s.dirty?.model, s.dirty?.impl)) return null;
     const m = outcomeText(s.modelOutcome) + listText(s.dirty?.model);

@@ -15,6 +15,7 @@ import { dirtyRanges, effectRanges, newTouchScratch, preTouch, touchedRanges, ty
 import { labelStep } from './labels';
 import { TablePool } from '../../impl/pool';
 import { checkTraceRules } from './rules';
+import type { CaseCounter } from './cases';
 
 /** How runTrace runs. */
 export interface RunOptions {
@@ -26,6 +27,8 @@ export interface RunOptions {
   validate?: boolean;
   /** A test-only impl variant (impl/variants.ts). @defaultValue mainline */
   implVariant?: ImplVariant;
+  /** Counts the steps that showed each invariant a case it could reject (report coverage). @defaultValue none */
+  cases?: CaseCounter;
   /** Monotonic clock in ns for time shares (bench only; logic never reads a clock). */
   clock?: () => number;
 }
@@ -126,10 +129,11 @@ function stepOnce(rs: RunState, step: Step, i: number): Snapshot<KvmModel, KvmIm
 }
 
 /** Run every check on one snapshot, appending its violations to `into` in checking order; returns how many. */
-function checkAll(s: Snapshot<KvmModel, KvmImpl>, invariants: readonly Invariant[], into: Violation[]): number {
+function checkAll(s: Snapshot<KvmModel, KvmImpl>, invariants: readonly Invariant[], into: Violation[], cases?: CaseCounter): number {
   let n = 0;
+  cases?.nextStep();
   for (const inv of invariants) {
-    const v = inv.check(s as Snapshot);
+    const v = inv.check(s as Snapshot, cases);
     if (v) { into.push(v); n++; }
   }
   return n;
@@ -190,7 +194,7 @@ function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpe
     res.outcomes.push(r);
     labelStep(snap, stats.labels);
     const t0 = opts.clock?.() ?? 0;
-    const found = checkAll(snap, invariants, res.violations); // every check of the failing step: all that fire are listed
+    const found = checkAll(snap, invariants, res.violations, opts.cases); // every check of the failing step: all that fire are listed
     if (stats.time && opts.clock) stats.time.invariants += opts.clock() - t0;
     const fail = expect ? checkExpect(w, step, mem, expect, r.impl) : null;
     if (fail) res.expectFailures.push({ step: i, message: fail });

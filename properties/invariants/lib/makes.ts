@@ -57,3 +57,6 @@ export function maintained(ev: readonly EffectEvent[], op: 'dcacheCleanInvalPoc'
   }
   return false;
 }
+
+/** Whether this step stored a descriptor (any level): the case of the per-entry encoding checks. */
+export const storesDescriptor = (ev: readonly EffectEvent[]): boolean => ev.some((e) => e.op === 'pteStore');
