@@ -2,13 +2,15 @@
  * Shrinking below the step level: fast-check removes steps and shrinks what the generator drew,
  * but a finding can still carry fields it does not need (a `uffd`, a `pgprot`, an `s1`) or sizes
  * larger than it needs. This greedy pass tries, step by step, to drop each optional field and to
- * halve each size, keeping an edit only while the same finding (`sameFinding`) recurs, and cuts
- * the trace after its failing step each time.
+ * halve each size, then to move whole windows of addresses down (moveAddresses.ts), keeping an
+ * edit only while the same finding (`sameFinding`) recurs, and cuts the trace after its failing
+ * step each time.
  */
 import type { ImplVariant } from '../../impl/variants';
 import { decodeStep, encodeStep, parseTrace, type Step, type Trace } from '../trace';
 import { attributeFailure, type Attributed } from './attribution';
 import { runTrace } from './runner';
+import { addressMoves } from './moveAddresses';
 
 /** Fields a step may lose (each optional in the schema), per op. */
 const OPTIONAL: Partial<Record<Step['op'], readonly string[]>> = {
@@ -73,6 +75,17 @@ export function minimizeFields(trace: Trace, sameFinding: (f: Attributed, op: st
         progress = true;
         break;
       }
+    }
+    // Then whole windows of addresses, toward the lowest aligned ones (hand-written traces with `expect` keep theirs).
+    if (progress || best.steps.some((s) => s.expect)) continue;
+    for (const moved of addressMoves(best.steps.map(decodeStep), page)) {
+      if (budget-- <= 0) break;
+      const cand: Trace = { ...best, steps: moved.map(encodeStep) };
+      const f = failing(cand, opts.implVariant);
+      if (!f || !sameFinding(f, decodeStep(cand.steps[f.step]).op)) continue;
+      best = { ...cand, steps: cand.steps.slice(0, f.step + 1), found: { ...(best.found ?? trace.found), step: f.step } };
+      progress = true;
+      break;
     }
   }
   return best;
