@@ -29,7 +29,7 @@ export function describeFinding(trace: Trace): FindingDetail {
   const r = runTrace(trace);
   const v = r.violations[0];
   const k = v?.step ?? trace.found?.step ?? Math.max(0, trace.steps.length - 1);
-  const { before, after, model, state } = viewsAround(trace, k);
+  const { before, after, model, state, stateBefore } = viewsAround(trace, k);
   const message = v ? `${v.invariant}: ${v.message.split('\n')[0]}` : r.error ? `harness error: ${r.error.message}` : `no violation on replay (recorded ${trace.found?.invariant ?? '?'})`;
-  return { rows: outcomeRows(trace, r), before, after, model, state, highlight: v?.ipa ?? null, message };
+  return { rows: outcomeRows(trace, r), before, after, model, state, stateBefore, highlight: v?.ipa ?? null, message };
 }

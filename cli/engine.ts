@@ -161,13 +161,17 @@ export function viewOf(w: World): IpaView {
   return { slots, maplets: interpret(w.impl.kvm.pgt) };
 }
 
-/** IPA views before and after step `k` of `trace` (steps applied without checks). */
-export function viewsAround(trace: Trace, k: number): { before: IpaView; after: IpaView; model: IpaView; state: string[] } {
+/**
+ * IPA views before and after step `k` of `trace` (steps applied without checks), with the state
+ * lines after step k-1 (what step k starts from: faults in flight, their sampled seq) and after k.
+ */
+export function viewsAround(trace: Trace, k: number): { before: IpaView; after: IpaView; model: IpaView; stateBefore: string[]; state: string[] } {
   const w = newWorld(trace.config);
-  for (let i = 0; i < k; i++) applyStep(w, decodeStep(trace.steps[i]));
+  for (let i = 0; i < k - 1; i++) applyStep(w, decodeStep(trace.steps[i]));
+  const stateBefore = k > 0 ? applyStepWithState(w, decodeStep(trace.steps[k - 1])) : [];
   const before = viewOf(w);
   const step = k < trace.steps.length ? decodeStep(trace.steps[k]) : null;
   const state = step ? applyStepWithState(w, step) : [];
   const after = viewOf(w);
-  return { before, after, model: modelViewOf(w, after), state };
+  return { before, after, model: modelViewOf(w, after), stateBefore, state };
 }

@@ -56,6 +56,7 @@ function findingHtml(i: number, f: FindingEntry, trace: Trace, d: FindingDetail 
   return `<section class="finding" id="finding-${f.hash}"><h3>${k ? '[known] ' : ''}${esc(f.signature)}</h3>${knownNote}${causeNote}
 <p>${esc(d?.message ?? f.message)}<br>failing step ${f.step} of ${f.steps}, seed ${f.seed}, ${f.hits} hit(s), file <code>${esc(f.file)}</code></p>
 <h4>IPA space</h4>${pics}
+${d?.stateBefore?.length ? `<h4>State before step ${f.step} (after step ${f.step - 1})</h4><pre class="state">${esc(d.stateBefore.join('\n'))}</pre>` : ''}
 ${d?.state?.length ? `<h4>State after step ${f.step}</h4><pre class="state">${esc(d.state.join('\n'))}</pre>` : ''}
 <h4>Outcomes (model vs impl)</h4>${table(['#', 'op', 'args', 'model', 'impl', ''], rows, (k) => ((d?.rows[k]?.bad ?? false) ? 'bad' : ''))}
 <button data-toggle="trace-${i}">trace</button><pre id="trace-${i}" class="trace">${esc(serialize(trace))}</pre>

@@ -30,3 +30,16 @@ test('the HTML report carries the state after the failing step: split-without-bb
   const html = readFileSync(join(dir, 'summary.html'), 'utf8');
   expect(html).toContain(`<h4>State after step ${t.found?.step}</h4><pre class="state">notifier: mmu_invalidate_seq`);
 });
+
+test('no-mmu-seq-retry read from the HTML alone: the fault in flight with its sampled seq and pfn before the failing step, the invalidation, the stale leaf decoded after it', () => {
+  const t = parseTraceText(readFileSync(join(__dirname, 'corpus', 'no-mmu-seq-retry.json'), 'utf8'));
+  const dir = tmpRoot();
+  const { summary, set } = summaryFor('seq', '0/1', [t]);
+  writeReport(dir, summary, findingsOf(set), describeFinding);
+  const html = readFileSync(join(dir, 'summary.html'), 'utf8');
+  const k = t.found?.step ?? -1;
+  const before = html.slice(html.indexOf(`<h4>State before step ${k}`), html.indexOf(`<h4>State after step ${k}`));
+  expect(before).toMatch(/fault in flight at 0x[0-9a-f]+: sampled seq \d+, resolved pfn 0x[0-9a-f]+/);
+  expect(before).toMatch(/notifier: mmu_invalidate_seq \d+, in progress 1, gfns \[0x40000, 0x40200\)/); // the invalidation it raced
+  expect(html).toMatch(/<text class="perms"[^>]*>r[w-]-<\/text>/);
+});

@@ -39,6 +39,8 @@ export interface FindingDetail {
   model?: IpaView | null;
   /** After the failing step: notifier state, faults in flight, the access's ESR and host PTE, the step's effects (cli/stateLines.ts). */
   state?: string[];
+  /** The same after the step before it: what the failing step started from (a fault in flight and the seq it sampled). */
+  stateBefore?: string[];
   /** The violating page's IPA, if the violation names one. */
   highlight: number | null;
   /** The violated invariant's one-line message. */

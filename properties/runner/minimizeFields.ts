@@ -71,7 +71,7 @@ export function minimizeFields(trace: Trace, sameFinding: (f: Attributed, op: st
         const cand: Trace = { ...best, steps };
         const f = failing(cand, opts.implVariant);
         if (!f || !sameFinding(f, decodeStep(cand.steps[f.step]).op)) continue;
-        best = { ...cand, steps: cand.steps.slice(0, f.step + 1), found: { ...(best.found ?? trace.found), step: f.step } };
+        best = accept(best, cand, f);
         progress = true;
         break;
       }
@@ -83,10 +83,16 @@ export function minimizeFields(trace: Trace, sameFinding: (f: Attributed, op: st
       const cand: Trace = { ...best, steps: moved.map(encodeStep) };
       const f = failing(cand, opts.implVariant);
       if (!f || !sameFinding(f, decodeStep(cand.steps[f.step]).op)) continue;
-      best = { ...cand, steps: cand.steps.slice(0, f.step + 1), found: { ...(best.found ?? trace.found), step: f.step } };
+      best = accept(best, cand, f);
       progress = true;
       break;
     }
   }
   return best;
+}
+
+/** `cand` cut after its failing step, its `found` updated to the step and message the candidate fails with. */
+function accept(best: Trace, cand: Trace, f: Attributed): Trace {
+  const found = best.found ? { ...best.found, step: f.step, message: f.message.split('\n')[0] } : undefined;
+  return { ...cand, steps: cand.steps.slice(0, f.step + 1), ...(found ? { found } : {}) };
 }
