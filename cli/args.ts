@@ -212,3 +212,23 @@ export function lockDir(dir: string): { release: () => void } {
   }
   throw new UsageError('--out', `cannot lock ${dir}`);
 }
+
+/**
+ * `--a` / `--b` of the policy diff: a partial config given inline (`{"cmoPolicy":"proposal2021"}`)
+ * or as a file; an unknown key or a bad value is one line naming it.
+ */
+export function loadConfigOverride(text: string, flag: string): Partial<TraceConfig> {
+  let json: unknown;
+  if (text.trimStart().startsWith('{')) {
+    try {
+      json = parseJsonText(text);
+    } catch (e) {
+      if (e instanceof TraceError) throw new UsageError(flag, `not valid JSON: ${e.message.slice(e.field.length + 2)}`);
+      throw e;
+    }
+  } else json = readJsonFile(text, flag);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new UsageError(flag, 'expected a JSON object of config keys, e.g. {"cmoPolicy":"proposal2021"}');
+  const r = configSchema.partial().strict().safeParse(json);
+  if (!r.success) throw new UsageError(flag, `config.${issueText(r.error.issues[0], json)}`);
+  return r.data;
+}

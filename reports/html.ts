@@ -8,7 +8,7 @@ import { clipView, ipaSvg, MEMTYPE_COLOUR } from './picture';
 import type { FindingEntry, Summary } from './schema';
 import type { FindingDetail, OutcomeRow } from './view';
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const CSS = `body{font:14px system-ui,sans-serif;margin:20px;color:#222;max-width:1100px}
 table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;font-size:12px}
@@ -22,7 +22,7 @@ var e=document.getElementById(b.getAttribute('data-toggle'));e.hidden=!e.hidden;
 document.querySelectorAll('svg.ipa').forEach(function(s){var r=s.getBoundingClientRect();
 s.setAttribute('data-rendered',Math.round(r.width)+'x'+Math.round(r.height)+':'+s.querySelectorAll('g.leaf').length);});`;
 
-function table(head: string[], rows: string[][], cls: (i: number) => string = () => ''): string {
+export function table(head: string[], rows: string[][], cls: (i: number) => string = () => ''): string {
   return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r, i) => `<tr class="${cls(i)}">${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
 }
 
@@ -71,6 +71,12 @@ export interface HtmlFinding {
 }
 
 /** Render the whole report page. */
+/** A self-contained report page (the house style: one CSS, the toggle script). */
+export const htmlPage = (title: string, body: string): string => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${CSS}</style></head><body>
+${body}
+<script>${JS}</script></body></html>
+`;
+
 export function summaryHtml(s: Summary, findings: readonly HtmlFinding[]): string {
   const head = table(['', ''], [
     ['seed', String(s.seed)], ['shards', s.shards.join(', ')], ['workers', String(s.workers)], ['config', configText(s.config, s.drawnConfig ?? [])],
@@ -80,11 +86,8 @@ export function summaryHtml(s: Summary, findings: readonly HtmlFinding[]): strin
   const checks = table(['invariant', 'checks', 'cases', ''], invariantRows(s.invariantChecks, s.invariantCases));
   const gen = `<div style="display:flex;gap:20px;flex-wrap:wrap">${table(['op', 'share'], shares(s.generator.share.ops))}${table(['access kind', 'share'], shares(s.generator.share.kinds))}${table(['impl outcome', 'share'], shares(s.generator.share.outcomes))}</div>`;
   const body = findings.map((f, i) => findingHtml(i, f.entry, f.trace, f.detail, s.config.granule)).join('\n');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>s2check ${esc(s.run)}</title><style>${CSS}</style></head><body>
-<h1>s2check run ${esc(s.run)}</h1>${head}
+  return htmlPage(`s2check ${s.run}`, `<h1>s2check run ${esc(s.run)}</h1>${head}
 <h2>Findings (${s.findings.length})</h2>${findings.length ? legend() : '<p>none</p>'}${body}
 <h2>Invariant checks</h2>${checks}
-<h2>Generator (${s.generator.traces} sampled traces, ${s.generator.steps} steps)</h2>${gen}
-<script>${JS}</script></body></html>
-`;
+<h2>Generator (${s.generator.traces} sampled traces, ${s.generator.steps} steps)</h2>${gen}`);
 }

@@ -52,47 +52,62 @@ function edits(s: Step, page: number): Step[] {
   return out;
 }
 
+/** What a candidate trace shows: the step where the same finding recurs (and its message), or null. */
+export type Probe = (cand: Trace) => { step: number; message?: string } | null;
+
 /**
- * Minimise the fields of `trace` (a finding that fails at `found.step` with `found.invariant`) while
- * `sameFinding(failure, failing step's op)` holds, within `budget` re-runs. Returns the smaller
- * trace (cut after its failing step), with `found.step` updated; the input when nothing helped.
+ * The field pass with any notion of "the same finding": `probe` says whether an edited candidate
+ * still shows it and at which step. Returns the smallest trace found (cut after that step) and the
+ * probe's last answer, or null when `trace` itself does not show it. Used by findings
+ * (minimizeFields) and by policy differences (properties/diff).
  */
-export function minimizeFields(trace: Trace, sameFinding: (f: Attributed, op: string) => boolean, opts: { implVariant?: ImplVariant; budget?: number } = {}): Trace {
-  if (!trace.found) return trace;
-  let best = trace;
-  let budget = opts.budget ?? 200;
+export function shrinkFields(trace: Trace, probe: Probe, budget = 200): { trace: Trace; step: number; message?: string } | null {
+  const first = probe(trace);
+  if (!first) return null;
+  let best = { trace: { ...trace, steps: trace.steps.slice(0, first.step + 1) }, ...first };
   const page = trace.config.granule;
+  const tryCand = (cand: Trace): boolean => {
+    const r = probe(cand);
+    if (!r) return false;
+    best = { trace: { ...cand, steps: cand.steps.slice(0, r.step + 1) }, ...r };
+    return true;
+  };
   for (let progress = true; progress && budget > 0;) {
     progress = false;
-    for (let i = 0; i < best.steps.length && budget > 0; i++) {
-      for (const e of edits(decodeStep(best.steps[i]), page)) {
+    const cur = best.trace;
+    for (let i = 0; i < cur.steps.length && budget > 0 && !progress; i++) {
+      for (const e of edits(decodeStep(cur.steps[i]), page)) {
         if (budget-- <= 0) break;
-        const steps = best.steps.map((s, j) => (j === i ? { ...encodeStep(e), ...(s.expect ? { expect: s.expect } : {}) } : s));
-        const cand: Trace = { ...best, steps };
-        const f = failing(cand, opts.implVariant);
-        if (!f || !sameFinding(f, decodeStep(cand.steps[f.step]).op)) continue;
-        best = accept(best, cand, f);
-        progress = true;
-        break;
+        const steps = cur.steps.map((s, j) => (j === i ? { ...encodeStep(e), ...(s.expect ? { expect: s.expect } : {}) } : s));
+        if (tryCand({ ...cur, steps })) { progress = true; break; }
       }
     }
     // Then whole windows of addresses, toward the lowest aligned ones (hand-written traces with `expect` keep theirs).
-    if (progress || best.steps.some((s) => s.expect)) continue;
-    for (const moved of addressMoves(best.steps.map(decodeStep), page)) {
+    if (progress || cur.steps.some((s) => s.expect)) continue;
+    for (const moved of addressMoves(cur.steps.map(decodeStep), page)) {
       if (budget-- <= 0) break;
-      const cand: Trace = { ...best, steps: moved.map(encodeStep) };
-      const f = failing(cand, opts.implVariant);
-      if (!f || !sameFinding(f, decodeStep(cand.steps[f.step]).op)) continue;
-      best = accept(best, cand, f);
-      progress = true;
-      break;
+      if (tryCand({ ...cur, steps: moved.map(encodeStep) })) { progress = true; break; }
     }
   }
   return best;
 }
 
-/** `cand` cut after its failing step, its `found` updated to the step and message the candidate fails with. */
-function accept(best: Trace, cand: Trace, f: Attributed): Trace {
-  const found = best.found ? { ...best.found, step: f.step, message: f.message.split('\n')[0] } : undefined;
-  return { ...cand, steps: cand.steps.slice(0, f.step + 1), ...(found ? { found } : {}) };
+/**
+ * Minimise the fields of `trace` (a finding that fails at `found.step` with `found.invariant`) while
+ * `sameFinding(failure, failing step's op)` holds, within `budget` re-runs. Returns the smaller
+ * trace (cut after its failing step), with `found.step` and its message updated; the input when
+ * nothing helped.
+ */
+export function minimizeFields(trace: Trace, sameFinding: (f: Attributed, op: string) => boolean, opts: { implVariant?: ImplVariant; budget?: number } = {}): Trace {
+  const found = trace.found;
+  if (!found) return trace;
+  let edited = false;
+  const probe: Probe = (cand) => {
+    if (!edited) { edited = true; return { step: found.step, message: found.message }; } // the input, as recorded
+    const f = failing(cand, opts.implVariant);
+    return f && sameFinding(f, decodeStep(cand.steps[f.step]).op) ? { step: f.step, message: f.message.split('\n')[0] } : null;
+  };
+  const r = shrinkFields(trace, probe, opts.budget);
+  if (!r || r.trace.steps.length === trace.steps.length && r.step === found.step && r.trace.steps.every((s, i) => s === trace.steps[i])) return trace;
+  return { ...r.trace, found: { ...found, step: r.step, ...(r.message !== undefined ? { message: r.message } : {}) } };
 }

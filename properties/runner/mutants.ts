@@ -17,6 +17,10 @@ export const MUTANT_GEN: Partial<Record<BugName, Partial<GenOptions>>> = {
   'annotation-not-refcounted': { hostStage2: true },
 };
 
+/** The generator options a search with `bugs` enabled needs to reach them all (the policy diff uses it). */
+export const genForBugs = (bugs: readonly string[]): Partial<GenOptions> =>
+  Object.assign({}, ...bugs.map((b) => MUTANT_GEN[b as BugName] ?? {})) as Partial<GenOptions>;
+
 /** The mutant self-check's fixed budget. */
 export const MUTANT_BUDGET = { numRuns: 300, maxSteps: 60, seed: 5150 } as const;
 

@@ -1,7 +1,7 @@
 /**
  * Trace codec: canonical text (byte-stable, round-trip exact) and trace step ↔ executor step.
  *
- * Canonical text: a 2-space-indented top level; `config`, each step and `found` on one line each,
+ * Canonical text: a 2-space-indented top level; `config`, each step, `found` and `difference` on one line each,
  * keys in schema order (op, DESIGN §3 fields, expect), `", "` / `": "` separators, trailing newline.
  * serialize(parseTraceText(s)) === s for every canonical s.
  */
@@ -58,5 +58,6 @@ export function serialize(trace: Trace): string {
   const lines = [`  "format": ${JSON.stringify(t.format)}`, `  "config": ${inline(t.config)}`];
   lines.push(t.steps.length === 0 ? '  "steps": []' : `  "steps": [\n${t.steps.map((s) => `    ${inline(s)}`).join(',\n')}\n  ]`);
   if (t.found) lines.push(`  "found": ${inline(t.found)}`);
+  if (t.difference) lines.push(`  "difference": ${inline(t.difference)}`);
   return `{\n${lines.join(',\n')}\n}\n`;
 }

@@ -95,18 +95,33 @@ export const foundSchema = z.object({
   cause: z.array(z.string().min(1)).optional(),
 }).strict();
 
+/**
+ * Written by the policy diff (properties/diff): the trace's config and its `expect` values are
+ * configuration A's; B is the same config with `b` merged over it, and `resultB` is what the impl
+ * showed under B at `step`, the first step whose guest-visible result differs.
+ */
+export const differenceSchema = z.object({
+  step: nat,
+  class: z.string().min(1),
+  a: configSchema.partial(),
+  b: configSchema.partial(),
+  resultB: expectSchema.partial(),
+}).strict();
+
 /** The whole trace. */
 export const traceSchema = z.object({
   format: z.literal(TRACE_FORMAT),
   config: configSchema,
   steps: z.array(stepSchema),
   found: foundSchema.optional(),
+  difference: differenceSchema.optional(),
 }).strict();
 
 export type TraceConfig = z.infer<typeof configSchema>;
 export type TraceExpect = z.infer<typeof expectSchema>;
 export type TraceStep = z.infer<typeof stepSchema>;
 export type TraceFound = z.infer<typeof foundSchema>;
+export type TraceDifference = z.infer<typeof differenceSchema>;
 export type Trace = z.infer<typeof traceSchema>;
 /** The op names (DESIGN §3). */
 export type OpName = TraceStep['op'];
