@@ -7,7 +7,7 @@ import { checkAccess, requireNat, requireS1 } from './kvm/input';
 import { ioremap } from './kvm/ioremap';
 import { permitted, type PermittedMapping } from './kvm/permitted';
 import { permittedRun, type PermittedRun } from './kvm/permittedRun';
-import type { IoremapPage, KvmState } from './kvm/state';
+import type { IoremapPage, KvmState, ResolvedFault } from './kvm/state';
 import { commitUnmapsOld, commitWriteProtects, setMemslot, type Memslot, type SetMemslotArgs } from './memslots';
 import { NotifierState } from './notifier';
 import { Stage2, type ModelLeaf } from './stage2';
@@ -105,6 +105,16 @@ export class KvmModel {
   faultCommit(vcpu: number): Outcome {
     requireNat('vcpu', vcpu);
     return faultCommit(this.st, vcpu);
+  }
+
+  /** The faults in flight (copies), by vCPU: what a state fingerprint (properties/explore) needs of them. */
+  pendingFaults(): Readonly<ResolvedFault>[] {
+    return [...this.st.pending.values()].sort((x, y) => x.vcpu - y.vcpu).map((f) => ({ ...f }));
+  }
+
+  /** Bumped on every successful memslot change (a fault in flight compares its own against it). */
+  get slotGeneration(): number {
+    return this.st.slotGeneration;
   }
 
   /** Does `vcpu` hold a fault between faultBegin and faultCommit? */

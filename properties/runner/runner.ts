@@ -29,6 +29,8 @@ export interface RunOptions {
   implVariant?: ImplVariant;
   /** Counts the steps that showed each invariant a case it could reject (report coverage). @defaultValue none */
   cases?: CaseCounter;
+  /** Called with the world after the run (before its table storage is reused): exploration fingerprints it. */
+  inspect?: (w: World) => void;
   /** Monotonic clock in ns for time shares (bench only; logic never reads a clock). */
   clock?: () => number;
 }
@@ -156,7 +158,10 @@ export function runTrace(trace: Trace, opts: RunOptions = {}): RunResult {
 export function runSteps(config: Config, steps: readonly Step[], opts: RunOptions = {}, expects: readonly (TraceExpect | undefined)[] = []): RunResult {
   const pool = borrowPool(config.granule);
   try {
-    return runWorld(newWorld(config, pool, opts.implVariant), steps, expects, opts);
+    const w = newWorld(config, pool, opts.implVariant);
+    const r = runWorld(w, steps, expects, opts);
+    opts.inspect?.(w);
+    return r;
   } finally {
     idlePools.push(pool);
   }
