@@ -188,6 +188,16 @@ export class HostMm {
     return this.st.vmas.intersecting(hva, end).map((r) => r.vma);
   }
 
+  /** Every populated host mapping unit (page, THP, hugetlb page) in hva order, whatever its VMA's protection: a state snapshot (properties/explore). */
+  units(): readonly HostPte[] {
+    return this.st.ptes.overlapping(0, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Whether the pfnmap VMA at hva has read-only PTEs whatever its protection now (VmaRec.pfnReadOnly). */
+  pfnReadOnlyAt(hva: number): boolean {
+    return this.st.vmas.find(hva)?.pfnReadOnly === true;
+  }
+
   /** All VMAs in address order. */
   vmas(): Vma[] {
     return this.st.vmas.all().map((r) => r.vma);

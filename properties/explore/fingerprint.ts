@@ -22,18 +22,13 @@ class PfnNames {
   }
 }
 
-/** The host mm of one side: VMAs, then the PTEs of each VMA by extent, pfns named. */
+/** The host mm of one side: VMAs, populated mapping units, open invalidations; pfns named. */
 function hostText(h: World['model']['host'], names: PfnNames): string {
   const out: string[] = [];
   for (const v of h.vmas()) {
-    out.push(`V${v.start.toString(16)}-${v.end.toString(16)}:${v.kind}:${v.prot}:${v.pgprot ?? ''}:${v.uffd === true ? 'u' : ''}:${v.pa?.toString(16) ?? ''}:${v.hugeSize ?? ''}`);
-    for (let hva = v.start; hva < v.end;) {
-      const e = h.pteExtent(hva);
-      if (!e) { hva += h.pageSize; continue; }
-      out.push(`P${hva.toString(16)}-${e.end.toString(16)}:${names.name(e.pfn)}${e.writable ? 'w' : ''}:${e.size.toString(16)}`);
-      hva = Math.max(e.end, hva + h.pageSize);
-    }
+    out.push(`V${v.start.toString(16)}-${v.end.toString(16)}:${v.kind}:${v.prot}:${v.pgprot ?? ''}:${v.uffd === true ? 'u' : ''}:${v.pa?.toString(16) ?? ''}:${v.hugeSize ?? ''}${v.kind === 'pfnmap' && h.pfnReadOnlyAt(v.start) ? ':ro' : ''}`);
   }
+  for (const u of h.units()) out.push(`P${u.hva.toString(16)}+${u.size.toString(16)}:${names.name(u.pfn)}${u.writable ? 'w' : ''}:${u.kind}`);
   for (const r of h.openInvalidations()) out.push(`I${r.start.toString(16)}-${r.end.toString(16)}`);
   return out.join(' ');
 }
