@@ -27,6 +27,16 @@ describe('explore', () => {
     for (const f of s.findings) expect(replayText(fs.readFileSync(path.join(out, f.file), 'utf8')).matchesFound).toBe(true);
   }, 60_000);
 
+  test('--workers 2 splits each frontier over two threads and finds exactly the states one thread finds', async () => {
+    const one = tmpDir('s2check-explore-'), two = tmpDir('s2check-explore-');
+    await runMain(exploreMain, ['--scope', 'tiny', '--depth', '4', '--out', one]);
+    const r = await runMain(exploreMain, ['--scope', 'tiny', '--depth', '4', '--workers', '2', '--out', two]);
+    expect(r.code).toBe(0);
+    const res = (d: string) => (JSON.parse(fs.readFileSync(path.join(d, 'explore.json'), 'utf8')) as { results: { frontier: number[]; distinct: number; transitions: number }[] }).results[0];
+    expect(res(two)).toMatchObject({ frontier: res(one).frontier, distinct: res(one).distinct, transitions: res(one).transitions });
+    expect(r.stdout.join('\n')).toMatch(/2 worker\(s\)/);
+  }, 120_000);
+
   test('a time budget that ends early says how far it got', async () => {
     const r = await runMain(exploreMain, ['--scope', 'tiny', '--depth', '9', '--time', '1s', '--out', tmpDir('s2check-explore-')]);
     expect(r.code).toBe(0);
@@ -43,6 +53,7 @@ describe('explore', () => {
     [['--scope', 'huge'], /^error: --scope: unknown scope "huge"; built in: tiny, small, or a FILE\.json$/],
     [['--depth', '0'], /^error: --depth: expected a positive integer/],
     [['--bugs', 'nope'], /^error: --bugs/],
+    [['--workers', '2', '--iddfs'], /^error: --workers: splits a breadth-first frontier/],
   ])('bad flags %j: one line, exit 2', async (args, message) => {
     const r = await runMain(exploreMain, [...args, '--out', tmpDir('s2check-explore-')]);
     expect(r.code).toBe(2);

@@ -1,5 +1,7 @@
 /** `npm run explore`: every trace up to depth k in a small scope, model and impl side by side; the claim it supports, or the shortest counterexamples. */
+import * as os from 'os';
 import * as path from 'path';
+import { startPool } from '../properties/explore/pool';
 import { Command } from 'commander';
 import { parseBugs } from '../impl/bugs';
 import type { Config } from '../model/types';
@@ -50,12 +52,15 @@ export function claimOf(scope: string, depth: number, rs: readonly ExploreResult
   return `stopped by the budget: every trace of ≤ ${done} steps in scope ${scope} explored (${distinct} distinct states), depth ${done + 1}..${depth} only in part${bad ? `; ${bad} violation signature(s)` : ''}`;
 }
 
-interface ExploreFlags { scope: string; depth: string; time?: string; bugs?: string; out?: string; iddfs?: boolean; printScope?: boolean; json?: boolean }
+interface ExploreFlags { scope: string; depth: string; time?: string; bugs?: string; out?: string; iddfs?: boolean; printScope?: boolean; json?: boolean; workers: string }
 
 async function exploreAction(flags: ExploreFlags, io: Io, signal?: AbortSignal): Promise<number> {
   const scope = loadScope(flags.scope);
   if (flags.printScope) { io.out(JSON.stringify(scope.file, null, 2)); return EXIT.clean; }
   const depth = parsePositiveInt(flags.depth, '--depth');
+  const workers = parsePositiveInt(flags.workers, '--workers');
+  if (workers > 1 && flags.iddfs) throw new UsageError('--workers', 'splits a breadth-first frontier: not with --iddfs');
+  if (workers > os.cpus().length) io.err(`warning: --workers ${workers} is more than this machine's ${os.cpus().length} cores`);
   const seconds = flags.time !== undefined ? parseDuration(flags.time) : null;
   const bugs = flags.bugs !== undefined ? parseBugList(flags.bugs) : null;
   if (bugs) parseBugs(bugs, '--bugs');
@@ -67,12 +72,22 @@ async function exploreAction(flags: ExploreFlags, io: Io, signal?: AbortSignal):
   const t0 = performance.now();
   const deadlineMs = seconds === null ? null : Date.now() + seconds * 1000;
   const results: ExploreResult[] = [];
+  const rates: number[] = [];
   try {
     for (const config of configs) {
-      const r = await explore({ scope, config, depth, deadlineMs, signal, iddfs: flags.iddfs });
+      // Worker threads load ts-node first (seconds): the rate counts from when they are ready.
+      const pool = workers > 1 ? await startPool(scope, config, workers, deadlineMs) : null;
+      const c0 = performance.now();
+      let r: ExploreResult;
+      try {
+        r = await explore({ scope, config, depth, deadlineMs, signal, iddfs: flags.iddfs, expander: pool?.expand });
+      } finally {
+        await pool?.close();
+      }
       results.push(r);
-      const secs = (performance.now() - t0) / 1000;
-      say(`config ${configText(config as TraceConfig, [])}: ${r.distinct} distinct states, ${r.transitions} transitions, ${r.expanded} expanded, ${Math.round(r.distinct / Math.max(secs, 1e-3))} states/s; new states per depth ${r.frontier.join(', ')}${r.refused ? `; ${r.refused} refused by trace rules` : ''}${Object.keys(r.known).length ? `; known kernel findings ${JSON.stringify(r.known)}` : ''}`);
+      const secs = (performance.now() - c0) / 1000;
+      rates.push(r.distinct / Math.max(secs, 1e-3));
+      say(`config ${configText(config as TraceConfig, [])}: ${r.distinct} distinct states, ${r.transitions} transitions, ${r.expanded} expanded in ${secs.toFixed(1)} s (${Math.round(r.distinct / Math.max(secs, 1e-3))} states/s, ${workers} worker(s)); new states per depth ${r.frontier.join(', ')}${r.refused ? `; ${r.refused} refused by trace rules` : ''}${Object.keys(r.known).length ? `; known kernel findings ${JSON.stringify(r.known)}` : ''}`);
       if (!r.complete) break;
     }
     const seconds_ = (performance.now() - t0) / 1000;
@@ -92,7 +107,8 @@ async function exploreAction(flags: ExploreFlags, io: Io, signal?: AbortSignal):
     };
     writeReport(outDir, summary, findings, describeFinding);
     const claim = claimOf(scope.name, depth, results);
-    const report = { format: 's2check-explore/1', scope: scope.file, depth, mode: flags.iddfs ? 'iddfs' : 'bfs', seconds: seconds_, claim, results: results.map((r) => resultJson(r, files)) };
+    const report = { format: 's2check-explore/1', scope: scope.file, depth, mode: flags.iddfs ? 'iddfs' : 'bfs', workers, seconds: seconds_, claim,
+      results: results.map((r, i) => ({ ...resultJson(r, files), statesPerSecond: Math.round(rates[i]) })) };
     writeAtomic(path.join(outDir, 'explore.json'), `${JSON.stringify(report, null, 2)}\n`);
     if (flags.json) io.out(JSON.stringify(report, null, 2));
     else {
@@ -116,6 +132,7 @@ export async function exploreMain(argv: string[], io: Io, signal?: AbortSignal):
       .option('--time <duration>', 'budget: the run says how far it got when it ends')
       .option('--bugs <a,b>', 'enable historical behaviours (impl/bugs.ts) in every config of the scope')
       .option('--iddfs', 'iterative deepening depth-first instead of breadth-first')
+      .option('--workers <n>', 'threads sharing each breadth-first frontier (this one included)', '1')
       .option('--out <dir>', 'report directory (default reports/out/explore-<scope>-<depth>)')
       .option('--print-scope', 'print the scope as a scope file and exit')
       .option('--json', 'print explore.json')
