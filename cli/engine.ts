@@ -13,6 +13,7 @@ import { signatureKey } from '../reports/dedup';
 import { attributeFailure, type Attributed } from '../properties/runner/attribution';
 import { isRegisteredFor } from '../impl/bugs';
 import { CaseCounter } from '../properties/runner/cases';
+import { knownKernelFinding } from '../reports/kernelFindings';
 import { DRAWN_KEYS, type DrawnKey } from '../properties/steps/config';
 import type { GenOptions } from '../properties/steps/world';
 import { decodeStep, type Trace, type TraceConfig } from '../properties/trace';
@@ -70,11 +71,15 @@ const keyOf = (f: Attributed, op: string, bugs: readonly string[]): string => si
 export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: KnownKeys = new Map()): BatchResult {
   let runs = 0, steps = 0, checkedSteps = 0;
   let first: { key: string; invariant: string } | null = null;
+  // A known kernel finding is not shrunk: its minimal trace is in reports/corpus/kernel-*.json, and
+  // shrinking one (a 1 GiB hugetlb livelock, say) can eat a whole short run's budget.
+  let firstKnown = false;
   const cases = new CaseCounter();
   const repeats: Record<string, number> = {};
   const bugs = spec.config.bugs;
   const same = (f: Attributed, op: string): boolean => first !== null && keyOf(f, op, bugs) === first.key && f.invariant === first.invariant;
   const prop = fc.property(genTraceArbitrary({ config: spec.config, maxSteps: spec.maxSteps, draw: spec.draw, ...spec.gen }), (t) => {
+    if (firstKnown) return true; // ends fast-check's shrinking at once
     const searching = first === null;
     const r = runSteps(t.config, t.steps, { implVariant: spec.implVariant, cases: searching ? cases : undefined });
     if (searching) { runs++; steps += t.steps.length; checkedSteps += r.stats.steps; }
@@ -86,6 +91,7 @@ export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: KnownK
     const named = isRegisteredFor(f.invariant, f.cause);
     if (known.has(key) && (known.get(key) === true || !named)) { repeats[key] = (repeats[key] ?? 0) + 1; return true; }
     first = { key, invariant: f.invariant };
+    firstKnown = f.cause.length === 0 && knownKernelFinding(f.invariant) !== undefined;
     return false;
   });
   const params: fc.Parameters<[GenTrace]> = { seed: spec.seed, numRuns: spec.numRuns, endOnFailure: false };
@@ -99,6 +105,7 @@ export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: KnownK
   if (!f) return { found: null, ...done };
   const trace = { ...whole, steps: whole.steps.slice(0, f.step + 1) }; // cut after the failing step, even when shrinking was cut short
   const found: Trace = { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0], ...(f.cause.length ? { cause: f.cause } : {}) } };
+  if (firstKnown) return { found, ...done };
   // Then the fields: optional ones dropped, sizes halved, while the same finding recurs.
   first = { key: keyOf(f, trace.steps[f.step].op, bugs), invariant: f.invariant };
   return { found: minimizeFields(found, same, { implVariant: spec.implVariant }), ...done };

@@ -35,6 +35,12 @@ export interface Config {
   protectedVm?: boolean;
   /** Hardware Access-flag updates (VTCR_EL2.HA). */
   hwAccessFlag?: boolean;
+  /**
+   * FEAT_TLBIRANGE: with FWB too, an unmap defers its per-leaf TLBIs to one range TLBI after the
+   * walk (stage2_unmap_defer_tlb_flush, v6.6+). Changes the impl's maintenance only, nothing the
+   * specification says a guest sees.
+   */
+  tlbiRange?: boolean;
   /** Kernel profile (model/kernelProfiles.ts): which version's behaviours apply; absent = mainline. */
   kernel?: KernelProfile;
   bugs: string[];

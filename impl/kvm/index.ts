@@ -43,7 +43,7 @@ export class KvmImpl {
   constructor(config: Config, private readonly host: ImplHost, pool?: TablePool, variant?: ImplVariant) {
     const bugs = parseBugs(config.bugs, 'config.bugs');
     const effects = new RecordingEffects();
-    const pgt = new Stage2Pgtable({ granule: config.granule, iaBits: config.iaBits, fwb: config.fwb, effects, bugs, ...(pool ? { pool } : {}) });
+    const pgt = new Stage2Pgtable({ granule: config.granule, iaBits: config.iaBits, fwb: config.fwb, tlbiRange: config.tlbiRange ?? false, effects, bugs, ...(pool ? { pool } : {}) });
     const { pmd, pud } = blockSizesOf(pgt.geom);
     this.core = {
       config, host, bugs, pgt, effects, slots: new SlotIndex(), slotGeneration: 0, notifier: new MmuNotifierState(),

@@ -28,6 +28,7 @@ export const configSchema = z.object({
   cmoPolicy: z.enum(['mainline', 'proposal2021']),
   protectedVm: z.boolean().optional(),
   hwAccessFlag: z.boolean().optional(),
+  tlbiRange: z.boolean().optional(),
   kernel: z.enum(KERNEL_PROFILES).optional(),
   bugs: z.array(bugName),
 }).strict();
