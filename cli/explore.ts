@@ -35,7 +35,7 @@ export function loadScope(arg: string): Scope {
 function resultJson(r: ExploreResult, files: Map<string, string>) {
   return {
     config: r.config, complete: r.complete, depthDone: r.depthDone, distinct: r.distinct, expanded: r.expanded, transitions: r.transitions, stepsRun: r.stepsRun,
-    frontier: r.frontier, refused: r.refused, known: r.known, labels: r.labels.length,
+    frontier: r.frontier, refused: r.refused, known: r.known, labels: r.labels,
     findings: r.findings.map((t) => ({ invariant: t.found?.invariant ?? '', steps: t.steps.length, file: files.get(JSON.stringify(t.steps)) ?? '' })),
   };
 }

@@ -41,6 +41,11 @@ export interface Config {
    * specification says a guest sees.
    */
   tlbiRange?: boolean;
+  /**
+   * KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE set (non-zero): enabling dirty logging splits the slot's
+   * blocks into pages at once (kvm_mmu_split_memory_region) instead of at the next write fault.
+   */
+  eagerSplit?: boolean;
   /** Kernel profile (model/kernelProfiles.ts): which version's behaviours apply; absent = mainline. */
   kernel?: KernelProfile;
   bugs: string[];

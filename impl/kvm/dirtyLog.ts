@@ -1,6 +1,7 @@
 /** Dirty logging of the impl: bitmap marking, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG, masked write-protect (facts §17). */
 import { S2InputError, type Errno } from '../../model/types';
 import { stage2Wrprotect } from '../ops/attrs';
+import { stage2Split } from '../ops/split';
 import { MAX_SLOTS } from './memslotCheck';
 import type { KvmCore } from './state';
 import type { ImplSlot } from './types';
@@ -29,6 +30,9 @@ export function flushSlot(core: KvmCore, s: ImplSlot): void {
 export function wrprotectSlot(core: KvmCore, s: ImplSlot): void {
   stage2Wrprotect(core.pgt, s.gpa, s.size);
   flushSlot(core, s);
+  // kvm_arch_commit_memory_region: then kvm_mmu_split_memory_region, a no-op unless the VMM set a
+  // split chunk size (kvm_mmu_split_huge_pages); each block becomes a table of pages with its attributes.
+  if (core.config.eagerSplit === true) stage2Split(core.pgt, s.gpa, s.size);
 }
 
 /**

@@ -6,7 +6,7 @@ import * as fc from 'fast-check';
 import { DEFAULT_CONFIG, type CmoPolicy, type Config, type Granule } from '../../model/types';
 
 /** The config keys a trace may draw (bugs are never drawn: they are what a run is about). */
-export const DRAWN_KEYS = ['granule', 'iaBits', 'fwb', 'dic', 'nisvToUser', 'cmoPolicy', 'protectedVm', 'hwAccessFlag', 'tlbiRange'] as const;
+export const DRAWN_KEYS = ['granule', 'iaBits', 'fwb', 'dic', 'nisvToUser', 'cmoPolicy', 'protectedVm', 'hwAccessFlag', 'tlbiRange', 'eagerSplit'] as const;
 export type DrawnKey = (typeof DRAWN_KEYS)[number];
 
 /** Granules, the default first (constantFrom shrinks toward its first value). */
@@ -35,6 +35,7 @@ export function configArbitrary(base: Config, draw: readonly DrawnKey[]): fc.Arb
     protectedVm: pick('protectedVm', flag(), base.protectedVm ?? false),
     hwAccessFlag: pick('hwAccessFlag', flag(), base.hwAccessFlag ?? false),
     tlbiRange: pick('tlbiRange', flag(), base.tlbiRange ?? false),
+    eagerSplit: pick('eagerSplit', flag(), base.eagerSplit ?? false),
   }).map((c): Config => withoutDefaultOptionals({ ...base, ...c, bugs: base.bugs }));
 }
 
@@ -44,6 +45,7 @@ function withoutDefaultOptionals(c: Config): Config {
   if (!out.protectedVm) delete out.protectedVm;
   if (!out.hwAccessFlag) delete out.hwAccessFlag;
   if (!out.tlbiRange) delete out.tlbiRange;
+  if (!out.eagerSplit) delete out.eagerSplit;
   return out;
 }
 

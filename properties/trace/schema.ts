@@ -29,6 +29,7 @@ export const configSchema = z.object({
   protectedVm: z.boolean().optional(),
   hwAccessFlag: z.boolean().optional(),
   tlbiRange: z.boolean().optional(),
+  eagerSplit: z.boolean().optional(),
   kernel: z.enum(KERNEL_PROFILES).optional(),
   bugs: z.array(bugName),
 }).strict();
