@@ -4,6 +4,7 @@
  * what the old entry mapped; make publishes the new entry over a LOCKED one.
  */
 import { isLocked, isTable, isValid, LOCKED_LO } from './descriptor/codec';
+import { TLBI_LEVEL_UNKNOWN } from './effects';
 import type { VisitCtx } from './walker';
 
 /** Start address of the span the current entry covers. */
@@ -22,8 +23,10 @@ export function tryBreak<A>(ctx: VisitCtx<A>, skipTlbi = false): boolean {
   const base = entryBase(ctx);
   pgt.store(ctx.ptr, base, ctx.level, LOCKED_LO, 0);
   if (isValid(ctx.oldLo) && !skipTlbi) {
-    if (isTable(ctx.oldLo, ctx.level, pgt.lastLevel)) pgt.effects.tlbiRange(base, pgt.geom.granules[ctx.level]);
-    else pgt.effects.tlbiIpa(base, ctx.level);
+    if (!isTable(ctx.oldLo, ctx.level, pgt.lastLevel)) pgt.effects.tlbiIpa(base, ctx.level);
+    else if (pgt.bugs.has('table-zap-tlbi-level')) pgt.effects.tlbiIpa(base, ctx.level); // before v6.9: the table's level as hint
+    else if (pgt.bugs.has('collapse-tlbi-one-address')) pgt.effects.tlbiIpa(base, TLBI_LEVEL_UNKNOWN); // v6.9–v6.12: one IPA
+    else pgt.effects.tlbiRange(base, pgt.geom.granules[ctx.level]);
   }
   return true;
 }

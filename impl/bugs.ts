@@ -47,6 +47,12 @@ export const BUGS = [
     description: 'a block is replaced by a table without break-before-make (no invalid entry, no TLBI)', invariant: 'BBM' },
   { name: 'wrprotect-without-tlbi', source: 'facts §6, §21 item 11, §22 M18',
     description: 'write-protection for dirty logging is not followed by a TLB flush', invariant: 'WRPROTECT_FLUSHED' },
+  { name: 'relax-without-tlbi', source: 'a12ab1378a88 (v6.5, local TLBI on relax) and its fix "KVM: arm64: Always invalidate TLB for stage-2 permission faults" (v6.6): a vCPU whose relax found nothing to do kept its stale entry; issue 16',
+    description: 'a permission relaxation is not followed by the local TLBI: the faulting vCPU keeps its stale read-only entry and faults forever', invariant: 'NO_FAULT_LIVELOCK' },
+  { name: 'collapse-tlbi-one-address', source: 'stage2_try_break_pte before the range TLBI for a replaced table (v6.9–v6.12 flushed one IPA, TTL unknown); issue 16',
+    description: 'a table collapsed into a block is flushed by IPA at the block\'s base only: the other pages\' entries stay in the TLB', invariant: 'TLB_COHERENT' },
+  { name: 'table-zap-tlbi-level', source: '"KVM: arm64: Don\'t pass a TLBI level hint when zapping table entries" (v6.9): before it the table\'s own level was the hint; issue 16',
+    description: 'a table entry is invalidated with its own level as the TLBI hint, which removes no leaf entry below it', invariant: 'TLB_COHERENT' },
 ] as const satisfies readonly HistoricalBug[];
 
 export type BugName = (typeof BUGS)[number]['name'];

@@ -13,8 +13,11 @@ export interface Effects {
    * clear a whole table page in one go instead of store by store (range unmap's fast path).
    */
   readonly recordsStores: boolean;
-  /** TLBI IPAS2E1IS by IPA with a level hint (+ the stage-1 VMID flush), __kvm_tlb_flush_vmid_ipa. */
-  tlbiIpa(ipa: number, level: number): void;
+  /**
+   * TLBI IPAS2E1IS by IPA with a level hint (+ the stage-1 VMID flush), __kvm_tlb_flush_vmid_ipa;
+   * `nsh`: the local form on the issuing CPU only, __kvm_tlb_flush_vmid_ipa_nsh.
+   */
+  tlbiIpa(ipa: number, level: number, nsh?: boolean): void;
   /** Range TLBI over [ipa, ipa+size) (FEAT_TLBIRANGE), or a whole-VMID flush where absent. */
   tlbiRange(ipa: number, size: number): void;
   /** TLBI VMALLS12E1IS: the whole VMID, __kvm_tlb_flush_vmid. */
@@ -38,7 +41,7 @@ export const NULL_EFFECTS: Effects = Object.freeze({
 });
 
 export type EffectEvent =
-  | { op: 'tlbiIpa'; ipa: number; level: number }
+  | { op: 'tlbiIpa'; ipa: number; level: number; nsh?: true }
   | { op: 'tlbiRange'; ipa: number; size: number }
   | { op: 'tlbiVmid' }
   | { op: 'dcacheCleanInvalPoc'; pa: number; size: number }
@@ -51,7 +54,7 @@ export type EffectEvent =
 export class RecordingEffects implements Effects {
   readonly events: EffectEvent[] = [];
   readonly recordsStores: boolean = true;
-  tlbiIpa(ipa: number, level: number): void { this.events.push({ op: 'tlbiIpa', ipa, level }); }
+  tlbiIpa(ipa: number, level: number, nsh = false): void { this.events.push(nsh ? { op: 'tlbiIpa', ipa, level, nsh: true } : { op: 'tlbiIpa', ipa, level }); }
   tlbiRange(ipa: number, size: number): void { this.events.push({ op: 'tlbiRange', ipa, size }); }
   tlbiVmid(): void { this.events.push({ op: 'tlbiVmid' }); }
   dcacheCleanInvalPoc(pa: number, size: number): void { this.events.push({ op: 'dcacheCleanInvalPoc', pa, size }); }

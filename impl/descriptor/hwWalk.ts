@@ -261,6 +261,19 @@ export function fillNoLeaf(out: HwTranslateOut, level: number): void {
 }
 
 /**
+ * Fill `out` for `access` served from a TLB entry (impl/tlb.ts): the cached walk's result tag
+ * `tag` and descriptor words, `pa` the access's output. A cached leaf had AF set; the permission
+ * check is the walk's (S2AP R/W, XN), so a stale entry faults or allows as it did when cached.
+ */
+export function fillFromTlb(out: HwTranslateOut, tag: number, lo: number, hi: number, pa: number, access: HwAccess): void {
+  const allowed = access === 0 ? (lo & AP_R) !== 0 : access === 1 ? (lo & AP_W) !== 0 : (hi & XN) === 0;
+  out.tag = resultTag(tag >>> 4, allowed ? HW_OK : HW_PERMISSION, tag & 3);
+  out.lo = lo;
+  out.hi = hi;
+  out.pa = allowed ? pa : 0;
+}
+
+/**
  * Fill `out` from a reference walk's status `st` and leaf `w`: the leaf that was reached (ok,
  * access flag, permission), read with leaf decode `leafId`, or a translation fault.
  */

@@ -189,6 +189,33 @@ describe('historical behaviours differ visibly from mainline', () => {
     expect(r).toEqual({ main: 1, bug: 0 });
   });
 
+  t('relax-without-tlbi', () => {
+    const r = both('relax-without-tlbi', (w) => {
+      implSlot(w);
+      w.kvm.access(0, GPA, 'write');
+      return w.kvm.access(0, GPA, 'exec').kind; // XN leaf cached; the relax adds X
+    });
+    expect(r).toEqual({ main: 'ok', bug: 'livelock' });
+  });
+
+  /** Pages cached under a table, the table collapsed into a block (logging off), then the block unmapped: which page entries survive. */
+  const collapse = (w: ImplWorld): number[] => {
+    implSlot(w, { kind: 'hugetlb', hugeSize: 2 * MB }, ['LOG_DIRTY']);
+    w.kvm.access(0, GPA, 'read');
+    w.kvm.access(0, GPA + 0x1000, 'read');
+    w.kvm.setMemslot({ slot: 0, gpa: GPA, size: 2 * MB, hva: HVA, flags: [] });
+    w.kvm.access(0, GPA + 0x2000, 'read'); // maps the 2 MiB block over the table
+    return [...w.kvm.tlb.entries()].filter((e) => e.level === 3).map((e) => e.ipa - GPA);
+  };
+
+  t('collapse-tlbi-one-address', () => {
+    expect(both('collapse-tlbi-one-address', collapse)).toEqual({ main: [], bug: [0x1000] });
+  });
+
+  t('table-zap-tlbi-level', () => {
+    expect(both('table-zap-tlbi-level', collapse)).toEqual({ main: [], bug: [0, 0x1000] });
+  });
+
   test('every registry entry has a test here', () => {
     expect([...tested].sort()).toEqual([...BUG_NAMES].sort());
   });

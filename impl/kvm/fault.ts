@@ -2,8 +2,9 @@
 import { effectiveMemType } from '../../model/arch/combine';
 import { ACCESS_KINDS, S2InputError, type AccessKind, type MemType, type Outcome, type S1MemType } from '../../model/types';
 import { stage2Mkyoung } from '../ops/attrs';
-import { translate, type TranslateFault } from '../translate';
+import { translate, type TranslateAccess, type TranslateFault } from '../translate';
 import { isStage1Walk } from '../../model/arch/permission';
+import type { HwAccess } from '../descriptor/hwWalk';
 import { walksOf } from './classify';
 import { commitFault } from './commitFault';
 import { handleGuestAbort } from './handleGuestAbort';
@@ -16,6 +17,9 @@ const OK: Outcome = Object.freeze({ kind: 'ok' });
 const RETRY: Outcome = Object.freeze({ kind: 'retry' });
 const ENOMEM: Outcome = Object.freeze({ kind: 'errno', errno: 'ENOMEM' });
 const LIVELOCK: Outcome = Object.freeze({ kind: 'livelock' });
+
+/** The walk's access code per walk kind (hwWalk's 0 read, 1 write, 2 exec). */
+const HW_ACCESS: Readonly<Record<TranslateAccess, HwAccess>> = { read: 0, write: 1, exec: 2 };
 
 const S1_TYPES: readonly S1MemType[] = ['normal', 'nc', 'device'];
 const S2_TYPES: readonly MemType[] = ['normal', 'nc', 'device'];
@@ -37,17 +41,26 @@ function checkKind(kind: AccessKind): void {
  * The hardware: walk stage 2 for each access the instruction makes (CAS: read then write). With
  * VTCR_EL2.HA an AF fault is fixed by the walker itself and the walk repeated. With HCR_EL2.PTW,
  * which KVM always sets (HCR_GUEST_FLAGS), a stage-1 walk that reaches Device memory at stage 2
- * takes a stage-2 permission fault whatever the permissions. The leaf is left in core.tout; returns
+ * takes a stage-2 permission fault whatever the permissions. Each walk is first looked up in the
+ * vCPU's TLB (core.tlb). The leaf is left in core.tout; returns
  * the fault, or null when the access went through. Source: Arm ARM D8 (stage-2 translation,
  * hardware AF update, HCR_EL2.PTW).
  */
 function hardware(core: KvmCore, ipa: number, kind: AccessKind): TranslateFault | null {
   const walks = walksOf(kind);
+  const tlb = core.tlb;
+  const sizes = core.pgt.geom.granules;
   for (let i = 0; i < walks.length; i++) {
-    let out = translate(core.pgt, ipa, walks[i], core.tout);
-    if (!out.ok && out.fault === 'accessFlag' && core.config.hwAccessFlag) {
-      stage2Mkyoung(core.pgt, ipa);
-      out = translate(core.pgt, ipa, walks[i], core.tout);
+    const w = walks[i];
+    // A cached translation serves the access as it did when cached (impl/tlb.ts); a miss walks and caches.
+    let out = core.tout;
+    if (!tlb.lookup(ipa, sizes, HW_ACCESS[w], out)) {
+      out = translate(core.pgt, ipa, w, out);
+      if (!out.ok && out.fault === 'accessFlag' && core.config.hwAccessFlag) {
+        stage2Mkyoung(core.pgt, ipa);
+        out = translate(core.pgt, ipa, w, out);
+      }
+      if (out.ok || out.fault === 'permission') tlb.fill(ipa, out, core.pgt.geom.pageShift);
     }
     if (!out.ok) return out.fault ?? 'translation';
     // walkToDeviceFaults, the walk kind tested first: decoding the leaf's memtype stays off the path of every other access.

@@ -4,7 +4,8 @@ import { translate } from '../translate';
 import type { Memslot } from '../../model/memslotTypes';
 import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
 import { parseBugs, type BugSet } from '../bugs';
-import { RecordingEffects } from '../effects';
+import type { RecordingEffects } from '../effects';
+import { Tlb, TlbEffects } from '../tlb';
 import { Stage2Pgtable } from '../pgtable';
 import type { TablePool } from '../pool';
 import { clearDirtyLog, getDirtyLog } from './dirtyLog';
@@ -38,15 +39,17 @@ export interface KvmImplCounters {
 /** One VM on the bit-exact tables, driven by the same steps as KvmModel. */
 export class KvmImpl {
   private readonly core: KvmCore;
+  /** The guest's TLBs (impl/tlb.ts): filled by completed walks, emptied by the TLBIs this VM issues. */
+  readonly tlb = new Tlb();
 
   /** `pool`: table storage to reuse (it is reset; nothing else may use it while this VM lives); `variant`: test-only (impl/variants.ts). */
   constructor(config: Config, private readonly host: ImplHost, pool?: TablePool, variant?: ImplVariant) {
     const bugs = parseBugs(config.bugs, 'config.bugs');
-    const effects = new RecordingEffects();
+    const effects = new TlbEffects(this.tlb);
     const pgt = new Stage2Pgtable({ granule: config.granule, iaBits: config.iaBits, fwb: config.fwb, tlbiRange: config.tlbiRange ?? false, effects, bugs, ...(pool ? { pool } : {}) });
     const { pmd, pud } = blockSizesOf(pgt.geom);
     this.core = {
-      config, host, bugs, pgt, effects, slots: new SlotIndex(), slotGeneration: 0, notifier: new MmuNotifierState(),
+      config, host, bugs, pgt, effects, tlb: this.tlb, slots: new SlotIndex(), slotGeneration: 0, notifier: new MmuNotifierState(),
       counters: { mmioExits: 0, failedRuns: 0 }, pending: new Map(), ...freshScratch(),
       page: config.granule, pmd, pud, ...(variant ? { variant } : {}),
     };
@@ -72,17 +75,20 @@ export class KvmImpl {
   }
 
   /** A guest access run to its final outcome (facts §15). */
-  access(_vcpu: number, ipa: number, kind: AccessKind, s1: S1MemType = 'normal'): Outcome {
+  access(vcpu: number, ipa: number, kind: AccessKind, s1: S1MemType = 'normal'): Outcome {
+    this.tlb.current = vcpu;
     return runAccess(this.core, ipa, kind, s1);
   }
 
   /** First half of a split fault (facts §15.4 steps 1–12). */
   faultBegin(vcpu: number, ipa: number, kind: AccessKind): Outcome {
+    this.tlb.current = vcpu;
     return faultBegin(this.core, vcpu, ipa, kind);
   }
 
   /** Second half of a split fault (facts §14.4, §15.4 steps 13–20). */
   faultCommit(vcpu: number): Outcome {
+    this.tlb.current = vcpu;
     return faultCommit(this.core, vcpu);
   }
 

@@ -4,6 +4,7 @@ import type { Config } from '../../model/types';
 import type { BugSet } from '../bugs';
 import type { RecordingEffects } from '../effects';
 import type { Stage2Pgtable } from '../pgtable';
+import type { Tlb } from '../tlb';
 import { makeTranslateOut, type TranslateOut } from '../translate';
 import { blockLevels, type Geometry } from '../geometry';
 import type { SlotIndex } from './slotIndex';
@@ -17,6 +18,8 @@ export interface KvmCore {
   readonly bugs: BugSet;
   readonly pgt: Stage2Pgtable;
   readonly effects: RecordingEffects;
+  /** The guest's TLBs (impl/tlb.ts), driven by `effects`' TLBIs. */
+  readonly tlb: Tlb;
   readonly slots: SlotIndex;
   /** Bumped on every memslot change (kvm->memslots generation). */
   slotGeneration: number;

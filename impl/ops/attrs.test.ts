@@ -67,7 +67,7 @@ describe('stage2RelaxPerms', () => {
     expect(stage2RelaxPerms(pgt, IPA + 0x10, PROT_RWX, out)).toBe(0);
     expect(rec.events.map((e) => e.op)).toEqual(['icacheInvalPou', 'pteStore', 'tlbiIpa']);
     expect(rec.events[0]).toEqual({ op: 'icacheInvalPou', pa: PA, size: 0x1000 });
-    expect(rec.events[2]).toEqual({ op: 'tlbiIpa', ipa: IPA, level: 3 });
+    expect(rec.events[2]).toEqual({ op: 'tlbiIpa', ipa: IPA, level: 3, nsh: true });
     expect(can(pgt, IPA, 'exec') && can(pgt, IPA, 'write')).toBe(true);
     expect(out.level).toBe(3);
     expect(C.isExecutable(out.oldLo, out.oldHi) || C.isWritable(out.oldLo)).toBe(false);
@@ -89,7 +89,7 @@ describe('stage2RelaxPerms', () => {
     rec.clear();
     expect(stage2RelaxPerms(pgt, IPA + MIB + 0x3000, PROT_X)).toBe(0);
     expect(rec.events[0]).toEqual({ op: 'icacheInvalPou', pa: PA, size: 2 * MIB });
-    expect(rec.events[2]).toEqual({ op: 'tlbiIpa', ipa: IPA + MIB + 0x3000, level: 2 });
+    expect(rec.events[2]).toEqual({ op: 'tlbiIpa', ipa: IPA + MIB + 0x3000, level: 2, nsh: true });
     expect(can(pgt, IPA + 2 * MIB - 1, 'exec')).toBe(true);
     expect(can(pgt, IPA, 'write')).toBe(false);
   });
@@ -97,7 +97,7 @@ describe('stage2RelaxPerms', () => {
   it('returns -EAGAIN on an invalid leaf and still issues the TLBI', () => {
     const { pgt, rec } = setup();
     expect(stage2RelaxPerms(pgt, IPA, PROT_RW)).toBe(EAGAIN);
-    expect(rec.events).toEqual([{ op: 'tlbiIpa', ipa: IPA, level: TLBI_LEVEL_UNKNOWN }]);
+    expect(rec.events).toEqual([{ op: 'tlbiIpa', ipa: IPA, level: TLBI_LEVEL_UNKNOWN, nsh: true }]);
   });
 
   it('ignores DEVICE in prot (memory type unchanged), rejects SW bits with -EINVAL and bad prot by throwing', () => {

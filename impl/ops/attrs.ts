@@ -91,7 +91,7 @@ export function stage2Wrprotect(pgt: Stage2Pgtable, addr: number, size: number):
  * Add R/W/X from `prot` to the leaf covering `addr` (never removes a permission; DEVICE/NC bits
  * are ignored), then TLBI that IPA with the leaf's level hint (unknown when the walk returned
  * -EAGAIN, which still flushes). Returns 0, -EAGAIN (no valid leaf), -EINVAL (SW bits in prot) or -ERANGE.
- * The TLBI is the local (nsh) variant in the kernel; Effects has one kind, so it is tlbiIpa.
+ * The TLBI is the local (nsh) form: only the faulting vCPU's stale entry made it fault.
  * Source: kvm_pgtable_stage2_relax_perms (facts §3.4, §6).
  */
 export function stage2RelaxPerms(pgt: Stage2Pgtable, addr: number, prot: Prot, out?: AttrOut): number {
@@ -101,7 +101,7 @@ export function stage2RelaxPerms(pgt: Stage2Pgtable, addr: number, prot: Prot, o
   copyOut(out);
   // v6.8: the leaf's level as the hint on success, "unknown" when the walk found no leaf.
   const hint = ret === EAGAIN ? TLBI_LEVEL_UNKNOWN : arg.level;
-  if (ret === 0 || ret === EAGAIN) pgt.effects.tlbiIpa(addr - (addr % pgt.geom.granule), hint);
+  if ((ret === 0 || ret === EAGAIN) && !pgt.bugs.has('relax-without-tlbi')) pgt.effects.tlbiIpa(addr - (addr % pgt.geom.granule), hint, true);
   return ret;
 }
 

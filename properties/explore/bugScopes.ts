@@ -29,6 +29,9 @@ const EXTRA: Record<BugName, Extra> = {
   'partial-block-unmap-keeps-block': { vmas: [HUGETLB], steps: [{ op: 'munmap', hva: '0x7f0000000000', size: '0x200000' }, { op: 'madviseDontneed', hva: '0x7f0000000000', size: '0x1000' }] },
   'split-without-bbm': { vmas: [HUGETLB] },
   'wrprotect-without-tlbi': {},
+  'relax-without-tlbi': {},
+  'collapse-tlbi-one-address': { vmas: [HUGETLB] },
+  'table-zap-tlbi-level': { vmas: [HUGETLB] },
 };
 
 /** The scope `npm run mutants -- --explore` uses for `bug` (its bug not yet enabled: the caller adds it). */

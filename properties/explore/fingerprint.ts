@@ -2,11 +2,12 @@
  * Canonical state fingerprints for exhaustive exploration: two histories that reach the same state
  * get the same text. The model's state (memslots with their dirty bitmaps, host VMAs and PTEs, the
  * stage-2 mapping, notifier, faults in flight, ioremaps) and the impl's abstract state (interpret:
- * the abstraction function, plus its faults in flight) are written with allocation-order artefacts
+ * the abstraction function, plus its faults in flight and its vCPUs' TLB entries) are written with allocation-order artefacts
  * renamed: RAM pfns by first appearance, the notifier's seq and the memslot generation only as
  * what a fault in flight compares against them (stale or not).
  */
 import { interpret } from '../../impl/interpret';
+import { describeTlbPerms } from '../../impl/tlb';
 import type { World } from '../runner/executors';
 
 /** Renames RAM pfns in order of first appearance; non-RAM (device) pfns and the zero page keep their identity. */
@@ -74,6 +75,9 @@ function implText(w: World, names: PfnNames): string {
     const f = k.pendingFault(v);
     if (f) out.push(`F${v}:${f.ipa.toString(16)}:${f.mmuSeq === n.seq ? '' : 'stale'}:${names.name(f.pfn)}${f.writable ? 'w' : ''}`);
   }
+  // The vCPUs' TLBs (impl/tlb.ts): a stale entry is state a later access can observe.
+  const tlb = [...k.tlb.entries()].sort((a, b) => a.vcpu - b.vcpu || a.ipa - b.ipa || a.level - b.level);
+  for (const e of tlb) out.push(`T${e.vcpu}:${e.ipa.toString(16)}:${e.level}:${names.name(e.pa / page)}:${describeTlbPerms(e, w.config.fwb)}`);
   return out.join(' ');
 }
 

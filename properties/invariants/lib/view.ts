@@ -2,6 +2,7 @@
 import type { Memslot } from '../../../model/memslotTypes';
 import type { PermittedMapping } from '../../../model/kvm/permitted';
 import type { IoremapPage } from '../../../model/kvm/state';
+import type { TlbEntry } from '../../../impl/tlb';
 import type { Stage2Pgtable } from '../../../impl/pgtable';
 import type { HostQuery, Snapshot } from '../types';
 
@@ -28,6 +29,8 @@ export interface ImplView {
   /** Built per call by KvmImpl (dirty bitmaps expanded): read only on setMemslot steps. */
   readonly memslots: ReadonlyMap<number, Memslot>;
   readonly notifier: NotifierView;
+  /** The guest's TLB (impl/tlb.ts); absent on hand-built snapshots. */
+  readonly tlb?: { entries(): Iterable<TlbEntry>; readonly size: number };
 }
 
 /** The snapshot every invariant in this folder takes. */

@@ -1,0 +1,137 @@
+/**
+ * The guest's TLBs as state (issue 16): one per vCPU, filled by every stage-2 walk that reached a
+ * leaf with AF set (allowed, or a permission fault: both may be cached, Arm ARM D8.13) and emptied only by the TLB maintenance KVM issues. A
+ * cached entry holds the leaf's descriptor words as the walk read them, its level and output, so
+ * an access that hits is served from it exactly as the walk would have served it then: a stale
+ * entry after a missing or mis-targeted TLBI gives the old output, permissions and memory type,
+ * or a permission fault the tables no longer justify.
+ * Invalidation (Arm ARM D8.13): TLBI IPAS2E1IS by IPA removes, on every vCPU, the entries that
+ * translate that IPA — with a level hint (TTL) only those of that level (D8.13.5: an entry of
+ * another level need not be removed); the local (nsh) form only on the vCPU that issued it;
+ * range TLBI and the VMID flush remove every entry in their span. Not modelled: walk caches
+ * (table entries), speculative fills, other VMIDs, the timing of broadcast completion.
+ */
+import * as C from './descriptor/codec';
+import { fillFromTlb, type HwAccess } from './descriptor/hwWalk';
+import { RecordingEffects, TLBI_LEVEL_UNKNOWN } from './effects';
+import type { TranslateOut } from './translate';
+
+/** One cached stage-2 translation: the leaf's span, level, output base and descriptor words. */
+export interface TlbEntry {
+  readonly vcpu: number;
+  readonly ipa: number;
+  readonly size: number;
+  readonly level: number;
+  readonly pa: number;
+  /** The walk's result tag (leaf decode and level), its descriptor words. */
+  readonly tag: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** "rw-:normal": an entry's permissions and memory type, decoded. */
+export const describeTlbPerms = (e: TlbEntry, fwb: boolean): string =>
+  `${C.isWritable(e.lo) ? 'rw' : 'r-'}${C.isExecutable(e.lo, e.hi) ? 'x' : '-'}:${C.memTypeOf(e.lo, fwb)}`;
+
+type LevelMaps = Map<number, TlbEntry>[];
+const newLevels = (): LevelMaps => [new Map(), new Map(), new Map(), new Map()];
+
+export class Tlb {
+  /** The vCPU running KVM's code and the guest right now: fills, hits and local TLBIs apply to it. */
+  current = 0;
+  private readonly cpus = new Map<number, LevelMaps>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  *entries(): IterableIterator<TlbEntry> {
+    for (const levels of this.cpus.values()) for (const m of levels) yield* m.values();
+  }
+
+  private levelsOf(vcpu: number): LevelMaps {
+    let l = this.cpus.get(vcpu);
+    if (l === undefined) this.cpus.set(vcpu, (l = newLevels()));
+    return l;
+  }
+
+  /**
+   * Serve `access` at `ipa` from the current vCPU's TLB: fill `out` as the walk that cached the
+   * entry did (ok, or permission fault) and return true; false on a miss. The smallest leaf wins
+   * when entries of several levels overlap (a TLB conflict the architecture leaves open).
+   */
+  lookup(ipa: number, sizes: readonly number[], access: HwAccess, out: TranslateOut): boolean {
+    if (this.count === 0) return false;
+    const levels = this.cpus.get(this.current);
+    if (levels === undefined) return false;
+    for (let level = 3; level >= 0; level--) {
+      const m = levels[level];
+      if (m.size === 0) continue;
+      const size = sizes[level];
+      const off = ipa % size;
+      const e = m.get(ipa - off);
+      if (e !== undefined) {
+        fillFromTlb(out, e.tag, e.lo, e.hi, e.pa + off, access);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Cache the walk in `out` of `ipa` on the current vCPU: one that reached a leaf with AF set,
+   * allowed or not (the architecture may cache a translation that gave a permission fault;
+   * translation and access-flag faults are never cached). `pageShift`: the granule's.
+   */
+  fill(ipa: number, out: TranslateOut, pageShift: number): void {
+    const size = out.leafSize;
+    const level = out.level;
+    const m = this.levelsOf(this.current)[level];
+    const base = ipa - (ipa % size);
+    const oa = C.oaOf(out.lo, out.hi, pageShift);
+    if (!m.has(base)) this.count++;
+    m.set(base, { vcpu: this.current, ipa: base, size, level, pa: oa - (oa % size), tag: out.tag, lo: out.lo, hi: out.hi });
+  }
+
+  /** TLBI IPAS2E1(IS): entries translating `ipa`, of level `level` unless the hint is unknown; `local`: the current vCPU only. */
+  invalidateIpa(ipa: number, level: number, local: boolean): void {
+    if (this.count === 0) return;
+    for (const [vcpu, levels] of this.cpus) {
+      if (local && vcpu !== this.current) continue;
+      for (let l = 0; l < 4; l++) {
+        if (level !== TLBI_LEVEL_UNKNOWN && level !== l) continue;
+        const m = levels[l];
+        for (const e of m.values()) if (ipa >= e.ipa && ipa < e.ipa + e.size) this.drop(m, e.ipa);
+      }
+    }
+  }
+
+  /** Range TLBI (or the VMID flush KVM falls back to): every entry overlapping [ipa, ipa+size), all vCPUs. */
+  invalidateRange(ipa: number, size: number): void {
+    if (this.count === 0) return;
+    for (const levels of this.cpus.values()) {
+      for (const m of levels) for (const e of m.values()) if (e.ipa < ipa + size && ipa < e.ipa + e.size) this.drop(m, e.ipa);
+    }
+  }
+
+  /** TLBI VMALLS12E1IS. */
+  invalidateAll(): void {
+    this.cpus.clear();
+    this.count = 0;
+  }
+
+  private drop(m: Map<number, TlbEntry>, key: number): void {
+    if (m.delete(key)) this.count--;
+  }
+}
+
+/** The impl's effect recorder, also driving the TLB with every invalidation it records. */
+export class TlbEffects extends RecordingEffects {
+  constructor(readonly tlb: Tlb) {
+    super();
+  }
+  override tlbiIpa(ipa: number, level: number, nsh = false): void { super.tlbiIpa(ipa, level, nsh); this.tlb.invalidateIpa(ipa, level, nsh); }
+  override tlbiRange(ipa: number, size: number): void { super.tlbiRange(ipa, size); this.tlb.invalidateRange(ipa, size); }
+  override tlbiVmid(): void { super.tlbiVmid(); this.tlb.invalidateAll(); }
+}

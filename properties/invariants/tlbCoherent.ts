@@ -1,0 +1,65 @@
+/** TLB_COHERENT: after every step, each translation a vCPU's TLB holds is one the stage-2 tables still permit (issue 16). */
+import * as C from '../../impl/descriptor/codec';
+import type { EffectEvent } from '../../impl/effects';
+import { makeLeafOut, stage2GetLeaf } from '../../impl/ops/leaf';
+import { describeTlbPerms, type TlbEntry } from '../../impl/tlb';
+import type { Invariant } from './types';
+import type { ImplView, ModelView } from './lib/view';
+import { hex } from './lib/leafInfo';
+import { violation } from './lib/violation';
+
+const NAME = 'TLB_COHERENT';
+const leafOut = makeLeafOut();
+
+/** "vCPU 0 L3 0x1000+0x1000 → 0x40001000 rw- normal": one entry, decoded. */
+export function describeTlbEntry(e: TlbEntry, fwb: boolean): string {
+  return `vCPU ${e.vcpu} TLB entry L${e.level} ${hex(e.ipa)}+${hex(e.size)} → ${hex(e.pa)} ${describeTlbPerms(e, fwb).replace(':', ' ')}`;
+}
+
+/** The step's TLBIs that concerned `e`'s span, or why none did: what a developer needs to see which flush was missing or mis-targeted. */
+function tlbisAbout(events: readonly EffectEvent[], e: TlbEntry): string {
+  const hits: string[] = [];
+  for (const ev of events) {
+    if (ev.op === 'tlbiIpa' && ev.ipa >= e.ipa && ev.ipa < e.ipa + e.size) {
+      hits.push(`TLBI IPA ${hex(ev.ipa)} level ${ev.level < 0 ? 'unknown' : ev.level}${ev.nsh ? ' nsh' : ''}${ev.level >= 0 && ev.level !== e.level ? ` (hint ≠ the entry's L${e.level})` : ''}`);
+    } else if (ev.op === 'tlbiRange' && ev.ipa < e.ipa + e.size && e.ipa < ev.ipa + ev.size) hits.push(`range TLBI ${hex(ev.ipa)}+${hex(ev.size)}`);
+  }
+  return hits.length > 0 ? `this step's ${hits.join(', ')} left it` : `no TLBI this step covered ${hex(e.ipa)}`;
+}
+
+/**
+ * Source: Arm ARM D8.13 (a translation changed in memory stays usable from the TLB until
+ * invalidated) and D8.13.5 (a TLBI whose level hint differs from the cached entry's level need not
+ * remove it); KVM's __kvm_tlb_flush_vmid_ipa / kvm_tlb_flush_vmid_range after every change that
+ * removes or restricts a leaf. A cached entry with fewer permissions than the table (a relax
+ * flushed only locally, kvm_pgtable_stage2_relax_perms) costs a spurious fault and is allowed; the
+ * access flag is not compared (aging clears it without a flush).
+ */
+export const tlbCoherent: Invariant<ModelView, ImplView> = {
+  name: NAME,
+  statement: 'After every step, every stage-2 translation in a vCPU\'s TLB maps the same output and memory type as the tables, with no permission the tables no longer grant.',
+  source: 'Arm ARM D8.13; __kvm_tlb_flush_vmid_ipa, kvm_tlb_flush_vmid_range (arch/arm64/kvm/hyp/vhe/tlb.c)',
+  check(s, cases) {
+    const tlb = s.impl.tlb;
+    if (!tlb || tlb.size === 0) return null;
+    if (s.events.length > 0) cases?.saw(NAME); // translations cached while the tables changed
+    const pgt = s.impl.pgt;
+    const fwb = pgt.fwb;
+    for (const e of tlb.entries()) {
+      const what = describeTlbEntry(e, fwb);
+      if (stage2GetLeaf(pgt, e.ipa, leafOut) !== 0 || !leafOut.valid) {
+        return violation(s, NAME, `${what} survives, but the tables map nothing at ${hex(e.ipa)}: ${tlbisAbout(s.events, e)}`, { ipa: e.ipa, expected: 'no entry', actual: what });
+      }
+      const size = pgt.geom.granules[leafOut.level];
+      const oa = C.oaOf(leafOut.lo, leafOut.hi, pgt.geom.pageShift);
+      const pa = oa - (oa % size) + (e.ipa % size);
+      const why = pa !== e.pa ? `the tables map ${hex(pa)}`
+        : C.isWritable(e.lo) && !C.isWritable(leafOut.lo) ? 'the tables made it read-only'
+        : C.isExecutable(e.lo, e.hi) && !C.isExecutable(leafOut.lo, leafOut.hi) ? 'the tables made it non-executable'
+        : C.memTypeOf(leafOut.lo, fwb) !== C.memTypeOf(e.lo, fwb) ? `the tables map it ${C.memTypeOf(leafOut.lo, fwb)}`
+        : null;
+      if (why) return violation(s, NAME, `${what} is stale, ${why}: ${tlbisAbout(s.events, e)}`, { ipa: e.ipa, expected: 'invalidated', actual: what });
+    }
+    return null;
+  },
+};
