@@ -53,6 +53,8 @@ export const BUGS = [
     description: 'a table collapsed into a block is flushed by IPA at the block\'s base only: the other pages\' entries stay in the TLB', invariant: 'TLB_COHERENT' },
   { name: 'table-zap-tlbi-level', source: '"KVM: arm64: Don\'t pass a TLBI level hint when zapping table entries" (v6.9): before it the table\'s own level was the hint; issue 16',
     description: 'a table entry is invalidated with its own level as the TLBI hint, which removes no leaf entry below it', invariant: 'TLB_COHERENT' },
+  { name: 'unmap-without-dcache-clean', source: 'stage2_unmap_walker (a cacheable leaf is cleaned to PoC unless FWB; facts §7); issue 16 review mutation, not a kernel commit',
+    description: 'an unmapped cacheable leaf is not cleaned to PoC on a system without FWB: the guest\'s last writes stay in the cache', invariant: 'UNMAP_CLEANS_DCACHE' },
 ] as const satisfies readonly HistoricalBug[];
 
 export type BugName = (typeof BUGS)[number]['name'];

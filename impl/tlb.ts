@@ -13,7 +13,7 @@
  */
 import * as C from './descriptor/codec';
 import { fillFromTlb, type HwAccess } from './descriptor/hwWalk';
-import { RecordingEffects, TLBI_LEVEL_UNKNOWN } from './effects';
+import { TLBI_LEVEL_UNKNOWN } from './effects';
 import type { TranslateOut } from './translate';
 
 /** One cached stage-2 translation: the leaf's span, level, output base and descriptor words. */
@@ -124,14 +124,4 @@ export class Tlb {
   private drop(m: Map<number, TlbEntry>, key: number): void {
     if (m.delete(key)) this.count--;
   }
-}
-
-/** The impl's effect recorder, also driving the TLB with every invalidation it records. */
-export class TlbEffects extends RecordingEffects {
-  constructor(readonly tlb: Tlb) {
-    super();
-  }
-  override tlbiIpa(ipa: number, level: number, nsh = false): void { super.tlbiIpa(ipa, level, nsh); this.tlb.invalidateIpa(ipa, level, nsh); }
-  override tlbiRange(ipa: number, size: number): void { super.tlbiRange(ipa, size); this.tlb.invalidateRange(ipa, size); }
-  override tlbiVmid(): void { super.tlbiVmid(); this.tlb.invalidateAll(); }
 }

@@ -216,6 +216,18 @@ describe('historical behaviours differ visibly from mainline', () => {
     expect(both('table-zap-tlbi-level', collapse)).toEqual({ main: [], bug: [0, 0x1000] });
   });
 
+  t('unmap-without-dcache-clean', () => {
+    const r = both('unmap-without-dcache-clean', (w) => {
+      implSlot(w);
+      w.kvm.access(0, GPA, 'write'); // a cacheable store: the page holds a dirty line (no FWB)
+      w.kvm.effects.clear();
+      w.host.madviseDontneed(HVA, 2 * MB);
+      return { cleans: w.kvm.effects.events.filter((e) => e.op === 'dcacheCleanInvalPoc').length, dirty: w.kvm.dcache.size };
+    });
+    expect(r.main.cleans).toBeGreaterThan(0);
+    expect(r).toMatchObject({ main: { dirty: 0 }, bug: { cleans: 0, dirty: 1 } });
+  });
+
   test('every registry entry has a test here', () => {
     expect([...tested].sort()).toEqual([...BUG_NAMES].sort());
   });

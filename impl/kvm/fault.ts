@@ -69,6 +69,17 @@ function hardware(core: KvmCore, ipa: number, kind: AccessKind): TranslateFault 
   return null;
 }
 
+/** Stores that leave a dirty line when the effective type is Normal-WB; CMOs by VA that clean theirs. */
+const STORES: ReadonlySet<AccessKind> = new Set<AccessKind>(['write', 'st_preidx', 'cas', 'dc_zva']);
+const CLEANS: ReadonlySet<AccessKind> = new Set<AccessKind>(['dc_civac', 'dc_cvac', 'dc_ivac']);
+
+/** The D-cache after a completed access without FWB (impl/dcache.ts): a cacheable store dirties the page, a CMO by VA cleans it. */
+function touchCache(core: KvmCore, kind: AccessKind, ok: Outcome): void {
+  if (STORES.has(kind)) {
+    if (ok.kind === 'ok' && ok.effective === 'normal-wb') core.dcache.guestWrite(core.tout.pa);
+  } else if (CLEANS.has(kind)) core.dcache.clean(core.tout.pa, 1);
+}
+
 /**
  * Run `kind` at `ipa` to completion: hardware walk → on a fault the handler (resolve and commit
  * back to back, a retry re-enters the guest) → walk again; `livelock` when MAX_FAULTS handled
@@ -79,7 +90,11 @@ export function runAccess(core: KvmCore, ipa: number, kind: AccessKind, s1: S1Me
   checkKind(kind);
   for (let i = 0; i <= MAX_FAULTS; i++) {
     const fault = hardware(core, ipa, kind);
-    if (fault === null) return okWith(core.config.fwb, s1, core.tout.memtype as MemType);
+    if (fault === null) {
+      const ok = okWith(core.config.fwb, s1, core.tout.memtype as MemType);
+      if (!core.config.fwb) touchCache(core, kind, ok);
+      return ok;
+    }
     const f = core.scratch;
     const r = handleGuestAbort(core, f, ipa, kind, fault, core.tout.leafSize);
     if (r === 'resume') continue;

@@ -5,7 +5,9 @@ import type { Memslot } from '../../model/memslotTypes';
 import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
 import { parseBugs, type BugSet } from '../bugs';
 import type { RecordingEffects } from '../effects';
-import { Tlb, TlbEffects } from '../tlb';
+import { Tlb } from '../tlb';
+import { DCache } from '../dcache';
+import { HwEffects } from '../hwEffects';
 import { Stage2Pgtable } from '../pgtable';
 import type { TablePool } from '../pool';
 import { clearDirtyLog, getDirtyLog } from './dirtyLog';
@@ -41,15 +43,18 @@ export class KvmImpl {
   private readonly core: KvmCore;
   /** The guest's TLBs (impl/tlb.ts): filled by completed walks, emptied by the TLBIs this VM issues. */
   readonly tlb = new Tlb();
+  /** The D-cache's guest-dirty pages (impl/dcache.ts): written by stores, cleaned by KVM's and the guest's CMOs. */
+  readonly dcache: DCache;
 
   /** `pool`: table storage to reuse (it is reset; nothing else may use it while this VM lives); `variant`: test-only (impl/variants.ts). */
   constructor(config: Config, private readonly host: ImplHost, pool?: TablePool, variant?: ImplVariant) {
     const bugs = parseBugs(config.bugs, 'config.bugs');
-    const effects = new TlbEffects(this.tlb);
+    this.dcache = new DCache(config.granule);
+    const effects = new HwEffects(this.tlb, this.dcache);
     const pgt = new Stage2Pgtable({ granule: config.granule, iaBits: config.iaBits, fwb: config.fwb, tlbiRange: config.tlbiRange ?? false, effects, bugs, ...(pool ? { pool } : {}) });
     const { pmd, pud } = blockSizesOf(pgt.geom);
     this.core = {
-      config, host, bugs, pgt, effects, tlb: this.tlb, slots: new SlotIndex(), slotGeneration: 0, notifier: new MmuNotifierState(),
+      config, host, bugs, pgt, effects, tlb: this.tlb, dcache: this.dcache, slots: new SlotIndex(), slotGeneration: 0, notifier: new MmuNotifierState(),
       counters: { mmioExits: 0, failedRuns: 0 }, pending: new Map(), ...freshScratch(),
       page: config.granule, pmd, pud, ...(variant ? { variant } : {}),
     };

@@ -5,6 +5,7 @@ import type { BugSet } from '../bugs';
 import type { RecordingEffects } from '../effects';
 import type { Stage2Pgtable } from '../pgtable';
 import type { Tlb } from '../tlb';
+import type { DCache } from '../dcache';
 import { makeTranslateOut, type TranslateOut } from '../translate';
 import { blockLevels, type Geometry } from '../geometry';
 import type { SlotIndex } from './slotIndex';
@@ -20,6 +21,8 @@ export interface KvmCore {
   readonly effects: RecordingEffects;
   /** The guest's TLBs (impl/tlb.ts), driven by `effects`' TLBIs. */
   readonly tlb: Tlb;
+  /** The D-cache's guest-dirty pages (impl/dcache.ts). */
+  readonly dcache: DCache;
   readonly slots: SlotIndex;
   /** Bumped on every memslot change (kvm->memslots generation). */
   slotGeneration: number;

@@ -34,7 +34,7 @@ function unmapLeaf(ctx: VisitCtx<UnmapArg>): number {
   pgt.store(ctx.ptr, base, ctx.level, 0, 0);
   if (!ctx.arg.deferTlbi) pgt.effects.tlbiIpa(base, ctx.level);
   // stage2_unmap_walker: need_flush only without FWB, after the TLBI.
-  if (!pgt.fwb && C.isCacheable(ctx.oldLo, pgt.fwb)) {
+  if (!pgt.fwb && C.isCacheable(ctx.oldLo, pgt.fwb) && !pgt.bugs.has('unmap-without-dcache-clean')) {
     pgt.effects.dcacheCleanInvalPoc(C.oaOf(ctx.oldLo, ctx.oldHi, pgt.geom.pageShift), gran);
   }
   return 0;

@@ -31,6 +31,7 @@ import { protNoneNeverMapped } from './protNoneNeverMapped';
 import { noFaultLivelock } from './noFaultLivelock';
 import { walkToDeviceAborts } from './walkToDeviceAborts';
 import { tlbCoherent } from './tlbCoherent';
+import { unmapCleansDcache } from './unmapCleansDcache';
 
 /**
  * Every invariant, checked in this order after every step (DESIGN §5, facts §21). The most specific
@@ -42,7 +43,7 @@ export const ALL_INVARIANTS: readonly Invariant<ModelView, ImplView>[] = [
   roSlotNeverWritable, noStalePfn, zeroPageNeverWritableOrDevice, cmoSemantics, deviceMemtype, ownerOnlyOnInvalid,
   bbm, refcount, blockAlignment, noMappingOutsideSlots, dirtyLogComplete, wrprotectFlushed, s1ptwClassification,
   descriptorEncoding, noLockedAtRest, emptyTablesFreed, cmoBeforeMake, icacheBeforeExec, deviceNeverExec,
-  mmuSeqMonotonic, roSlotNeverDirty, memslotsDisjoint, deletedSlotUnmapped, loggingPageSize, tlbCoherent,
+  mmuSeqMonotonic, roSlotNeverDirty, memslotsDisjoint, deletedSlotUnmapped, loggingPageSize, tlbCoherent, unmapCleansDcache,
 ];
 
 const BY_NAME: ReadonlyMap<string, Invariant<ModelView, ImplView>> = new Map(ALL_INVARIANTS.map((i) => [i.name, i]));

@@ -31,6 +31,8 @@ export interface ImplView {
   readonly notifier: NotifierView;
   /** The guest's TLB (impl/tlb.ts); absent on hand-built snapshots. */
   readonly tlb?: { entries(): Iterable<TlbEntry>; readonly size: number };
+  /** The D-cache's guest-dirty pages (impl/dcache.ts); absent on hand-built snapshots. */
+  readonly dcache?: { pages(): Iterable<number>; readonly size: number };
 }
 
 /** The snapshot every invariant in this folder takes. */

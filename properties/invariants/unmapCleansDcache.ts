@@ -1,0 +1,48 @@
+/** UNMAP_CLEANS_DCACHE: without FWB, a page the guest wrote through a cacheable mapping is cleaned to PoC before stage 2 lets go of it (issue 16). */
+import * as C from '../../impl/descriptor/codec';
+import { makeLeafOut, stage2GetLeaf } from '../../impl/ops/leaf';
+import type { Invariant } from './types';
+import type { ImplView, ModelView } from './lib/view';
+import { hex } from './lib/leafInfo';
+import { violation } from './lib/violation';
+
+const NAME = 'UNMAP_CLEANS_DCACHE';
+const leafOut = makeLeafOut();
+
+/**
+ * Source: stage2_unmap_walker (arch/arm64/kvm/hyp/pgtable.c: a cacheable leaf removed without FWB
+ * is cleaned+invalidated to PoC, kvm-s2-facts §7); Arm ARM D7.5 (data cache maintenance to PoC
+ * makes a write visible to non-cacheable observers). Only leaves cleared outright count, as the
+ * unmap walker clears them (MMU-notifier unmap, memslot deletion): a leaf replaced by break-before-make
+ * (a block split into an empty table, an ioremap) leaves the page with the guest, re-faulted and
+ * cleaned by the map path; a page mapped again at the same IPA in the same step is still the guest's.
+ */
+export const unmapCleansDcache: Invariant<ModelView, ImplView> = {
+  name: NAME,
+  statement: 'Without FWB, when KVM unmaps a page the guest wrote through a cacheable mapping, its dirty lines were first cleaned to the Point of Coherency.',
+  source: 'stage2_unmap_walker (arch/arm64/kvm/hyp/pgtable.c); Arm ARM D7.5',
+  check(s, cases) {
+    const dc = s.impl.dcache;
+    if (!dc || dc.size === 0) return null;
+    const pgt = s.impl.pgt;
+    const g = pgt.geom;
+    for (const ev of s.events) {
+      // The unmap walker's signature: a valid leaf cleared outright (a break stores LOCKED and is followed by a make).
+      if (ev.op !== 'pteStore' || !C.isValid(ev.oldLo) || C.isTable(ev.oldLo, ev.level, pgt.lastLevel) || ev.newLo !== 0 || ev.newHi !== 0) continue;
+      cases?.saw(NAME); // a leaf left its place while the guest had dirty lines
+      const size = g.granules[ev.level];
+      const oa = C.oaOf(ev.oldLo, ev.oldHi, g.pageShift);
+      for (const p of dc.pages()) {
+        if (p < oa || p >= oa + size) continue;
+        const ipa = ev.ipa + (p - oa);
+        if (stage2GetLeaf(pgt, ipa, leafOut) === 0 && leafOut.valid) {
+          const ls = g.granules[leafOut.level];
+          const lpa = C.oaOf(leafOut.lo, leafOut.hi, g.pageShift);
+          if (lpa - (lpa % ls) + (ipa % ls) === p) continue; // still the guest's page
+        }
+        return violation(s, NAME, `page ${hex(p)} (ipa ${hex(ipa)}) was written by the guest through a cacheable mapping and is no longer mapped, but no clean to PoC reached it: memory holds stale data for any non-coherent reader`, { ipa, expected: `DC CIVAC of ${hex(p)} before the unmap`, actual: 'dirty lines left behind' });
+      }
+    }
+    return null;
+  },
+};
