@@ -24,8 +24,8 @@ export function tryBreak<A>(ctx: VisitCtx<A>, skipTlbi = false): boolean {
   pgt.store(ctx.ptr, base, ctx.level, LOCKED_LO, 0);
   if (isValid(ctx.oldLo) && !skipTlbi) {
     if (!isTable(ctx.oldLo, ctx.level, pgt.lastLevel)) pgt.effects.tlbiIpa(base, ctx.level);
-    else if (pgt.bugs.has('table-zap-tlbi-level')) pgt.effects.tlbiIpa(base, ctx.level); // before v6.9: the table's level as hint
-    else if (pgt.bugs.has('collapse-tlbi-one-address')) pgt.effects.tlbiIpa(base, TLBI_LEVEL_UNKNOWN); // v6.9–v6.12: one IPA
+    else if (pgt.bugs.has('table-zap-tlbi-level')) pgt.effects.tlbiIpa(base, ctx.level); // the table's own level as hint (impl/bugs.ts)
+    else if (pgt.bugs.has('collapse-tlbi-one-address')) pgt.effects.tlbiIpa(base, TLBI_LEVEL_UNKNOWN); // one IPA only (impl/bugs.ts)
     else pgt.effects.tlbiRange(base, pgt.geom.granules[ctx.level]);
   }
   return true;

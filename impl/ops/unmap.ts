@@ -45,7 +45,7 @@ function removeTable(ctx: VisitCtx<UnmapArg>, child: number): void {
   const pgt = ctx.pgt;
   const base = entryBase(ctx);
   pgt.store(ctx.ptr, base, ctx.level, 0, 0);
-  // A table's TLBI carries no level hint (v6.9); `table-zap-tlbi-level` passes the table's own.
+  // A table's TLBI carries no level hint; `table-zap-tlbi-level` passes the table's own.
   pgt.effects.tlbiIpa(base, pgt.bugs.has('table-zap-tlbi-level') ? ctx.level : TLBI_LEVEL_UNKNOWN);
   pgt.putPage(child);
 }
