@@ -68,7 +68,11 @@ export class KvmModel {
     }
     if (r.change !== 'none') this.st.slotGeneration += 1;
     if (commitUnmapsOld(r) && r.old) this.st.stage2.unmap(r.old.baseGfn, r.old.npages);
-    if (commitWriteProtects(r) && r.new) this.st.stage2.wrprotect(r.new.baseGfn, r.new.npages);
+    if (commitWriteProtects(r) && r.new) {
+      this.st.stage2.wrprotect(r.new.baseGfn, r.new.npages);
+      // With a split chunk size set, the blocks become pages at once (kvm_arch_commit_memory_region → kvm_mmu_split_memory_region).
+      if (this.st.config.eagerSplit === true) this.st.stage2.split(r.new.baseGfn, r.new.npages);
+    }
     return { kind: 'ok' };
   }
 

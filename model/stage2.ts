@@ -97,6 +97,20 @@ export class Stage2 {
     for (const l of this.leavesIn(first, count)) l.perms = { ...l.perms, w: false };
   }
 
+  /**
+   * Replace every block overlapping `count` pages from `first` by page leaves of the same output,
+   * permissions and memory type, each with AF set (a fresh descriptor). Source:
+   * kvm_pgtable_stage2_split / stage2_split_walker (facts §6).
+   */
+  split(first: number, count: number): void {
+    for (const l of this.leavesIn(first, count)) {
+      if (l.npages === 1) continue;
+      this.leaves.delete(l.baseGfn);
+      for (let i = 0; i < l.npages; i++) this.leaves.set(l.baseGfn + i, { ...l, baseGfn: l.baseGfn + i, npages: 1, pfn: l.pfn + i, perms: { ...l.perms }, af: true });
+      this.sizes.add(1);
+    }
+  }
+
   /** Set AF on the leaf covering `gfn`; false when none. Source: kvm_pgtable_stage2_mkyoung (facts §8, §15.8). */
   mkyoung(gfn: number): boolean {
     const l = this.leafAt(gfn) as S2Leaf | undefined;

@@ -155,3 +155,17 @@ describe('map() never changes only permissions (facts §5.2 step 2)', () => {
     expect(w.kvm.mappedGfns()).toEqual([GFN + 3]);
   });
 });
+
+describe('eager split (config.eagerSplit: KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE)', () => {
+  test('enabling dirty logging leaves the block\'s pages mapped, read-only, each its own leaf; without it the block stays', () => {
+    for (const eagerSplit of [false, true]) {
+      const w = world({ eagerSplit });
+      slotOver(w, { kind: 'hugetlb', hugeSize: M2 }, [], M2);
+      expect(w.kvm.access(0, GPA, 'write').kind).toBe('ok');
+      w.kvm.setMemslot({ slot: 0, gpa: GPA, size: M2, hva: HVA, flags: ['LOG_DIRTY'] });
+      const l = w.kvm.mapping(GPA / 4096 + 5);
+      expect(l?.perms.w).toBe(false);
+      expect(l?.leafSize).toBe(eagerSplit ? 4096 : M2);
+    }
+  });
+});
