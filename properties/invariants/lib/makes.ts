@@ -13,16 +13,34 @@ export interface Make {
   hi: number;
 }
 
-/** Valid leaves (IPA span → PA) this step's stores replaced or overwrote. */
-function oldLeaves(pgt: Stage2Pgtable, ev: readonly EffectEvent[]): Array<{ ipa: number; size: number; pa: number; exec: boolean }> {
-  const out: Array<{ ipa: number; size: number; pa: number; exec: boolean }> = [];
+interface OldLeaf { ipa: number; size: number; pa: number; exec: boolean }
+
+/** Valid leaves (IPA span → PA) this step's stores replaced or overwrote, by the start of their span, and the spans' sizes. */
+function oldLeaves(pgt: Stage2Pgtable, ev: readonly EffectEvent[]): { byIpa: Map<number, OldLeaf[]>; sizes: number[] } {
+  const byIpa = new Map<number, OldLeaf[]>();
+  const sizes: number[] = [];
   for (const e of ev) {
     if (e.op !== 'pteStore' || !C.isValid(e.oldLo) || C.isTable(e.oldLo, e.level, pgt.lastLevel)) continue;
     const size = pgt.geom.granules[e.level];
     const oa = C.oaOf(e.oldLo, e.oldHi, pgt.geom.pageShift);
-    out.push({ ipa: e.ipa, size, pa: oa - (oa % size), exec: C.isExecutable(e.oldLo, e.oldHi) });
+    const o = { ipa: e.ipa, size, pa: oa - (oa % size), exec: C.isExecutable(e.oldLo, e.oldHi) };
+    const at = byIpa.get(e.ipa);
+    if (at) at.push(o);
+    else byIpa.set(e.ipa, [o]);
+    if (!sizes.includes(size)) sizes.push(size);
   }
-  return out;
+  return { byIpa, sizes };
+}
+
+/** An old leaf that mapped [ipa, ipa+size) to `pa` (and was executable, when `needOldExec`): looked up by span start, one probe per leaf size. */
+function sameAsOld(olds: ReturnType<typeof oldLeaves>, ipa: number, size: number, pa: number, needOldExec: boolean): boolean {
+  for (const g of olds.sizes) {
+    if (g < size) continue;
+    for (const o of olds.byIpa.get(ipa - (ipa % g)) ?? []) {
+      if (o.size === g && pa === o.pa + (ipa - o.ipa) && (!needOldExec || o.exec)) return true;
+    }
+  }
+  return false;
 }
 
 const NO_MAKES: readonly Make[] = Object.freeze([]);
@@ -42,9 +60,7 @@ export function newMakes(pgt: Stage2Pgtable, ev: readonly EffectEvent[], needOld
     const oa = C.oaOf(e.newLo, e.newHi, pgt.geom.pageShift);
     const pa = oa - (oa % size);
     olds ??= oldLeaves(pgt, ev);
-    let same = false;
-    for (const o of olds) if (e.ipa >= o.ipa && e.ipa + size <= o.ipa + o.size && pa === o.pa + (e.ipa - o.ipa) && (!needOldExec || o.exec)) { same = true; break; }
-    if (!same) (out ??= []).push({ event: i, ipa: e.ipa, size, pa, lo: e.newLo, hi: e.newHi });
+    if (!sameAsOld(olds, e.ipa, size, pa, needOldExec)) (out ??= []).push({ event: i, ipa: e.ipa, size, pa, lo: e.newLo, hi: e.newHi });
   }
   return out ?? NO_MAKES;
 }
