@@ -62,7 +62,7 @@ export const KERNEL_FINDINGS: readonly KernelFinding[] = [
   {
     id: 's1ptw-device-livelock',
     title: 'A guest whose stage-1 page tables sit in a writable Device PFNMAP (a PCI BAR) hangs its vCPU: every walk takes a stage-2 permission fault that KVM "fixes" by relaxing a leaf that is already writable',
-    kernelFunction: 'HCR_EL2.PTW (HCR_GUEST_FLAGS) faults a walk to Device memory; kvm_handle_guest_abort → user_mem_abort treats the S1PTW permission fault as a write (kvm_is_write_fault) and calls kvm_pgtable_stage2_relax_perms(), which changes nothing, then re-enters the guest',
+    kernelFunction: 'HCR_EL2.PTW (HCR_GUEST_FLAGS) faults a walk to Device memory; kvm_handle_guest_abort → user_mem_abort treats the S1PTW permission fault as a write (kvm_is_write_fault) and calls kvm_pgtable_stage2_relax_perms(), which changes nothing, then re-enters the guest; where the Device page is a kvm_phys_addr_ioremap inside a memslot with a larger host page, the map path instead installs the slot\'s memory over it and the walk completes',
     versions: 'seen on Debian 6.1.0-57 and 6.12.118 under QEMU (npm run real: real fuzz found it, real/corpus/s1ptw-device-livelock.json); the same path in mainline v6.17 source',
     specification: 'A walk that can never complete ends: a data abort is injected, as for a walk outside memory (a READONLY slot already gets one, a read-only host page EFAULT).',
     severity: 'low',
