@@ -80,6 +80,22 @@ export class Tlb {
   }
 
   /**
+   * Whether `vcpu` holds an entry translating `ipa` that denies one of `walks` (read, write, exec),
+   * e.g. a read-only entry left by a relax flushed only on another vCPU.
+   */
+  denies(vcpu: number, ipa: number, walks: readonly ('read' | 'write' | 'exec')[]): boolean {
+    const levels = this.cpus.get(vcpu);
+    if (levels === undefined) return false;
+    for (const m of levels) {
+      for (const e of m.values()) {
+        if (ipa < e.ipa || ipa >= e.ipa + e.size) continue;
+        for (const w of walks) if ((w === 'write' && !C.isWritable(e.lo)) || (w === 'exec' && !C.isExecutable(e.lo, e.hi))) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Cache the walk in `out` of `ipa` on the current vCPU: one that reached a leaf with AF set,
    * allowed or not (the architecture may cache a translation that gave a permission fault;
    * translation and access-flag faults are never cached). `pageShift`: the granule's.

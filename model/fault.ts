@@ -47,8 +47,10 @@ function handleFault(st: KvmState, vcpu: number, ipa: number, kind: AccessKind, 
 export function faultBegin(st: KvmState, vcpu: number, ipa: number, kind: AccessKind): Outcome {
   if (st.pending.has(vcpu)) throw new S2InputError('vcpu', `vCPU ${vcpu} already has a fault in flight`);
   const hw = hardwareAccess(st, ipa, kind);
-  if (hw.kind === 'ok') return { kind: 'ok' };
-  const d = decideAbort(st, { vcpu, ipa, kind, fsc: hw.fsc });
+  // A stale, more restrictive TLB entry on this vCPU faults though the tables permit (model/index.ts useTlbs).
+  const fsc = hw.kind === 'ok' ? (st.tlbDenies?.(vcpu, ipa, kind) === true ? 'permission' : null) : hw.fsc;
+  if (fsc === null) return { kind: 'ok' };
+  const d = decideAbort(st, { vcpu, ipa, kind, fsc });
   if (d.kind === 'exit') return d.outcome;
   if (d.kind === 'resume') return { kind: 'ok' };
   const r = resolveFault(st, d.req);

@@ -145,6 +145,18 @@ export class KvmModel {
     else delete this.st.leafChoice;
   }
 
+  /**
+   * Share the hardware environment's TLBs (impl/tlb.ts): a split fault's first half on a vCPU whose
+   * TLB still holds a more restrictive translation takes the permission fault the hardware raises
+   * (Arm ARM D8.13), though the tables permit the access, and KVM handles it like any other
+   * (user_mem_abort → relax, local TLBI). Uninterrupted accesses need no hook: KVM's local flush
+   * makes their retry succeed, the outcome is the tables'. Undefined: stop.
+   */
+  useTlbs(denies: ((vcpu: number, ipa: number, kind: AccessKind) => boolean) | undefined): void {
+    if (denies) this.st.tlbDenies = denies;
+    else delete this.st.tlbDenies;
+  }
+
   /** The loose spec at `gfn` (DESIGN §1). */
   permitted(gfn: number): PermittedMapping | null {
     requireNat('gfn', gfn);

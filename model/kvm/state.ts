@@ -64,4 +64,10 @@ export interface KvmState {
    * in bytes of its leaf at a gfn (undefined: none, decide alone). See KvmModel.followLeafChoices.
    */
   leafChoice?: (gfn: number) => number | undefined;
+  /**
+   * The hardware environment's TLBs (impl/tlb.ts), shared with the other executor: whether `vcpu`
+   * holds a translation of `ipa` that denies `kind` (an older, more restrictive one not yet
+   * invalidated). Absent: no TLB, the tables decide alone. See KvmModel.useTlbs.
+   */
+  tlbDenies?: (vcpu: number, ipa: number, kind: AccessKind) => boolean;
 }

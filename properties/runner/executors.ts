@@ -5,6 +5,7 @@ import type { HostResult } from '../../model/host/types';
 import { KvmModel } from '../../model/index';
 import type { SetMemslotArgs } from '../../model/memslotTypes';
 import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
+import { walksOf } from '../../impl/kvm/classify';
 import { KvmImpl } from '../../impl/kvm/index';
 import type { Stage2Pgtable } from '../../impl/pgtable';
 import type { TablePool } from '../../impl/pool';
@@ -59,7 +60,11 @@ export interface StepResult {
 export function newWorld(config: Config, pool?: TablePool, variant?: ImplVariant): World {
   const mh = new HostMm({ pageSize: config.granule, kernel: config.kernel });
   const ih = new HostMm({ pageSize: config.granule, kernel: config.kernel });
-  return { config, model: { host: mh, kvm: new KvmModel(config, mh) }, impl: { host: ih, kvm: new KvmImpl(config, ih, pool, variant) } };
+  const model = new KvmModel(config, mh);
+  const impl = new KvmImpl(config, ih, pool, variant);
+  // The TLBs are hardware both executors run on: the impl's maintenance drives them, the model reads them.
+  model.useTlbs((vcpu, ipa, kind) => impl.tlb.denies(vcpu, ipa, walksOf(kind)));
+  return { config, model: { host: mh, kvm: model }, impl: { host: ih, kvm: impl } };
 }
 
 const host = (r: HostResult): SideResult => ({ outcome: r.ok ? { kind: 'ok' } : { kind: 'errno', errno: r.errno } });
