@@ -43,6 +43,7 @@ function toggled(flags: readonly MemslotFlag[], f: MemslotFlag, first: boolean):
 }
 
 /**
+ * Disabling it is followed by a read of the slot's first page (a collapse on a huge backing).
  * Enabling dirty logging on a live slot is preceded by a guest write to its first page and followed
  * by a write to another of its pages: a write-protected block then takes a logging permission
  * fault that maps one page inside it (block → table, facts §5.2 step 6, §17) — the
@@ -50,9 +51,13 @@ function toggled(flags: readonly MemslotFlag[], f: MemslotFlag, first: boolean):
  */
 function withFollowUp(w: GenWorld, old: GenSlot, step: StepFor<'setMemslot'>, raw: Raw): Step[] {
   const enables = !old.flags.includes('LOG_DIRTY') && step.flags.includes('LOG_DIRTY') && step.size !== 0;
-  if (!enables || w.pending.size > 0) return [step];
+  const disables = old.flags.includes('LOG_DIRTY') && !step.flags.includes('LOG_DIRTY') && step.size !== 0 && step.gpa === old.gpa;
+  if ((!enables && !disables) || w.pending.size > 0) return [step];
   const pages = Math.max(1, Math.floor(old.size / w.geo.page));
   const ipa = old.gpa + ((w.geo.page * (1 + (r(raw, 4) % Math.min(pages, 16)))) % old.size);
+  // Disabling it is followed by a read: on a huge backing the fault maps a block over the table of
+  // pages logging left (a collapse, facts §5.3), while the vCPUs' TLBs may still hold those pages.
+  if (disables) return [step, { op: 'access', vcpu: r(raw, 5) % 2, ipa: old.gpa, kind: 'read' }];
   // A write first makes a huge backing's block writable, so logging's write-protect has work to do.
   return [{ op: 'access', vcpu: 0, ipa: old.gpa, kind: 'write' }, step, { op: 'access', vcpu: 0, ipa, kind: 'write' }];
 }
