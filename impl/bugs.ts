@@ -55,6 +55,8 @@ export const BUGS = [
     description: 'a table entry is invalidated with its own level as the TLBI hint, which removes no leaf entry below it', invariant: 'TLB_COHERENT' },
   { name: 'unmap-without-dcache-clean', source: 'stage2_unmap_walker (a cacheable leaf is cleaned to PoC unless FWB; facts §7); issue 16 review mutation, not a kernel commit',
     description: 'an unmapped cacheable leaf is not cleaned to PoC on a system without FWB: the guest\'s last writes stay in the cache', invariant: 'UNMAP_CLEANS_DCACHE' },
+  { name: 'map-without-dcache-clean', source: '__clean_dcache_guest_page in stage2_map_walker_try_leaf (facts §5.2 step 4); the problem "arm64: KVM: force cache clean on page fault when caches are off" (v3.x, hash not verified here) fixed; issue 16',
+    description: 'a new cacheable page is mapped without the clean to PoC on a system without FWB: a guest with its cache off reads what memory held before the host wrote it', invariant: 'NC_ACCESS_COHERENT' },
 ] as const satisfies readonly HistoricalBug[];
 
 export type BugName = (typeof BUGS)[number]['name'];

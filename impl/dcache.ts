@@ -6,14 +6,25 @@
  * sees stale data: that is why stage2_unmap_walker cleans a cacheable leaf it removes unless FWB
  * makes every alias cacheable. Cleared by KVM's clean+invalidate to PoC and by the guest's own
  * DC CIVAC / DC CVAC / DC IVAC (an invalidate by VA cleans too while HCR_EL2.VM is set).
- * Not modelled: host writes (the map path's clean before a new page is mapped is CMO_BEFORE_MAKE's),
- * line granularity (a page is dirty or not), eviction (a line may reach memory by itself; the
+ * It also keeps which memory was cleaned to PoC since the host wrote it: the host zeroes or copies
+ * every page it hands out through its cacheable linear map (pfns are never reused, so "since it was
+ * allocated"), so a guest access that does not go through the cache (stage-1 Normal-NC or Device,
+ * the MMU off) sees that data only after a clean; KVM cleans a page when it maps it without FWB.
+ * Not modelled: host writes after allocation (the VMM writing guest memory), line granularity (a page is dirty or not), eviction (a line may reach memory by itself; the
  * model keeps it dirty, the case KVM must not rely on), the I-cache (ICACHE_BEFORE_EXEC).
  */
 export class DCache {
   private readonly dirty = new Set<number>();
+  /** Ranges cleaned to PoC: the starts of each size (every clean is aligned to its size). */
+  private readonly cleaned = new Map<number, Set<number>>();
 
   constructor(private readonly page: number) {}
+
+  /** Whether the page at `pa` was cleaned to PoC since the host wrote it (its allocation). */
+  isClean(pa: number): boolean {
+    for (const [size, starts] of this.cleaned) if (starts.has(pa - (pa % size))) return true;
+    return false;
+  }
 
   get size(): number {
     return this.dirty.size;
@@ -31,6 +42,14 @@ export class DCache {
 
   /** Clean (+invalidate) to PoC of [pa, pa+size): its pages' lines reach memory. */
   clean(pa: number, size: number): void {
+    const sz = Math.max(size, this.page);
+    if (!Number.isInteger(Math.log2(sz)) || pa % sz >= this.page) { // not one aligned power-of-two range: page by page
+      for (let p = pa - (pa % this.page); p < pa + size; p += this.page) this.clean(p, this.page);
+      return;
+    }
+    let starts = this.cleaned.get(sz);
+    if (starts === undefined) this.cleaned.set(sz, (starts = new Set()));
+    starts.add(pa - (pa % sz));
     if (this.dirty.size === 0) return;
     for (const p of this.dirty) if (p >= pa - (pa % this.page) && p < pa + size) this.dirty.delete(p);
   }

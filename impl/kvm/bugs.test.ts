@@ -228,6 +228,17 @@ describe('historical behaviours differ visibly from mainline', () => {
     expect(r).toMatchObject({ main: { dirty: 0 }, bug: { cleans: 0, dirty: 1 } });
   });
 
+  t('map-without-dcache-clean', () => {
+    const r = both('map-without-dcache-clean', (w) => {
+      implSlot(w);
+      w.kvm.access(0, GPA, 'read', 'nc'); // the fault maps the page; the guest reads it with its cache off
+      const pa = leafAt(w.kvm, GPA).pa;
+      return { cleans: w.kvm.effects.events.filter((e) => e.op === 'dcacheCleanInvalPoc').length, clean: w.kvm.dcache.isClean(pa) };
+    });
+    expect(r.main.cleans).toBeGreaterThan(0);
+    expect(r).toMatchObject({ main: { clean: true }, bug: { cleans: 0, clean: false } });
+  });
+
   test('every registry entry has a test here', () => {
     expect([...tested].sort()).toEqual([...BUG_NAMES].sort());
   });

@@ -33,6 +33,7 @@ const EXTRA: Record<BugName, Extra> = {
   'collapse-tlbi-one-address': { vmas: [HUGETLB] },
   'table-zap-tlbi-level': { vmas: [HUGETLB] },
   'unmap-without-dcache-clean': {},
+  'map-without-dcache-clean': {},
 };
 
 /** The scope `npm run mutants -- --explore` uses for `bug` (its bug not yet enabled: the caller adds it). */

@@ -32,6 +32,7 @@ import { noFaultLivelock } from './noFaultLivelock';
 import { walkToDeviceAborts } from './walkToDeviceAborts';
 import { tlbCoherent } from './tlbCoherent';
 import { unmapCleansDcache } from './unmapCleansDcache';
+import { ncAccessCoherent } from './ncAccessCoherent';
 
 /**
  * Every invariant, checked in this order after every step (DESIGN §5, facts §21). The most specific
@@ -43,7 +44,7 @@ export const ALL_INVARIANTS: readonly Invariant<ModelView, ImplView>[] = [
   roSlotNeverWritable, noStalePfn, zeroPageNeverWritableOrDevice, cmoSemantics, deviceMemtype, ownerOnlyOnInvalid,
   bbm, refcount, blockAlignment, noMappingOutsideSlots, dirtyLogComplete, wrprotectFlushed, s1ptwClassification,
   descriptorEncoding, noLockedAtRest, emptyTablesFreed, cmoBeforeMake, icacheBeforeExec, deviceNeverExec,
-  mmuSeqMonotonic, roSlotNeverDirty, memslotsDisjoint, deletedSlotUnmapped, loggingPageSize, tlbCoherent, unmapCleansDcache,
+  mmuSeqMonotonic, roSlotNeverDirty, memslotsDisjoint, deletedSlotUnmapped, loggingPageSize, tlbCoherent, unmapCleansDcache, ncAccessCoherent,
 ];
 
 const BY_NAME: ReadonlyMap<string, Invariant<ModelView, ImplView>> = new Map(ALL_INVARIANTS.map((i) => [i.name, i]));

@@ -32,7 +32,7 @@ export interface ImplView {
   /** The guest's TLB (impl/tlb.ts); absent on hand-built snapshots. */
   readonly tlb?: { entries(): Iterable<TlbEntry>; readonly size: number };
   /** The D-cache's guest-dirty pages (impl/dcache.ts); absent on hand-built snapshots. */
-  readonly dcache?: { pages(): Iterable<number>; readonly size: number };
+  readonly dcache?: { pages(): Iterable<number>; readonly size: number; isClean(pa: number): boolean };
 }
 
 /** The snapshot every invariant in this folder takes. */
