@@ -57,6 +57,8 @@ export const BUGS = [
     description: 'an unmapped cacheable leaf is not cleaned to PoC on a system without FWB: the guest\'s last writes stay in the cache', invariant: 'UNMAP_CLEANS_DCACHE' },
   { name: 'map-without-dcache-clean', source: '__clean_dcache_guest_page in stage2_map_walker_try_leaf (facts §5.2 step 4); the problem "arm64: KVM: force cache clean on page fault when caches are off" (v3.x, hash not verified here) fixed; issue 16',
     description: 'a new cacheable page is mapped without the clean to PoC on a system without FWB: a guest with its cache off reads what memory held before the host wrote it', invariant: 'NC_ACCESS_COHERENT' },
+  { name: 'exec-map-without-icache-inval', source: '__invalidate_icache_guest_page in stage2_map_walker_try_leaf (facts §5.2 step 4); issue 16 review mutation, not a kernel commit',
+    description: 'an executable leaf is installed without invalidating the I-cache to PoU on a system without DIC: the guest may run stale instructions', invariant: 'EXEC_FETCH_COHERENT' },
 ] as const satisfies readonly HistoricalBug[];
 
 export type BugName = (typeof BUGS)[number]['name'];

@@ -13,17 +13,20 @@
  * Not modelled: host writes after allocation (the VMM writing guest memory), line granularity (a page is dirty or not), eviction (a line may reach memory by itself; the
  * model keeps it dirty, the case KVM must not rely on), the I-cache (ICACHE_BEFORE_EXEC).
  */
+import { PaRanges } from './paRanges';
+
 export class DCache {
   private readonly dirty = new Set<number>();
-  /** Ranges cleaned to PoC: the starts of each size (every clean is aligned to its size). */
-  private readonly cleaned = new Map<number, Set<number>>();
+  /** Memory cleaned to PoC since the host wrote it. */
+  private readonly cleaned: PaRanges;
 
-  constructor(private readonly page: number) {}
+  constructor(private readonly page: number) {
+    this.cleaned = new PaRanges(page);
+  }
 
   /** Whether the page at `pa` was cleaned to PoC since the host wrote it (its allocation). */
   isClean(pa: number): boolean {
-    for (const [size, starts] of this.cleaned) if (starts.has(pa - (pa % size))) return true;
-    return false;
+    return this.cleaned.covers(pa);
   }
 
   get size(): number {
@@ -42,14 +45,7 @@ export class DCache {
 
   /** Clean (+invalidate) to PoC of [pa, pa+size): its pages' lines reach memory. */
   clean(pa: number, size: number): void {
-    const sz = Math.max(size, this.page);
-    if (!Number.isInteger(Math.log2(sz)) || pa % sz >= this.page) { // not one aligned power-of-two range: page by page
-      for (let p = pa - (pa % this.page); p < pa + size; p += this.page) this.clean(p, this.page);
-      return;
-    }
-    let starts = this.cleaned.get(sz);
-    if (starts === undefined) this.cleaned.set(sz, (starts = new Set()));
-    starts.add(pa - (pa % sz));
+    this.cleaned.add(pa, size);
     if (this.dirty.size === 0) return;
     for (const p of this.dirty) if (p >= pa - (pa % this.page) && p < pa + size) this.dirty.delete(p);
   }

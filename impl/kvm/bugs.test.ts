@@ -239,6 +239,21 @@ describe('historical behaviours differ visibly from mainline', () => {
     expect(r).toMatchObject({ main: { clean: true }, bug: { cleans: 0, clean: false } });
   });
 
+  t('exec-map-without-icache-inval', () => {
+    const r = both('exec-map-without-icache-inval', (w) => {
+      implSlot(w);
+      w.kvm.access(0, GPA, 'write');
+      w.kvm.access(0, GPA, 'exec'); // the relax to X invalidates; a fresh executable mapping is the map path's
+      w.kvm.setMemslot({ slot: 0, gpa: GPA, size: 0, hva: HVA, flags: [] });
+      w.kvm.setMemslot({ slot: 0, gpa: GPA, size: 2 * MB, hva: HVA, flags: [] });
+      w.kvm.effects.clear();
+      w.kvm.access(0, GPA + 0x1000, 'exec');
+      return w.kvm.effects.events.filter((e) => e.op === 'icacheInvalPou').length;
+    });
+    expect(r.main).toBeGreaterThan(0);
+    expect(r.bug).toBe(0);
+  });
+
   test('every registry entry has a test here', () => {
     expect([...tested].sort()).toEqual([...BUG_NAMES].sort());
   });

@@ -7,6 +7,7 @@ import { parseBugs, type BugSet } from '../bugs';
 import type { RecordingEffects } from '../effects';
 import { Tlb } from '../tlb';
 import { DCache } from '../dcache';
+import { ICache } from '../icache';
 import { HwEffects } from '../hwEffects';
 import { Stage2Pgtable } from '../pgtable';
 import type { TablePool } from '../pool';
@@ -45,12 +46,15 @@ export class KvmImpl {
   readonly tlb = new Tlb();
   /** The D-cache's guest-dirty pages (impl/dcache.ts): written by stores, cleaned by KVM's and the guest's CMOs. */
   readonly dcache: DCache;
+  /** The memory invalidated from the I-cache since the host wrote it (impl/icache.ts). */
+  readonly icache: ICache;
 
   /** `pool`: table storage to reuse (it is reset; nothing else may use it while this VM lives); `variant`: test-only (impl/variants.ts). */
   constructor(config: Config, private readonly host: ImplHost, pool?: TablePool, variant?: ImplVariant) {
     const bugs = parseBugs(config.bugs, 'config.bugs');
     this.dcache = new DCache(config.granule);
-    const effects = new HwEffects(this.tlb, this.dcache);
+    this.icache = new ICache(config.granule);
+    const effects = new HwEffects(this.tlb, this.dcache, this.icache);
     const pgt = new Stage2Pgtable({ granule: config.granule, iaBits: config.iaBits, fwb: config.fwb, tlbiRange: config.tlbiRange ?? false, effects, bugs, ...(pool ? { pool } : {}) });
     const { pmd, pud } = blockSizesOf(pgt.geom);
     this.core = {

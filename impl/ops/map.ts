@@ -69,7 +69,7 @@ function tryLeaf(ctx: VisitCtx<MapArg>): number {
   // CMOs before the new leaf becomes visible (stage2_map_walker_try_leaf; facts §5.2 step 4).
   // Under FWB the D-cache clean is a no-op (__clean_dcache_guest_page returns early).
   if (!pgt.fwb && C.isCacheable(lo, pgt.fwb) && !pgt.bugs.has('map-without-dcache-clean')) pgt.effects.dcacheCleanInvalPoc(pa, gran);
-  if (C.isExecutable(lo, hi)) pgt.effects.icacheInvalPou(pa, gran);
+  if (C.isExecutable(lo, hi) && !pgt.bugs.has('exec-map-without-icache-inval')) pgt.effects.icacheInvalPou(pa, gran);
   make(ctx, lo, hi);
   return 0;
 }

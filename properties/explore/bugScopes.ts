@@ -34,6 +34,7 @@ const EXTRA: Record<BugName, Extra> = {
   'table-zap-tlbi-level': { vmas: [HUGETLB] },
   'unmap-without-dcache-clean': {},
   'map-without-dcache-clean': {},
+  'exec-map-without-icache-inval': { kinds: ['read', 'write', 'exec'] },
 };
 
 /** The scope `npm run mutants -- --explore` uses for `bug` (its bug not yet enabled: the caller adds it). */

@@ -33,6 +33,7 @@ import { walkToDeviceAborts } from './walkToDeviceAborts';
 import { tlbCoherent } from './tlbCoherent';
 import { unmapCleansDcache } from './unmapCleansDcache';
 import { ncAccessCoherent } from './ncAccessCoherent';
+import { execFetchCoherent } from './execFetchCoherent';
 
 /**
  * Every invariant, checked in this order after every step (DESIGN §5, facts §21). The most specific
@@ -44,7 +45,7 @@ export const ALL_INVARIANTS: readonly Invariant<ModelView, ImplView>[] = [
   roSlotNeverWritable, noStalePfn, zeroPageNeverWritableOrDevice, cmoSemantics, deviceMemtype, ownerOnlyOnInvalid,
   bbm, refcount, blockAlignment, noMappingOutsideSlots, dirtyLogComplete, wrprotectFlushed, s1ptwClassification,
   descriptorEncoding, noLockedAtRest, emptyTablesFreed, cmoBeforeMake, icacheBeforeExec, deviceNeverExec,
-  mmuSeqMonotonic, roSlotNeverDirty, memslotsDisjoint, deletedSlotUnmapped, loggingPageSize, tlbCoherent, unmapCleansDcache, ncAccessCoherent,
+  mmuSeqMonotonic, roSlotNeverDirty, memslotsDisjoint, deletedSlotUnmapped, loggingPageSize, tlbCoherent, unmapCleansDcache, ncAccessCoherent, execFetchCoherent,
 ];
 
 const BY_NAME: ReadonlyMap<string, Invariant<ModelView, ImplView>> = new Map(ALL_INVARIANTS.map((i) => [i.name, i]));

@@ -33,6 +33,8 @@ export interface ImplView {
   readonly tlb?: { entries(): Iterable<TlbEntry>; readonly size: number };
   /** The D-cache's guest-dirty pages (impl/dcache.ts); absent on hand-built snapshots. */
   readonly dcache?: { pages(): Iterable<number>; readonly size: number; isClean(pa: number): boolean };
+  /** The I-cache's invalidated memory (impl/icache.ts); absent on hand-built snapshots. */
+  readonly icache?: { isFresh(pa: number): boolean };
 }
 
 /** The snapshot every invariant in this folder takes. */
