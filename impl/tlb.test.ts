@@ -26,18 +26,18 @@ describe('Tlb', () => {
     const [e] = entries(kvm);
     expect(entries(kvm)).toHaveLength(1);
     expect(e).toMatchObject({ vcpu: 1, ipa: GPA + 0x1000, size: 0x1000, level: 3 });
-    expect(kvm.tlb.size).toBe(1);
+    expect(entries(kvm)).toHaveLength(1);
   });
 
   test('a TLBI by IPA removes the entry on every vCPU; with a level hint only entries of that level', () => {
     const kvm = world();
     kvm.access(0, GPA, 'read');
     kvm.access(1, GPA, 'read');
-    expect(kvm.tlb.size).toBe(2);
+    expect(entries(kvm)).toHaveLength(2);
     kvm.tlb.invalidateIpa(GPA, 2, false); // wrong hint: the entries are level 3
-    expect(kvm.tlb.size).toBe(2);
+    expect(entries(kvm)).toHaveLength(2);
     kvm.tlb.invalidateIpa(GPA + 0x10, TLBI_LEVEL_UNKNOWN, false);
-    expect(kvm.tlb.size).toBe(0);
+    expect(entries(kvm)).toHaveLength(0);
   });
 
   test('the local (nsh) form reaches only the current vCPU; range and VMID flushes reach all', () => {
@@ -51,7 +51,7 @@ describe('Tlb', () => {
     kvm.tlb.invalidateRange(GPA + 0x2000, 0x2000);
     expect(entries(kvm).map((e) => e.ipa)).toEqual([GPA]);
     kvm.tlb.invalidateAll();
-    expect(kvm.tlb.size).toBe(0);
+    expect(entries(kvm)).toHaveLength(0);
   });
 
   test('an access that hits is served from the entry, even when the tables changed without a TLBI (wrprotect-without-tlbi: a write is not logged)', () => {
@@ -93,5 +93,27 @@ describe('Tlb', () => {
     kvm.effects.clear();
     expect(kvm.access(0, GPA, 'write').kind).toBe('ok');
     expect(kvm.effects.events.filter((ev) => ev.op === 'tlbiIpa' && ev.nsh === true)).toHaveLength(1);
+  });
+});
+
+describe('walk caches', () => {
+  test('a walk caches the table entries it passed; a TLBI with a level hint keeps them, one without removes them', () => {
+    const kvm = world();
+    kvm.access(0, GPA, 'read');
+    const walks = [...kvm.tlb.walkEntries()];
+    expect(walks.map((e) => e.level)).toEqual([1, 2]);
+    kvm.tlb.invalidateIpa(GPA, 3, false);
+    expect([...kvm.tlb.walkEntries()]).toHaveLength(2);
+    kvm.tlb.invalidateIpa(GPA, TLBI_LEVEL_UNKNOWN, false);
+    expect([...kvm.tlb.walkEntries()]).toHaveLength(0);
+  });
+
+  test('table-zap-tlbi-level: unmapping every page under a table frees it with a level hint, and the cached table entry outlives it', () => {
+    for (const bugs of [[], ['table-zap-tlbi-level']]) {
+      const kvm = world({ bugs });
+      kvm.access(0, GPA, 'read');
+      kvm.setMemslot({ slot: 0, gpa: GPA, size: 0, hva: HVA, flags: [] }); // delete: unmap, the level-3 table freed
+      expect([...kvm.tlb.walkEntries()].filter((e) => e.level === 2)).toHaveLength(bugs.length === 0 ? 0 : 1);
+    }
   });
 });

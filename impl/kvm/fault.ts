@@ -60,7 +60,7 @@ function hardware(core: KvmCore, ipa: number, kind: AccessKind): TranslateFault 
         stage2Mkyoung(core.pgt, ipa);
         out = translate(core.pgt, ipa, w, out);
       }
-      if (out.ok || out.fault === 'permission') tlb.fill(ipa, out, core.pgt.geom.pageShift);
+      if (out.ok || out.fault === 'permission') tlb.fill(ipa, out, core.pgt);
     }
     if (!out.ok) return out.fault ?? 'translation';
     // walkToDeviceFaults, the walk kind tested first: decoding the leaf's memtype stays off the path of every other access.

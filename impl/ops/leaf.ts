@@ -2,6 +2,7 @@
 import * as C from '../descriptor/codec';
 import { entryBase } from '../bbm';
 import { makeCtx, walk, WALK_LEAF, WALK_TABLE_POST, type Visit, type VisitCtx } from '../walker';
+import { ERANGE } from '../errno';
 import type { Stage2Pgtable } from '../pgtable';
 
 /** The entry that covers an address: a leaf or an invalid entry, and its level. */
@@ -41,6 +42,42 @@ export function stage2GetLeaf(pgt: Stage2Pgtable, addr: number, out: LeafOut): n
   ctx.pgt = pgt;
   ctx.arg = out;
   return walk(ctx, leafVisitor, addr, 1);
+}
+
+/** The table entries a walk to one address passes through, level by level (reuse it across calls). */
+export interface PathOut {
+  /** How many table entries were passed. */
+  n: number;
+  readonly level: Int32Array;
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+}
+
+export const makePathOut = (): PathOut => ({ n: 0, level: new Int32Array(4), lo: new Int32Array(4), hi: new Int32Array(4) });
+
+/**
+ * Fill `out` with the table entries on the walk to `addr` (what a walk cache may keep): 0, or
+ * -ERANGE. A direct descent (no visitor: it runs on every TLB miss). Source: kvm_pgtable_walk's
+ * descent (facts §4).
+ */
+export function stage2GetPath(pgt: Stage2Pgtable, addr: number, out: PathOut): number {
+  out.n = 0;
+  const g = pgt.geom;
+  if (!(addr >= 0 && addr < g.ipaLimit)) return ERANGE;
+  const words = pgt.pool.words;
+  let ptr = pgt.rootPtr(addr);
+  for (let level = g.startLevel; level < pgt.lastLevel; level++) {
+    const lo = words[ptr];
+    const hi = words[ptr + 1];
+    if (!C.isTable(lo, level, pgt.lastLevel)) break;
+    out.level[out.n] = level;
+    out.lo[out.n] = lo;
+    out.hi[out.n] = hi;
+    out.n++;
+    const child = pgt.pool.ptrOfPage(pgt.pool.pageOfPa(C.oaOf(lo, hi, g.pageShift)));
+    ptr = child + 2 * (Math.floor(addr * g.invGranules[level + 1]) & (g.entries - 1));
+  }
+  return 0;
 }
 
 /** LEAF and POST visit: drop the reference an entry holds on its page, and for a table the child itself. */

@@ -1,7 +1,8 @@
 /** TLB_COHERENT: after every step, each translation a vCPU's TLB holds is one the stage-2 tables still permit (issue 16). */
 import * as C from '../../impl/descriptor/codec';
 import type { EffectEvent } from '../../impl/effects';
-import { makeLeafOut, stage2GetLeaf } from '../../impl/ops/leaf';
+import { makeLeafOut, makePathOut, stage2GetLeaf, stage2GetPath } from '../../impl/ops/leaf';
+import type { Stage2Pgtable } from '../../impl/pgtable';
 import { describeTlbPerms, type TlbEntry } from '../../impl/tlb';
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
@@ -10,6 +11,7 @@ import { violation } from './lib/violation';
 
 const NAME = 'TLB_COHERENT';
 const leafOut = makeLeafOut();
+const path = makePathOut();
 
 /** "vCPU 0 L3 0x1000+0x1000 → 0x40001000 rw- normal": one entry, decoded. */
 export function describeTlbEntry(e: TlbEntry, fwb: boolean): string {
@@ -17,7 +19,7 @@ export function describeTlbEntry(e: TlbEntry, fwb: boolean): string {
 }
 
 /** The step's TLBIs that concerned `e`'s span, or why none did: what a developer needs to see which flush was missing or mis-targeted. */
-function tlbisAbout(events: readonly EffectEvent[], e: TlbEntry): string {
+function tlbisAbout(events: readonly EffectEvent[], e: { ipa: number; size: number; level: number }): string {
   const hits: string[] = [];
   for (const ev of events) {
     if (ev.op === 'tlbiIpa' && ev.ipa >= e.ipa && ev.ipa < e.ipa + e.size) {
@@ -25,6 +27,13 @@ function tlbisAbout(events: readonly EffectEvent[], e: TlbEntry): string {
     } else if (ev.op === 'tlbiRange' && ev.ipa < e.ipa + e.size && e.ipa < ev.ipa + ev.size) hits.push(`range TLBI ${hex(ev.ipa)}+${hex(ev.size)}`);
   }
   return hits.length > 0 ? `this step's ${hits.join(', ')} left it` : `no TLBI this step covered ${hex(e.ipa)}`;
+}
+
+/** The table the entry at (`ipa`, `level`) points to now, or null when it is no table. */
+function tableAt(pgt: Stage2Pgtable, ipa: number, level: number): number | null {
+  if (stage2GetPath(pgt, ipa, path) !== 0) return null;
+  for (let i = 0; i < path.n; i++) if (path.level[i] === level) return C.oaOf(path.lo[i], path.hi[i], pgt.geom.pageShift);
+  return null;
 }
 
 /** [start, end) pairs of the IPA spans whose descriptors this step stored. */
@@ -49,7 +58,7 @@ function overlapsAny(spans: readonly number[], ipa: number, size: number): boole
  */
 export const tlbCoherent: Invariant<ModelView, ImplView> = {
   name: NAME,
-  statement: 'After every step, every stage-2 translation in a vCPU\'s TLB maps the same output and memory type as the tables, with no permission the tables no longer grant.',
+  statement: 'After every step, every stage-2 translation in a vCPU\'s TLB maps the same output and memory type as the tables, with no permission the tables no longer grant, and every cached table entry points to the table still there.',
   source: 'Arm ARM D8.13; __kvm_tlb_flush_vmid_ipa, kvm_tlb_flush_vmid_range (arch/arm64/kvm/hyp/vhe/tlb.c)',
   check(s, cases) {
     const tlb = s.impl.tlb;
@@ -76,6 +85,14 @@ export const tlbCoherent: Invariant<ModelView, ImplView> = {
         : C.memTypeOf(leafOut.lo, fwb) !== C.memTypeOf(e.lo, fwb) ? `the tables map it ${C.memTypeOf(leafOut.lo, fwb)}`
         : null;
       if (why) return violation(s, NAME, `${what} is stale, ${why}: ${tlbisAbout(s.events, e)}`, { ipa: e.ipa, expected: 'invalidated', actual: what });
+    }
+    for (const e of tlb.walkEntries()) {
+      if (!overlapsAny(spans, e.ipa, e.size)) continue;
+      const now = tableAt(pgt, e.ipa, e.level);
+      if (now === e.tablePa) continue;
+      const what = `vCPU ${e.vcpu} walk-cache entry L${e.level} ${hex(e.ipa)}+${hex(e.size)} → table ${hex(e.tablePa)}`;
+      const there = now === null ? 'no table is there any more' : `the table there is now ${hex(now)}`;
+      return violation(s, NAME, `${what} is stale, ${there}: ${tlbisAbout(s.events, e)}`, { ipa: e.ipa, expected: 'invalidated', actual: what });
     }
     return null;
   },

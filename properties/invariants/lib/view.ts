@@ -2,7 +2,7 @@
 import type { Memslot } from '../../../model/memslotTypes';
 import type { PermittedMapping } from '../../../model/kvm/permitted';
 import type { IoremapPage } from '../../../model/kvm/state';
-import type { TlbEntry } from '../../../impl/tlb';
+import type { TlbEntry, WalkEntry } from '../../../impl/tlb';
 import type { Stage2Pgtable } from '../../../impl/pgtable';
 import type { HostQuery, Snapshot } from '../types';
 
@@ -30,7 +30,7 @@ export interface ImplView {
   readonly memslots: ReadonlyMap<number, Memslot>;
   readonly notifier: NotifierView;
   /** The guest's TLB (impl/tlb.ts); absent on hand-built snapshots. */
-  readonly tlb?: { entries(): Iterable<TlbEntry>; readonly size: number };
+  readonly tlb?: { entries(): Iterable<TlbEntry>; walkEntries(): Iterable<WalkEntry>; readonly size: number };
   /** The D-cache's guest-dirty pages (impl/dcache.ts); absent on hand-built snapshots. */
   readonly dcache?: { pages(): Iterable<number>; readonly size: number; isClean(pa: number): boolean };
   /** The I-cache's invalidated memory (impl/icache.ts); absent on hand-built snapshots. */
