@@ -11,9 +11,9 @@ describe('explore', () => {
     const out = tmpDir('s2check-explore-');
     const r = await runMain(exploreMain, ['--scope', 'tiny', '--depth', '3', '--out', out]);
     expect(r.code).toBe(0);
-    expect(r.stdout.at(-1)).toBe('no violation in any trace of ≤ 3 steps in scope tiny: 131 distinct states');
+    expect(r.stdout.at(-1)).toBe('no violation in any trace of ≤ 3 steps in scope tiny: 136 distinct states');
     const j = JSON.parse(fs.readFileSync(path.join(out, 'explore.json'), 'utf8')) as { claim: string; results: { frontier: number[]; complete: boolean }[] };
-    expect(j.results[0]).toMatchObject({ frontier: [8, 27, 95], complete: true });
+    expect(j.results[0]).toMatchObject({ frontier: [8, 27, 100], complete: true });
     expect(fs.existsSync(path.join(out, 'summary.html'))).toBe(true);
   }, 60_000);
 

@@ -2,7 +2,8 @@
  * Canonical state fingerprints for exhaustive exploration: two histories that reach the same state
  * get the same text. The model's state (memslots with their dirty bitmaps, host VMAs and PTEs, the
  * stage-2 mapping, notifier, faults in flight, ioremaps) and the impl's abstract state (interpret:
- * the abstraction function, plus its faults in flight and its vCPUs' TLB entries) are written with allocation-order artefacts
+ * the abstraction function, plus its faults in flight, its vCPUs' TLB entries and what the caches
+ * hold for its pages) are written with allocation-order artefacts
  * renamed: RAM pfns by first appearance, the notifier's seq and the memslot generation only as
  * what a fault in flight compares against them (stale or not).
  */
@@ -67,7 +68,12 @@ function implText(w: World, names: PfnNames): string {
   const out: string[] = [];
   for (const m of interpret(k.pgt)) {
     const attrs = `${m.perms.r ? 'r' : ''}${m.perms.w ? 'w' : ''}${m.perms.x ? 'x' : ''}:${m.memtype}:${m.leafSize.toString(16)}:${m.af ? 'a' : ''}`;
-    for (let off = 0; off < m.size; off += m.leafSize) out.push(`M${(m.ipa + off).toString(16)}:${names.name((m.pa + off) / page)}:${attrs}`);
+    for (let off = 0; off < m.size; off += m.leafSize) {
+      const pa = m.pa + off;
+      // What the caches hold for it (impl/dcache.ts, impl/icache.ts): later coherence checks read it.
+      const caches = `${k.dcache.isClean(pa) ? 'c' : ''}${k.icache.isFresh(pa) ? 'i' : ''}`;
+      out.push(`M${(m.ipa + off).toString(16)}:${names.name(pa / page)}:${attrs}:${caches}`);
+    }
   }
   const n = k.notifier;
   out.push(`N${n.inProgress}`);
@@ -75,6 +81,9 @@ function implText(w: World, names: PfnNames): string {
     const f = k.pendingFault(v);
     if (f) out.push(`F${v}:${f.ipa.toString(16)}:${f.mmuSeq === n.seq ? '' : 'stale'}:${names.name(f.pfn)}${f.writable ? 'w' : ''}`);
   }
+  // Pages holding the guest's dirty lines: a later unmap must clean them.
+  const dirty = [...k.dcache.pages()].map((pa) => names.name(pa / page)).sort();
+  if (dirty.length > 0) out.push(`D${dirty.join(',')}`);
   // The vCPUs' TLBs (impl/tlb.ts): a stale entry is state a later access can observe.
   const tlb = [...k.tlb.entries()].sort((a, b) => a.vcpu - b.vcpu || a.ipa - b.ipa || a.level - b.level);
   for (const e of tlb) out.push(`T${e.vcpu}:${e.ipa.toString(16)}:${e.level}:${names.name(e.pa / page)}:${describeTlbPerms(e, w.config.fwb)}`);
