@@ -2,7 +2,7 @@
  * The smallest scope that can show each historical bug (impl/bugs.ts): `tiny` plus what the bug
  * needs to be reachable — a split fault for the mmu_invalidate_seq races, a hugetlb backing for
  * block mappings, the 2021 CMO policy, a read-only or cacheable pfnmap, pKVM owner annotations, a
- * stage-1 walk. `npm run mutants -- --explore` explores each with its bug on.
+ * stage-1 walk, a read with the guest's cache off. `npm run mutants -- --explore` explores each with its bug on.
  */
 import type { BugName } from '../../impl/bugs';
 import { SCOPES, type ScopeFile } from './scope';
@@ -33,7 +33,7 @@ const EXTRA: Record<BugName, Extra> = {
   'collapse-tlbi-one-address': { vmas: [HUGETLB] },
   'table-zap-tlbi-level': { vmas: [HUGETLB] },
   'unmap-without-dcache-clean': {},
-  'map-without-dcache-clean': {},
+  'map-without-dcache-clean': { steps: [{ op: 'access', vcpu: 0, ipa: '0x40000000', kind: 'read', s1: 'nc' }] },
   'exec-map-without-icache-inval': { kinds: ['read', 'write', 'exec'] },
 };
 

@@ -12,6 +12,7 @@ import { createHash } from 'crypto';
 import { isRegisteredFor } from '../../impl/bugs';
 import type { Config } from '../../model/types';
 import { knownKernelFinding } from '../../reports/kernelFindings';
+import { bugsNeeded } from '../runner/attribution';
 import { applyStep, newWorld, type World } from '../runner/executors';
 import { failureOf } from '../runner/property';
 import { runSteps } from '../runner/runner';
@@ -123,13 +124,16 @@ export function successors(scope: Scope, config: Config, path: readonly Step[], 
     if (r.error) { out.succ.push({ kind: 'refused' }); continue; }
     const f = failureOf(r);
     if (!f) { out.succ.push({ kind: 'state', step, fp: stateKey(fp) }); continue; }
+    // Attributed as fuzz does: the enabled bugs whose removal makes the trace clean are its cause, and
+    // a known kernel finding's invariant firing because of one of them is that bug, not the kernel.
+    const cause = bugsNeeded(config, next, f.step);
     const k = knownKernelFinding(f.invariant);
-    if (k) { out.succ.push({ kind: 'known', id: k.id }); continue; }
+    if (k && cause.length === 0) { out.succ.push({ kind: 'known', id: k.id }); continue; }
     // With bugs on, the finding is named by a bug's registered invariant when that fires at the step too (as fuzz names it).
-    const named = r.violations.find((v) => v.step === f.step && isRegisteredFor(v.invariant, config.bugs)) ?? f;
+    const named = r.violations.find((v) => v.step === f.step && isRegisteredFor(v.invariant, cause.length > 0 ? cause : config.bugs)) ?? f;
     out.succ.push({ kind: 'violation', sig: signatureOf(named.invariant, next[f.step].op), trace: {
       format: TRACE_FORMAT, config: config as TraceConfig, steps: next.slice(0, f.step + 1).map(encodeStep),
-      found: { invariant: named.invariant, step: f.step, seed: 0, path: `explore:${scope.name}:depth ${next.length}`, message: named.message.split('\n')[0] },
+      found: { invariant: named.invariant, step: f.step, seed: 0, path: `explore:${scope.name}:depth ${next.length}`, message: named.message.split('\n')[0], ...(cause.length > 0 ? { cause } : {}) },
     } });
   }
   out.labels = [...labels];
