@@ -21,7 +21,7 @@ describe('explore', () => {
     const out = tmpDir('s2check-explore-');
     const r = await runMain(exploreMain, ['--scope', 'tiny', '--depth', '3', '--bugs', 'ro-device-writable', '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.stdout.join('\n')).toMatch(/VIOLATION RO_SLOT_NEVER_WRITABLE @ access \[ro-device-writable\]: 3 steps \(shortest\)/);
+    expect(r.stdout.join('\n')).toMatch(/VIOLATION RO_SLOT_NEVER_WRITABLE @ access \[ro-device-writable\] ← ro-device-writable: 3 steps \(shortest\)/);
     const s = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as { findings: { file: string; steps: number }[] };
     expect(s.findings.length).toBeGreaterThan(0);
     for (const f of s.findings) expect(replayText(fs.readFileSync(path.join(out, f.file), 'utf8')).matchesFound).toBe(true);
