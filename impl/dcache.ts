@@ -10,8 +10,9 @@
  * every page it hands out through its cacheable linear map (pfns are never reused, so "since it was
  * allocated"), so a guest access that does not go through the cache (stage-1 Normal-NC or Device,
  * the MMU off) sees that data only after a clean; KVM cleans a page when it maps it without FWB.
- * Not modelled: host writes after allocation (the VMM writing guest memory), line granularity (a page is dirty or not), eviction (a line may reach memory by itself; the
- * model keeps it dirty, the case KVM must not rely on), the I-cache (ICACHE_BEFORE_EXEC).
+ * Not modelled: host writes after allocation (the VMM writing guest memory), line granularity (a
+ * page is dirty or not), eviction (a line may reach memory by itself; the model keeps it dirty, the
+ * case KVM must not rely on). The I-cache is impl/icache.ts.
  */
 import { PaRanges } from './paRanges';
 

@@ -1,8 +1,8 @@
 /**
  * The guest's TLBs as state (issue 16): one per vCPU, filled by every stage-2 walk that reached a
- * leaf with AF set (allowed, or a permission fault: both may be cached, Arm ARM D8.13) and emptied only by the TLB maintenance KVM issues. A
- * cached entry holds the leaf's descriptor words as the walk read them, its level and output, so
- * an access that hits is served from it exactly as the walk would have served it then: a stale
+ * leaf with AF set (allowed, or a permission fault: both may be cached, Arm ARM D8.13) and emptied
+ * only by the TLB maintenance KVM issues. A cached entry holds the leaf's descriptor words as the
+ * walk read them, its level and output, so an access that hits is served from it exactly as the walk would have served it then: a stale
  * entry after a missing or mis-targeted TLBI gives the old output, permissions and memory type,
  * or a permission fault the tables no longer justify.
  * Invalidation (Arm ARM D8.13): TLBI IPAS2E1IS by IPA removes, on every vCPU, the entries that

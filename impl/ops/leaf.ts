@@ -3,6 +3,7 @@ import * as C from '../descriptor/codec';
 import { entryBase } from '../bbm';
 import { makeCtx, walk, WALK_LEAF, WALK_TABLE_POST, type Visit, type VisitCtx } from '../walker';
 import { ERANGE } from '../errno';
+import { tableIndex } from '../geometry';
 import type { Stage2Pgtable } from '../pgtable';
 
 /** The entry that covers an address: a leaf or an invalid entry, and its level. */
@@ -75,7 +76,7 @@ export function stage2GetPath(pgt: Stage2Pgtable, addr: number, out: PathOut): n
     out.hi[out.n] = hi;
     out.n++;
     const child = pgt.pool.ptrOfPage(pgt.pool.pageOfPa(C.oaOf(lo, hi, g.pageShift)));
-    ptr = child + 2 * (Math.floor(addr * g.invGranules[level + 1]) & (g.entries - 1));
+    ptr = child + 2 * tableIndex(g, addr, level + 1);
   }
   return 0;
 }

@@ -1,9 +1,8 @@
 /** EXEC_FETCH_COHERENT: without DIC, a guest instruction fetch reaches memory invalidated from the I-cache since the host wrote it (issue 16). */
-import * as C from '../../impl/descriptor/codec';
-import { makeLeafOut, stage2GetLeaf } from '../../impl/ops/leaf';
+import { makeLeafOut } from '../../impl/ops/leaf';
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { hex } from './lib/leafInfo';
+import { hex, leafPaAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
 
 const NAME = 'EXEC_FETCH_COHERENT';
@@ -24,11 +23,9 @@ export const execFetchCoherent: Invariant<ModelView, ImplView> = {
     const ic = s.impl.icache;
     if (st.op !== 'access' || st.kind !== 'exec' || s.config.dic || !ic || s.implOutcome.kind !== 'ok') return null;
     const pgt = s.impl.pgt;
-    if (stage2GetLeaf(pgt, st.ipa, leafOut) !== 0 || !leafOut.valid) return null;
+    const pa = leafPaAt(pgt, st.ipa, leafOut);
+    if (pa < 0) return null;
     cases?.saw(NAME); // a completed fetch without DIC
-    const size = pgt.geom.granules[leafOut.level];
-    const oa = C.oaOf(leafOut.lo, leafOut.hi, pgt.geom.pageShift);
-    const pa = oa - (oa % size) + (st.ipa % size);
     if (ic.isFresh(pa)) return null;
     return violation(s, NAME, `exec at ${hex(st.ipa)} fetches from page ${hex(pa - (pa % pgt.geom.granule))}, never invalidated from the I-cache to PoU since the host wrote it: the guest may run stale instructions`,
       { ipa: st.ipa, expected: 'an I-cache invalidation when the page became executable', actual: 'none' });

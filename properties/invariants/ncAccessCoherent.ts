@@ -1,10 +1,10 @@
 /** NC_ACCESS_COHERENT: without FWB, a guest access that bypasses the cache reaches RAM the host's writes were cleaned out of (issue 16). */
 import type { AccessKind } from '../../model/types';
 import * as C from '../../impl/descriptor/codec';
-import { makeLeafOut, stage2GetLeaf } from '../../impl/ops/leaf';
+import { makeLeafOut } from '../../impl/ops/leaf';
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { hex } from './lib/leafInfo';
+import { hex, leafPaAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
 
 const NAME = 'NC_ACCESS_COHERENT';
@@ -30,11 +30,9 @@ export const ncAccessCoherent: Invariant<ModelView, ImplView> = {
     const o = s.implOutcome;
     if (o.kind !== 'ok' || o.effective === undefined || o.effective === 'normal-wb' || o.effective === 'normal-wt') return null;
     const pgt = s.impl.pgt;
-    if (stage2GetLeaf(pgt, st.ipa, leafOut) !== 0 || !leafOut.valid || !C.isCacheable(leafOut.lo, pgt.fwb)) return null;
+    const pa = leafPaAt(pgt, st.ipa, leafOut);
+    if (pa < 0 || !C.isCacheable(leafOut.lo, pgt.fwb)) return null;
     cases?.saw(NAME); // a non-cacheable guest access to cacheable RAM
-    const size = pgt.geom.granules[leafOut.level];
-    const oa = C.oaOf(leafOut.lo, leafOut.hi, pgt.geom.pageShift);
-    const pa = oa - (oa % size) + (st.ipa % size);
     if (dc.isClean(pa)) return null;
     return violation(s, NAME, `${st.kind} at ${hex(st.ipa)} (${o.effective}) reaches page ${hex(pa - (pa % pgt.geom.granule))}, which was never cleaned to PoC after the host wrote it: the guest sees stale memory`,
       { ipa: st.ipa, expected: 'a clean to PoC when the page was mapped', actual: 'no clean' });

@@ -1,12 +1,12 @@
 /** TLB_COHERENT: after every step, each translation a vCPU's TLB holds is one the stage-2 tables still permit (issue 16). */
 import * as C from '../../impl/descriptor/codec';
 import type { EffectEvent } from '../../impl/effects';
-import { makeLeafOut, makePathOut, stage2GetLeaf, stage2GetPath } from '../../impl/ops/leaf';
+import { makeLeafOut, makePathOut, stage2GetPath } from '../../impl/ops/leaf';
 import type { Stage2Pgtable } from '../../impl/pgtable';
 import { describeTlbPerms, type TlbEntry } from '../../impl/tlb';
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { hex } from './lib/leafInfo';
+import { hex, leafPaAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
 
 const NAME = 'TLB_COHERENT';
@@ -73,12 +73,10 @@ export const tlbCoherent: Invariant<ModelView, ImplView> = {
     for (const e of tlb.entries()) {
       if (!overlapsAny(spans, e.ipa, e.size)) continue;
       const what = describeTlbEntry(e, fwb);
-      if (stage2GetLeaf(pgt, e.ipa, leafOut) !== 0 || !leafOut.valid) {
+      const pa = leafPaAt(pgt, e.ipa, leafOut);
+      if (pa < 0) {
         return violation(s, NAME, `${what} survives, but the tables map nothing at ${hex(e.ipa)}: ${tlbisAbout(s.events, e)}`, { ipa: e.ipa, expected: 'no entry', actual: what });
       }
-      const size = pgt.geom.granules[leafOut.level];
-      const oa = C.oaOf(leafOut.lo, leafOut.hi, pgt.geom.pageShift);
-      const pa = oa - (oa % size) + (e.ipa % size);
       const why = pa !== e.pa ? `the tables map ${hex(pa)}`
         : C.isWritable(e.lo) && !C.isWritable(leafOut.lo) ? 'the tables made it read-only'
         : C.isExecutable(e.lo, e.hi) && !C.isExecutable(leafOut.lo, leafOut.hi) ? 'the tables made it non-executable'

@@ -1,9 +1,9 @@
 /** UNMAP_CLEANS_DCACHE: without FWB, a page the guest wrote through a cacheable mapping is cleaned to PoC before stage 2 lets go of it (issue 16). */
 import * as C from '../../impl/descriptor/codec';
-import { makeLeafOut, stage2GetLeaf } from '../../impl/ops/leaf';
+import { makeLeafOut } from '../../impl/ops/leaf';
 import type { Invariant } from './types';
 import type { ImplView, ModelView } from './lib/view';
-import { hex } from './lib/leafInfo';
+import { hex, leafPaAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
 
 const NAME = 'UNMAP_CLEANS_DCACHE';
@@ -35,11 +35,7 @@ export const unmapCleansDcache: Invariant<ModelView, ImplView> = {
       for (const p of dc.pages()) {
         if (p < oa || p >= oa + size) continue;
         const ipa = ev.ipa + (p - oa);
-        if (stage2GetLeaf(pgt, ipa, leafOut) === 0 && leafOut.valid) {
-          const ls = g.granules[leafOut.level];
-          const lpa = C.oaOf(leafOut.lo, leafOut.hi, g.pageShift);
-          if (lpa - (lpa % ls) + (ipa % ls) === p) continue; // still the guest's page
-        }
+        if (leafPaAt(pgt, ipa, leafOut) === p) continue; // still the guest's page
         return violation(s, NAME, `page ${hex(p)} (ipa ${hex(ipa)}) was written by the guest through a cacheable mapping and is no longer mapped, but no clean to PoC reached it: memory holds stale data for any non-coherent reader`, { ipa, expected: `DC CIVAC of ${hex(p)} before the unmap`, actual: 'dirty lines left behind' });
       }
     }

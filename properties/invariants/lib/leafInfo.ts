@@ -3,11 +3,23 @@ import * as C from '../../../impl/descriptor/codec';
 import type { Stage2Pgtable } from '../../../impl/pgtable';
 import type { Memslot } from '../../../model/memslotTypes';
 import type { Leaf } from './walk';
+import { stage2GetLeaf, type LeafOut } from '../../../impl/ops/leaf';
 
 /** Output PA of the leaf's span start (OA rounded down to the leaf size). */
 export function leafPa(pgt: Stage2Pgtable, l: Leaf): number {
   const oa = C.oaOf(l.lo, l.hi, pgt.geom.pageShift);
   return oa - (oa % l.size);
+}
+
+/**
+ * The PA the valid leaf covering `ipa` maps it to, its words left in `out`; -1 when no valid leaf
+ * covers it (stage2GetLeaf).
+ */
+export function leafPaAt(pgt: Stage2Pgtable, ipa: number, out: LeafOut): number {
+  if (stage2GetLeaf(pgt, ipa, out) !== 0 || !out.valid) return -1;
+  const size = pgt.geom.granules[out.level];
+  const oa = C.oaOf(out.lo, out.hi, pgt.geom.pageShift);
+  return oa - (oa % size) + (ipa % size);
 }
 
 export const leafWritable = (l: Leaf): boolean => C.isWritable(l.lo);
