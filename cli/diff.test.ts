@@ -149,4 +149,20 @@ describe('diff of a historical bug against mainline', () => {
     // B deviates from the specification (the bug); A agrees
     expect(s.classes.some((c) => c.specA === 'agrees' && c.specB !== 'agrees')).toBe(true);
   }, 120_000);
+
+  // The cache bugs change only what the guest reads: the `data` key shows it (impl/kvm/dataView.ts).
+  test.each([
+    ['map-without-dcache-clean', 1000],
+    ['exec-map-without-icache-inval', 1000],
+    ['unmap-without-dcache-clean', 3000],
+  ] as const)('%s: a `data current → stale` difference, no longer than the mutant\'s shrunk trace + 1', async (bug, runs) => {
+    const out = tmpDir('s2check-diff-');
+    const r = await runMain(diffMain, ['--a', '{"bugs":[]}', '--b', `{"bugs":["${bug}"]}`, '--runs', String(runs), '--out', out]);
+    expect(r.code).toBe(1);
+    const s = summaryOf(out);
+    expect(s.classes.length).toBeGreaterThan(0);
+    for (const c of s.classes) expect(c.class).toMatch(/: data current → stale$/);
+    const mutant = parseTraceText(fs.readFileSync(path.join(__dirname, '..', 'reports', 'corpus', `${bug}.json`), 'utf8'));
+    expect(Math.min(...s.classes.map((c) => c.steps))).toBeLessThanOrEqual(mutant.steps.length + 1);
+  }, 120_000);
 });

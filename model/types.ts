@@ -17,6 +17,15 @@ export type S1MemType = 'normal' | 'nc' | 'device';
 /** Effective memory type after combining stage 1 and stage 2 (Arm ARM, facts §11). */
 export type EffectiveMemType = 'normal-wb' | 'normal-wt' | 'normal-nc' | 'device-nGnRnE' | 'device-nGnRE' | 'device-nGRE' | 'device-GRE';
 
+/**
+ * What a completed guest access found in memory (the `data` expect key): `current` the guest's
+ * latest data; `stale` older contents (a cache-bypassing load of memory not cleaned to PoC since a
+ * cacheable write, a fetch of a page not invalidated from the I-cache, a page whose contents lost
+ * a non-cacheable write when the host copied it through stale lines); `not-backing` a physical page
+ * the host no longer maps at the slot's hva (a stale TLB entry or leaf: freed or reused memory).
+ */
+export type DataView = 'current' | 'stale' | 'not-backing';
+
 /** Translation granule in bytes. */
 export type Granule = 4096 | 16384 | 65536;
 

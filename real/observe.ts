@@ -47,8 +47,8 @@ export function notObservable(step: Step): string | null {
   return null;
 }
 
-/** Expect keys that need the stage-2 tables or memory types: never observable here. */
-export const UNOBSERVABLE_EXPECT_KEYS = ['mapped', 'writable', 'exec', 'memtype', 'effective', 'size'] as const;
+/** Expect keys that need the stage-2 tables, memory types or the caches (`data`: TCG has no caches): never observable here. */
+export const UNOBSERVABLE_EXPECT_KEYS = ['mapped', 'writable', 'exec', 'memtype', 'effective', 'size', 'data'] as const;
 
 function errnoOutcome(step: Step, e: string): Outcome | null {
   if (step.op === 'access') {

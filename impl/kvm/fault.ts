@@ -69,15 +69,23 @@ function hardware(core: KvmCore, ipa: number, kind: AccessKind): TranslateFault 
   return null;
 }
 
-/** Stores that leave a dirty line when the effective type is Normal-WB; CMOs by VA that clean theirs. */
+/** Stores (a dirty line when the effective type is Normal-WB, memory newer than the cache otherwise); CMOs by VA. */
 const STORES: ReadonlySet<AccessKind> = new Set<AccessKind>(['write', 'st_preidx', 'cas', 'dc_zva']);
-const CLEANS: ReadonlySet<AccessKind> = new Set<AccessKind>(['dc_civac', 'dc_cvac', 'dc_ivac']);
+/** DC CIVAC, and DC IVAC, which HCR_EL2.VM upgrades to clean+invalidate (Arm ARM D7.5.9.x, HCR_EL2.VM): both invalidate. */
+const CLEAN_INVALS: ReadonlySet<AccessKind> = new Set<AccessKind>(['dc_civac', 'dc_ivac']);
 
-/** The D-cache after a completed access without FWB (impl/dcache.ts): a cacheable store dirties the page, a CMO by VA cleans it. */
+/**
+ * The D-cache after a completed access without FWB (impl/dcache.ts): a cacheable store dirties the
+ * page, a non-cacheable store to cacheable RAM leaves memory newer than the cache, a CMO by VA
+ * cleans (DC CVAC) or cleans and invalidates.
+ */
 function touchCache(core: KvmCore, kind: AccessKind, ok: Outcome): void {
   if (STORES.has(kind)) {
-    if (ok.kind === 'ok' && ok.effective === 'normal-wb') core.dcache.guestWrite(core.tout.pa);
-  } else if (CLEANS.has(kind)) core.dcache.clean(core.tout.pa, 1);
+    if (ok.kind !== 'ok') return;
+    if (ok.effective === 'normal-wb') core.dcache.guestWrite(core.tout.pa);
+    else if (core.tout.memtype === 'normal') core.dcache.guestWriteNc(core.tout.pa);
+  } else if (CLEAN_INVALS.has(kind)) core.dcache.clean(core.tout.pa, 1);
+  else if (kind === 'dc_cvac') core.dcache.cleanOnly(core.tout.pa, 1);
 }
 
 /**
@@ -93,6 +101,8 @@ export function runAccess(core: KvmCore, ipa: number, kind: AccessKind, s1: S1Me
     if (fault === null) {
       const ok = okWith(core.config.fwb, s1, core.tout.memtype as MemType);
       if (!core.config.fwb) touchCache(core, kind, ok);
+      core.last.pa = core.tout.pa;
+      core.last.memtype = core.tout.memtype as MemType;
       return ok;
     }
     const f = core.scratch;

@@ -2,7 +2,7 @@
 import type { ImplVariant } from '../variants';
 import { translate } from '../translate';
 import type { Memslot } from '../../model/memslotTypes';
-import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
+import type { AccessKind, Config, DataView, Outcome, S1MemType } from '../../model/types';
 import { parseBugs, type BugSet } from '../bugs';
 import type { RecordingEffects } from '../effects';
 import { Tlb } from '../tlb';
@@ -11,6 +11,7 @@ import { ICache } from '../icache';
 import { HwEffects } from '../hwEffects';
 import { Stage2Pgtable } from '../pgtable';
 import type { TablePool } from '../pool';
+import { dataView } from './dataView';
 import { clearDirtyLog, getDirtyLog } from './dirtyLog';
 import { faultBegin, faultCommit, runAccess } from './fault';
 import { ioremap } from './ioremap';
@@ -63,6 +64,7 @@ export class KvmImpl {
       page: config.granule, pmd, pud, ...(variant ? { variant } : {}),
     };
     host.subscribe(notifierListener(this.core));
+    host.observeCopies?.((src, dst, pages) => this.dcache.hostCopy(src * config.granule, dst * config.granule, pages));
   }
 
   /** KVM_SET_USER_MEMORY_REGION (facts §12–13). */
@@ -87,6 +89,11 @@ export class KvmImpl {
   access(vcpu: number, ipa: number, kind: AccessKind, s1: S1MemType = 'normal'): Outcome {
     this.tlb.current = vcpu;
     return runAccess(this.core, ipa, kind, s1);
+  }
+
+  /** What the access that just returned `o` found in memory (impl/kvm/dataView.ts); undefined when it has no data view. */
+  dataView(ipa: number, kind: AccessKind, o: Outcome): DataView | undefined {
+    return dataView(this.core, this.icache, ipa, kind, o);
   }
 
   /** First half of a split fault (facts §15.4 steps 1–12). */

@@ -1,6 +1,6 @@
 /** Everything the implementation's KVM functions share: config, switches, stage 2, slots, notifier, scratch. */
 import type { ImplVariant } from '../variants';
-import type { Config } from '../../model/types';
+import type { Config, MemType } from '../../model/types';
 import type { BugSet } from '../bugs';
 import type { RecordingEffects } from '../effects';
 import type { Stage2Pgtable } from '../pgtable';
@@ -34,6 +34,8 @@ export interface KvmCore {
   readonly scratch: PendingFault;
   /** Reused out object of the hardware walk. */
   readonly tout: TranslateOut;
+  /** Where the last completed access went: its PA and stage-2 memory type (what impl/kvm/dataView.ts judges). */
+  readonly last: { pa: number; memtype: MemType };
   /** PAGE_SIZE, PMD and PUD block sizes of the granule (PUD 0 when the granule has no PUD block). */
   readonly page: number;
   readonly pmd: number;
@@ -53,4 +55,5 @@ export function blockSizesOf(g: Geometry): { pmd: number; pud: number } {
 }
 
 /** Fresh per-core scratch values. */
-export const freshScratch = (): { scratch: PendingFault; tout: TranslateOut } => ({ scratch: makePendingFault(), tout: makeTranslateOut() });
+export const freshScratch = (): { scratch: PendingFault; tout: TranslateOut; last: { pa: number; memtype: MemType } } =>
+  ({ scratch: makePendingFault(), tout: makeTranslateOut(), last: { pa: -1, memtype: 'normal' } });

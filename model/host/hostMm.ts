@@ -50,9 +50,14 @@ export class HostMm {
     const sizes = [...new Set([pageSize, this.pmdSize, ...hugetlbSizes(pageSize)])].sort((a, b) => a - b);
     this.st = {
       pageSize, pmdSize: this.pmdSize, alloc, vmas: new VmaList(), ptes: new PteTable(sizes),
-      cache: new PageCache(), notifier: new Notifier(), uffdFaults: 0,
+      cache: new PageCache(), notifier: new Notifier(), copyObservers: [], uffdFaults: 0,
       collapseHoleErrno: profileHas(opts, 'collapse-hole-einval') ? 'EINVAL' : 'EBUSY',
     };
+  }
+
+  /** Be told of the host's page copies (migrate_pages' copy, collapse_huge_page's copy): the hardware caches see them (impl/dcache.ts). */
+  observeCopies(fn: (srcPfn: number, dstPfn: number, pages: number) => void): void {
+    this.st.copyObservers.push(fn);
   }
 
   /** Register MMU-notifier callbacks; they are called in subscription order. */

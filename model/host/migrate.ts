@@ -16,6 +16,7 @@ export function migrateOp(st: MmState, hva: number): HostResult {
   const rec = st.vmas.find(hva);
   const pfn = st.alloc.alloc(u.size / st.pageSize);
   st.notifier.around(u.hva, u.hva + u.size, () => {
+    for (const f of st.copyObservers) f(u.pfn, pfn, u.size / st.pageSize); // migrate_folio copies the contents
     st.ptes.set(withPfn(u, pfn, u.writable));
     if (rec?.fileId !== undefined && rec.fileOff !== undefined) {
       st.cache.set(rec.fileId, (rec.fileOff + u.hva - rec.vma.start) / st.pageSize, pfn);

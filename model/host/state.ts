@@ -16,6 +16,8 @@ export interface MmState {
   readonly ptes: PteTable;
   readonly cache: PageCache;
   readonly notifier: Notifier;
+  /** Told of every page the host copies through its cacheable linear map (migration, THP collapse): src pfn, dst pfn, pages. */
+  readonly copyObservers: Array<(srcPfn: number, dstPfn: number, pages: number) => void>;
   uffdFaults: number;
   /** MADV_COLLAPSE's errno for an empty PTE in a uffd-armed range (madvise_collapse_errno; profile `collapse-hole-einval`). */
   readonly collapseHoleErrno: 'EBUSY' | 'EINVAL';

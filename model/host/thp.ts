@@ -25,6 +25,8 @@ export function thpCollapseOp(st: MmState, hva: number): HostResult {
   if (rec.vma.uffd && old.filter((u) => u.pfn !== st.alloc.zeroPfn).length * st.pageSize < st.pmdSize) return fail(st.collapseHoleErrno);
   const pfn = st.alloc.alloc(st.pmdSize / st.pageSize);
   st.notifier.around(base, end, () => {
+    // __collapse_huge_page_copy copies each present page (the zero page gives zeroes, nothing copied)
+    for (const u of old) if (u.pfn !== st.alloc.zeroPfn) for (const f of st.copyObservers) f(u.pfn, pfn + (u.hva - base) / st.pageSize, u.size / st.pageSize);
     old.forEach((u) => st.ptes.delete(u));
     st.ptes.set({ hva: base, size: st.pmdSize, pfn, writable: rec.vma.prot === 'rw', kind: 'thp' });
   });

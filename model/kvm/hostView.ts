@@ -30,6 +30,8 @@ export interface HostView {
    * (arm64 PROT_NONE PTEs are present); undefined outside a pfnmap VMA.
    */
   followPfnmap(hva: number): HostPteInfo | undefined;
+  /** Be told of the host's page copies through its cacheable map (src pfn, dst pfn, pages); the impl's D-cache uses it. */
+  observeCopies?(fn: (srcPfn: number, dstPfn: number, pages: number) => void): void;
 }
 
 /** The real host mm as a HostView (a compile-time check that HostMm satisfies the view). */

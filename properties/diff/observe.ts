@@ -15,7 +15,7 @@ import type { RunnerMemory } from '../runner/touched';
 export type Observation = Partial<TraceExpect>;
 
 /** Keys compared, in the order a difference is named by. */
-export const DIFF_KEYS = ['outcome', 'errno', 'mmio', 'effective', 'dirty', 'mapped', 'writable', 'exec', 'memtype', 'size'] as const;
+export const DIFF_KEYS = ['outcome', 'errno', 'mmio', 'effective', 'data', 'dirty', 'mapped', 'writable', 'exec', 'memtype', 'size'] as const;
 export type DiffKey = (typeof DIFF_KEYS)[number];
 
 /** The slot facts a step's class names (DESIGN §3 memslot flags), tracked from the steps that succeeded. */

@@ -107,7 +107,7 @@ export function searchDiffBatch(spec: DiffBatchSpec, known: ReadonlySet<string>,
       return null;
     }
   };
-  const small = shrinkFields(whole, probe);
+  const small = shrinkFields(whole, probe, 200, true);
   if (!small) return { found: null, ...done };
   const d = compareUnder(small.trace.config as Config, spec.sides, small.trace.steps.map(decodeStep)).diff;
   return { found: d ? differenceTrace(small.trace, spec.sides, d) : null, ...done };

@@ -14,10 +14,14 @@ export function stepIpa(step: Step, mem: RunnerMemory): number | undefined {
   return undefined;
 }
 
-/** What the run observed for `expect` keys: outcome fields, dirty list, and the impl leaf covering the page. */
+/** What the run observed for `expect` keys: outcome fields, dirty list, what an access found in memory, and the impl leaf covering the page. */
 export function observe(w: World, step: Step, mem: RunnerMemory, impl: SideResult): Partial<TraceExpect> {
   const obs: Partial<TraceExpect> = { ...outcomeToExpect(impl.outcome) };
   if (impl.dirty) obs.dirty = [...impl.dirty];
+  if (step.op === 'access') {
+    const data = w.impl.kvm.dataView(step.ipa, step.kind, impl.outcome);
+    if (data) obs.data = data;
+  }
   const ipa = stepIpa(step, mem);
   if (ipa === undefined) return obs;
   const leaf = implLeafAt(w.impl.kvm.pgt, ipa);

@@ -1,8 +1,9 @@
 /**
  * Shrinking below the step level: fast-check removes steps and shrinks what the generator drew,
- * but a finding can still carry fields it does not need (a `uffd`, a `pgprot`, an `s1`) or sizes
- * larger than it needs. This greedy pass tries, step by step, to drop each optional field and to
- * halve each size, then to move whole windows of addresses down (moveAddresses.ts), keeping an
+ * but a finding can still carry steps the generator could not drop (later steps were drawn from
+ * them), fields it does not need (a `uffd`, a `pgprot`, an `s1`) or sizes larger than it needs.
+ * This greedy pass tries (policy differences only) to drop one or two whole steps, then, step by step, to drop each optional
+ * field and to halve each size, then to move whole windows of addresses down (moveAddresses.ts), keeping an
  * edit only while the same finding (`sameFinding`) recurs, and cuts the trace after its failing
  * step each time.
  */
@@ -52,6 +53,12 @@ function edits(s: Step, page: number): Step[] {
   return out;
 }
 
+/** Index sets to drop among the first `n` steps: each single one, then each pair (latest first: a late step depends on fewer). */
+function* dropSets(n: number): Generator<readonly number[]> {
+  for (let i = n - 1; i >= 0; i--) yield [i];
+  for (let i = n - 1; i >= 0; i--) for (let j = i - 1; j >= 0; j--) yield [i, j];
+}
+
 /** What a candidate trace shows: the step where the same finding recurs (and its message), or null. */
 export type Probe = (cand: Trace) => { step: number; message?: string } | null;
 
@@ -61,7 +68,7 @@ export type Probe = (cand: Trace) => { step: number; message?: string } | null;
  * probe's last answer, or null when `trace` itself does not show it. Used by findings
  * (minimizeFields) and by policy differences (properties/diff).
  */
-export function shrinkFields(trace: Trace, probe: Probe, budget = 200): { trace: Trace; step: number; message?: string } | null {
+export function shrinkFields(trace: Trace, probe: Probe, budget = 200, dropSteps = false): { trace: Trace; step: number; message?: string } | null {
   const first = probe(trace);
   if (!first) return null;
   let best = { trace: { ...trace, steps: trace.steps.slice(0, first.step + 1) }, ...first };
@@ -75,6 +82,13 @@ export function shrinkFields(trace: Trace, probe: Probe, budget = 200): { trace:
   for (let progress = true; progress && budget > 0;) {
     progress = false;
     const cur = best.trace;
+    // With `dropSteps`, first whole steps, one and then two at a time, before the failing one: the
+    // generator's own shrinking keeps what later steps were drawn from, a step it cannot drop may not be needed.
+    for (const drop of dropSteps ? dropSets(cur.steps.length - 1) : []) {
+      if (budget-- <= 0) break;
+      if (tryCand({ ...cur, steps: cur.steps.filter((_, j) => !drop.includes(j)) })) { progress = true; break; }
+    }
+    if (progress) continue;
     for (let i = 0; i < cur.steps.length && budget > 0 && !progress; i++) {
       for (const e of edits(decodeStep(cur.steps[i]), page)) {
         if (budget-- <= 0) break;

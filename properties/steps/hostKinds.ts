@@ -1,8 +1,9 @@
 /** Catalog entries of host-mm steps: VMA changes, page moves, open invalidations, aging (facts §14, §16). */
-import type { VmaProt } from '../../model/types';
+import type { S1MemType, VmaProt } from '../../model/types';
 import { defineKind, rawArgs } from './kind';
 import { backing, SLOT_IDS, type RawOrder } from './layout';
-import { choices, nth, nthOf, pick, r } from './pick';
+import { choices, nth, nthOf, pick, r, type Raw } from './pick';
+import type { Step } from '../trace/codec';
 import { pickHva, pickRange } from './targets';
 import type { GenWorld } from './world';
 
@@ -55,14 +56,37 @@ export const madviseDontneed = defineKind('madviseDontneed', {
   resolve: (w, raw) => [{ op: 'madviseDontneed', ...pickRange(w, raw) }],
 });
 
+/** Stage-1 types of the write before a copy: the cache-off one is the case that matters. */
+const COPY_WRITE_S1 = choices<S1MemType>([[50, 'nc'], [25, 'device'], [25, 'normal']]);
+
+/**
+ * A page copy (migration, collapse) is sometimes followed by a guest read of the page a slot maps
+ * there, and sometimes also preceded by a guest write to it, mostly around the cache: the copy is
+ * where such a write is lost when KVM's unmap did not invalidate the page (impl/dcache.ts), and
+ * only a later load shows it.
+ */
+function aroundCopy(w: GenWorld, raw: Raw, step: Step & { hva: number }): Step[] {
+  const mode = r(raw, 3) % 4;
+  if (w.pending.size > 0 || w.open.length > 0 || mode >= 2) return [step]; // access preconditions (guestKinds)
+  for (const s of w.slots.values()) {
+    if (step.hva < s.hva || step.hva >= s.hva + s.size) continue;
+    const off = step.hva - s.hva;
+    const ipa = s.gpa + off - (off % w.geo.page);
+    const vcpu = r(raw, 4) % 2;
+    const read: Step = { op: 'access', vcpu, ipa, kind: 'read' };
+    return mode === 0 ? [{ op: 'access', vcpu, ipa, kind: 'write', s1: pick(r(raw, 4) >>> 1, COPY_WRITE_S1) }, step, read] : [step, read];
+  }
+  return [step];
+}
+
 export const migrate = defineKind('migrate', {
   weight: () => 2, precondition: always, arbitrary: rawArgs,
-  resolve: (w, raw) => [{ op: 'migrate', hva: pickHva(w, raw) }],
+  resolve: (w, raw) => aroundCopy(w, raw, { op: 'migrate', hva: pickHva(w, raw) }),
 });
 
 export const thpCollapse = defineKind('thpCollapse', {
   weight: () => 3, precondition: always, arbitrary: rawArgs,
-  resolve: (w, raw) => [{ op: 'thpCollapse', hva: pickHva(w, raw) }],
+  resolve: (w, raw) => aroundCopy(w, raw, { op: 'thpCollapse', hva: pickHva(w, raw) }),
 });
 
 export const thpSplit = defineKind('thpSplit', {

@@ -31,7 +31,7 @@ export function expectToOutcome(e: TraceExpect, ipa = 0): Outcome {
   }
 }
 
-const KEYS = ['outcome', 'errno', 'mmio', 'dirty', 'mapped', 'writable', 'exec', 'memtype', 'effective', 'size'] as const;
+const KEYS = ['outcome', 'errno', 'mmio', 'dirty', 'mapped', 'writable', 'exec', 'memtype', 'effective', 'size', 'data'] as const;
 
 /**
  * Compare an expectation with what a run observed (built with outcomeToExpect plus the runner's

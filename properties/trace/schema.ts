@@ -5,7 +5,7 @@ import { BUG_NAMES } from '../../impl/bugs';
 import { KERNEL_PROFILES } from '../../model/kernelProfiles';
 import { hexSchema } from './hex';
 import {
-  EFFECTIVE_MEMTYPES, ERRNOS, MEMSLOT_FLAGS, MEMTYPES, OUTCOME_KINDS, PGPROTS, S1_MEMTYPES, TRACE_FORMAT, VMA_KINDS, VMA_PROTS,
+  DATA_VIEWS, EFFECTIVE_MEMTYPES, ERRNOS, MEMSLOT_FLAGS, MEMTYPES, OUTCOME_KINDS, PGPROTS, S1_MEMTYPES, TRACE_FORMAT, VMA_KINDS, VMA_PROTS,
 } from './vocab';
 
 const nat = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -46,6 +46,7 @@ export const expectSchema = z.object({
   memtype: z.enum(MEMTYPES).optional(),
   effective: z.enum(EFFECTIVE_MEMTYPES).optional(),
   size: hexSchema.optional(),
+  data: z.enum(DATA_VIEWS).optional(),
 }).strict();
 
 /** One op's strict variant: `op`, its fields in DESIGN §3 order, then the optional `expect`. */

@@ -1,5 +1,5 @@
 /** Enumerations of the trace vocabulary as runtime lists (DESIGN §3), each checked against model/types.ts. */
-import type { EffectiveMemType, Errno, MemType, MemslotFlag, Outcome, PgProt, S1MemType, VmaKind, VmaProt } from '../../model/types';
+import type { DataView, EffectiveMemType, Errno, MemType, MemslotFlag, Outcome, PgProt, S1MemType, VmaKind, VmaProt } from '../../model/types';
 
 /** Compile-time proof that a runtime list names every member of the union `T` (a missing one is a type error). */
 const covering = <T>() => <const L extends readonly T[]>(list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : ['missing', Exclude<T, L[number]>])): L => list;
@@ -13,6 +13,7 @@ export const MEMTYPES = covering<MemType>()(['normal', 'nc', 'device']);
 export const EFFECTIVE_MEMTYPES = covering<EffectiveMemType>()([
   'normal-wb', 'normal-wt', 'normal-nc', 'device-nGnRnE', 'device-nGnRE', 'device-nGRE', 'device-GRE',
 ]);
+export const DATA_VIEWS = covering<DataView>()(['current', 'stale', 'not-backing']);
 export const ERRNOS = covering<Errno>()([
   'EINVAL', 'EEXIST', 'EFAULT', 'ENOENT', 'ENOMEM', 'EPERM', 'ENXIO', 'ERANGE', 'EAGAIN', 'EBUSY',
 ]);

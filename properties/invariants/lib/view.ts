@@ -32,7 +32,7 @@ export interface ImplView {
   /** The guest's TLB (impl/tlb.ts); absent on hand-built snapshots. */
   readonly tlb?: { entries(): Iterable<TlbEntry>; walkEntries(): Iterable<WalkEntry>; readonly size: number };
   /** The D-cache's guest-dirty pages (impl/dcache.ts); absent on hand-built snapshots. */
-  readonly dcache?: { pages(): Iterable<number>; readonly size: number; isClean(pa: number): boolean };
+  readonly dcache?: { pages(): Iterable<number>; ncPages(): Iterable<number>; readonly size: number; isClean(pa: number): boolean };
   /** The I-cache's invalidated memory (impl/icache.ts); absent on hand-built snapshots. */
   readonly icache?: { isFresh(pa: number): boolean };
 }
