@@ -19,7 +19,7 @@ export interface RealFuzzOptions {
   readonly kernel: Kernel;
   readonly cpu: string;
   readonly seed: number;
-  /** Budget in ms; batches start while it lasts. */
+  /** Budget in ms; batches start while it lasts, the last ones sized to end with it (fitBatch). */
   readonly timeMs: number;
   readonly out: string;
   /** Traces per boot. @defaultValue 300 */
@@ -176,15 +176,31 @@ function updateRate(s: RealFuzzSummary, started: number): void {
   s.stepsPerMinute = fuzzing > 0 ? s.steps / fuzzing * 60 : 0;
 }
 
-/** Batch `k`: generated traces cut to their executable part (dropped steps counted). */
-function generateBatch(arb: fc.Arbitrary<Trace>, opts: RealFuzzOptions, s: RealFuzzSummary, k: number): { name: string; trace: Trace }[] {
+/** Batch `k`: its first `count` generated traces cut to their executable part (dropped steps counted); a shorter batch is a prefix of the full one. */
+function generateBatch(arb: fc.Arbitrary<Trace>, opts: RealFuzzOptions, s: RealFuzzSummary, k: number, count: number): { name: string; trace: Trace }[] {
   const items: { name: string; trace: Trace }[] = [];
-  for (const [i, g] of fc.sample(arb, { seed: opts.seed + k * 7919, numRuns: opts.batch ?? 300 }).entries()) {
+  for (const [i, g] of fc.sample(arb, { seed: opts.seed + k * 7919, numRuns: count }).entries()) {
     const t = executablePart(g);
     s.droppedSteps += g.steps.length - t.steps.length;
     if (t.steps.length > 0 && notExecutable(t) === null) items.push({ name: `b${k}t${i}`, trace: t });
   }
   return items;
+}
+
+/** Traces a batch may not go below: under it a boot costs more than the traces it runs. */
+const MIN_BATCH = 20;
+
+/**
+ * The size of the next batch: `full` until a batch of that size would overrun the `remainingMs`
+ * left, then as many traces as this QEMU ran in that time at its last batch's pace (`perTraceMs`),
+ * 0 (stop) when not even MIN_BATCH fit. So a run ends near its budget instead of one whole batch
+ * (tens of seconds) past it, and two QEMUs end together.
+ */
+export function fitBatch(full: number, remainingMs: number, perTraceMs: number | null): number {
+  if (perTraceMs === null || perTraceMs <= 0) return full;
+  const fits = Math.floor(remainingMs / perTraceMs);
+  if (fits >= full) return full;
+  return fits >= MIN_BATCH ? fits : 0;
 }
 
 /** Fuzz until the budget ends; resolves to the final summary (also on disk in `opts.out`). */
@@ -242,10 +258,15 @@ export async function realFuzz(opts: RealFuzzOptions): Promise<RealFuzzSummary> 
     }
   };
   const worker = async (): Promise<void> => {
+    let perTraceMs: number | null = null; // this QEMU's last batch: wall ms per generated trace, boot included
     while (Date.now() - started < opts.timeMs && !opts.stop?.requested) {
+      const count = fitBatch(opts.batch ?? 300, opts.timeMs - (Date.now() - started), perTraceMs);
+      if (count === 0) break;
       const k = next++;
-      const items = generateBatch(arb, opts, s, k);
+      const t0 = Date.now();
+      const items = generateBatch(arb, opts, s, k, count);
       finished.set(k, { items, run: await runOnReal(items, { kernel: opts.kernel, cpu: opts.cpu }) });
+      perTraceMs = (Date.now() - t0) / count;
       folding = folding.then(drain);
       await folding;
     }

@@ -1,22 +1,55 @@
-/** Transparent huge pages of anon VMAs: collapse (khugepaged / MADV_COLLAPSE) and split (__split_huge_pmd). */
+/** Transparent huge pages of anon VMAs: collapse (MADV_COLLAPSE) and split (__split_huge_pmd). */
 import { alignDown, checkAddr } from './constants';
 import type { MmState } from './state';
 import { OK, fail } from './state';
 import type { HostResult } from './types';
+import type { VmaRec } from './vmas';
 
 /**
- * Collapse the PMD-aligned range around `hva` into one new THP (fresh aligned contiguous pfns,
- * writable iff the VMA is rw), replacing its PTEs under one invalidation of the PMD range.
- * EINVAL unless the range lies in one accessible anon VMA; a uffd-armed VMA must have no empty
- * or zero-page PTE there (hpage_collapse_scan_pmd: SCAN_EXCEED_NONE_PTE, EBUSY; EINVAL on 6.1).
+ * Whether THP may back this VMA at all, as thp_vma_allowable_order() asks outside a page fault:
+ * anon or shmem (VM_PFNMAP and VM_HUGETLB are VM_NO_KHUGEPAGED), and the VMA holds a whole
+ * PMD-aligned PMD (thp_vma_suitable_order at vm_end − PMD_SIZE), a file VMA at a PMD-aligned
+ * file offset. Seen on arm64 6.1 and 6.12 (`npm run real`): a 4 KiB VMA, or two VMAs splitting a
+ * PMD range, give EINVAL; the tail of a large VMA before a hole ENOMEM.
+ */
+function thpAllowed(r: VmaRec, pmd: number): boolean {
+  if (r.vma.kind !== 'anon' && r.vma.kind !== 'file') return false;
+  if (alignDown(r.vma.end - pmd, pmd) < r.vma.start) return false;
+  return r.fileOff === undefined || (r.vma.start - r.fileOff) % pmd === 0;
+}
+
+/**
+ * MADV_COLLAPSE of the PMD-aligned range around `hva` (madvise_walk_vmas → madvise_collapse),
+ * as observed on arm64 6.1 and 6.12 with `npm run real`:
+ *  - no VMA in the range: ENOMEM (madvise_walk_vmas);
+ *  - the range not inside one VMA: EINVAL for a VMA THP may not back (thpAllowed); otherwise each
+ *    VMA part holds no aligned PMD, so madvise_collapse has nothing to scan and returns 0, and a
+ *    hole in the range makes the call ENOMEM (madvise_walk_vmas' unmapped_error);
+ *  - one VMA over the range: collapse it (collapseWhole).
  */
 export function thpCollapseOp(st: MmState, hva: number): HostResult {
   const base = alignDown(checkAddr('hva', hva), st.pmdSize);
   const end = base + st.pmdSize;
+  const parts = st.vmas.intersecting(base, end);
+  if (parts.length === 0) return fail('ENOMEM');
   const rec = st.vmas.find(base);
-  // madvise over a range no VMA touches: ENOMEM (madvise_walk_vmas); observed on arm64 6.1 and 6.12 (npm run real).
-  if (rec === undefined && st.vmas.intersecting(base, end).length === 0) return fail('ENOMEM');
-  if (rec === undefined || rec.vma.kind !== 'anon' || rec.vma.prot === 'none' || rec.vma.end < end) return fail('EINVAL');
+  if (rec !== undefined && rec.vma.end >= end) return collapseWhole(st, rec, base, end);
+  for (const p of parts) if (!thpAllowed(p, st.pmdSize)) return fail('EINVAL');
+  const covered = parts.reduce((n, p) => n + Math.min(p.vma.end, end) - Math.max(p.vma.start, base), 0);
+  return covered < st.pmdSize ? fail('ENOMEM') : OK;
+}
+
+/**
+ * Collapse [base, end) of one anon VMA into a new THP (fresh aligned contiguous pfns, writable iff
+ * the VMA is rw), replacing its PTEs under one invalidation of the PMD range. Refused as
+ * hpage_collapse_scan_pmd refuses: EINVAL unless anon and accessible; EINVAL with nothing present
+ * (no PTE, not even the zero page); a uffd-armed VMA must have no empty or zero-page PTE there
+ * (SCAN_EXCEED_NONE_PTE, EBUSY; EINVAL on 6.1). Only the zero page present, or pages made
+ * read-only by mprotect, still collapse (seen on 6.1 and 6.12). Not modelled: shmem (memfd) collapse, which the real kernels do (collapse_file); the model
+ * refuses it with EINVAL.
+ */
+function collapseWhole(st: MmState, rec: VmaRec, base: number, end: number): HostResult {
+  if (rec.vma.kind !== 'anon' || rec.vma.prot === 'none') return fail('EINVAL');
   if (st.ptes.lookup(base)?.kind === 'thp') return OK;
   const old = st.ptes.overlapping(base, end);
   // Nothing present to collapse (no PTE, not even the zero page): hpage_collapse_scan_pmd gives up, EINVAL
