@@ -15,7 +15,7 @@ export const KERNEL_PROFILES = ['mainline', '6.12', '6.1'] as const;
 export type KernelProfile = (typeof KERNEL_PROFILES)[number];
 
 /** Ids of profile entries. */
-export type ProfileEntryId = 'no-allow-any-uncached' | 'no-cacheable-pfnmap' | 'collapse-hole-einval' | 'pfnmap-prot-none-livelock';
+export type ProfileEntryId = 'no-allow-any-uncached' | 'no-cacheable-pfnmap' | 'collapse-hole-einval' | 'shmem-collapse-uffd-hole-ok' | 'pfnmap-prot-none-livelock';
 
 export interface ProfileEntry {
   readonly id: ProfileEntryId;
@@ -43,6 +43,11 @@ export const PROFILE_ENTRIES: readonly ProfileEntry[] = [
     id: 'collapse-hole-einval', kind: 'host', kernels: ['6.1'],
     what: 'MADV_COLLAPSE that meets an empty PTE in a uffd-armed range fails EINVAL (later kernels: EBUSY)',
     source: 'madvise_collapse_errno(): SCAN_EXCEED_NONE_PTE falls to EINVAL in v6.1-v6.2, EBUSY later; seen on Debian 6.1 and 6.12 (npm run real, real/corpus/thp-collapse-uffd-ebusy.json)',
+  },
+  {
+    id: 'shmem-collapse-uffd-hole-ok', kind: 'host', kernels: ['6.1'],
+    what: 'MADV_COLLAPSE of a uffd-armed shmem range with pages missing from the page cache collapses it (later kernels: EBUSY, as for anon)',
+    source: 'seen on Debian 6.1.192 (ok) and 6.12.118 (EBUSY) under QEMU (npm run real, real/corpus/thp-collapse-shmem.json); the uffd test on a shmem hole in collapse_file / hpage_collapse_scan_file is later than v6.1 (as read, commit not identified)',
   },
   {
     id: 'pfnmap-prot-none-livelock', kind: 'deviation', kernels: ['6.12'],

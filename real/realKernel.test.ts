@@ -78,6 +78,8 @@ suite('the real kernel under QEMU', () => {
     'thp-collapse-needs-a-present-page.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
     // Host model fixed: MADV_COLLAPSE of a range not inside one VMA — EINVAL for a VMA that cannot hold an aligned PMD, ENOMEM for a hole after a large VMA's tail; the zero page counts as present.
     'thp-collapse-vma-suitability.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
+    // Host model fixed: shmem (memfd) collapse — the page cache counts, not PTEs or protection; a misaligned file offset is EINVAL; a uffd hole EBUSY on 6.12, collapsed on 6.1 (profile shmem-collapse-uffd-hole-ok).
+    'thp-collapse-shmem.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'explained by profile', last: 'agree', real: 'ok' } },
     // Host model fixed (EBUSY, as 6.12 and mainline say); 6.1's EINVAL is profile entry collapse-hole-einval.
     'thp-collapse-uffd-ebusy.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'explained by profile', last: 'agree', real: 'ok' } },
     // 6.12: profile deviation pfnmap-prot-none-livelock (its expect efault fails: the trace differs); 6.1 maps it (kernel finding pfnmap-prot-none-mapped).

@@ -125,7 +125,8 @@ function profilePredictor(trace: Trace, profile: KernelProfile): () => Predicted
 const RELEVANT: Record<ProfileEntryId, (steps: readonly Step[], i: number) => boolean> = {
   'no-allow-any-uncached': (steps, i) => steps[i].op === 'access' && steps.some((s) => s.op === 'mmap' && s.allowAnyUncached === true),
   'no-cacheable-pfnmap': (steps, i) => (steps[i].op === 'access' || steps[i].op === 'setMemslot') && steps.some((s) => s.op === 'mmap' && s.kind === 'pfnmap' && s.pgprot === 'normal'),
-  'collapse-hole-einval': (steps, i) => steps[i].op === 'thpCollapse' && steps.some((s) => s.op === 'mmap' && s.uffd === true),
+  'collapse-hole-einval': (steps, i) => steps[i].op === 'thpCollapse' && steps.some((s) => s.op === 'mmap' && s.kind === 'anon' && s.uffd === true),
+  'shmem-collapse-uffd-hole-ok': (steps, i) => steps[i].op === 'thpCollapse' && steps.some((s) => s.op === 'mmap' && s.kind === 'file' && s.uffd === true),
   'pfnmap-prot-none-livelock': (steps, i) => steps[i].op === 'access' && steps.some((s) => s.op === 'mmap' && s.kind === 'pfnmap')
     && steps.some((s) => (s.op === 'mmap' || s.op === 'mprotect') && s.prot === 'none'),
 };

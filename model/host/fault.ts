@@ -44,7 +44,7 @@ function populate(st: MmState, rec: VmaRec, hva: number, write: boolean): HostPt
     const cached = st.cache.get(rec.fileId ?? -1, idx);
     if (cached === undefined && v.uffd) uffdMissing(st);
     pfn = cached ?? st.alloc.alloc(1);
-    st.cache.set(rec.fileId ?? -1, idx, pfn);
+    if (cached === undefined) st.cache.set(rec.fileId ?? -1, idx, pfn);
     writable = rw;
   } else if (v.uffd || write) {
     if (v.uffd) uffdMissing(st);

@@ -52,6 +52,7 @@ export class HostMm {
       pageSize, pmdSize: this.pmdSize, alloc, vmas: new VmaList(), ptes: new PteTable(sizes),
       cache: new PageCache(), notifier: new Notifier(), copyObservers: [], uffdFaults: 0,
       collapseHoleErrno: profileHas(opts, 'collapse-hole-einval') ? 'EINVAL' : 'EBUSY',
+      shmemCollapseHoleOk: profileHas(opts, 'shmem-collapse-uffd-hole-ok'),
     };
   }
 

@@ -21,6 +21,8 @@ export interface MmState {
   uffdFaults: number;
   /** MADV_COLLAPSE's errno for an empty PTE in a uffd-armed range (madvise_collapse_errno; profile `collapse-hole-einval`). */
   readonly collapseHoleErrno: 'EBUSY' | 'EINVAL';
+  /** MADV_COLLAPSE of a uffd-armed shmem range with holes succeeds (profile `shmem-collapse-uffd-hole-ok`, 6.1). */
+  readonly shmemCollapseHoleOk: boolean;
 }
 
 /** Success. */

@@ -27,6 +27,42 @@ describe('THP', () => {
     expect(rec.take()).toEqual([]);
   });
 
+  it('shmem collapse (seen on 6.1 and 6.12): the page cache counts; new pfns, PTEs gone under one invalidation, copies reported', () => {
+    const { mm, rec } = setup();
+    const copies: number[][] = [];
+    mm.observeCopies((src, dst, n) => copies.push([src, dst, n]));
+    mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'file' });
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' }); // nothing cached
+    const old = mm.touch(A + 3 * P, true);
+    mm.madviseDontneed(A, PMD); // zapped from the page tables, still in the page cache
+    mm.mprotect(A, PMD, 'none'); // the protection does not matter either
+    rec.take();
+    expect(mm.thpCollapse(A)).toEqual({ ok: true });
+    expect(rec.take()).toEqual(inv(A, A + PMD));
+    mm.mprotect(A, PMD, 'rw');
+    const now = mm.touch(A + 3 * P, false);
+    const fresh = now.kind === 'ok' ? now.pfn : -1;
+    expect(fresh).not.toBe(old.kind === 'ok' ? old.pfn : -1);
+    expect(copies).toEqual([[old.kind === 'ok' ? old.pfn : -1, fresh, 1]]);
+    expect((fresh - 3) % (PMD / P)).toBe(0); // one aligned huge folio
+    rec.take();
+    expect(mm.thpCollapse(A)).toEqual({ ok: true }); // already one folio: nothing to do
+    expect(rec.take()).toEqual([]);
+  });
+
+  it('shmem collapse: a misaligned file offset is EINVAL; a uffd hole EBUSY, collapsed under profile 6.1', () => {
+    const { mm } = setup();
+    mm.mmap({ hva: A + P, size: 2 * PMD, prot: 'rw', kind: 'file' });
+    mm.touch(A + PMD, true);
+    expect(mm.thpCollapse(A + PMD)).toEqual({ ok: false, errno: 'EINVAL' });
+    for (const [kernel, want] of [['mainline', { ok: false, errno: 'EBUSY' }], ['6.12', { ok: false, errno: 'EBUSY' }], ['6.1', { ok: true }]] as const) {
+      const m = new HostMm({ kernel });
+      m.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'file', uffd: true });
+      m.touch(A, true);
+      expect({ kernel, r: m.thpCollapse(A) }).toEqual({ kernel, r: want });
+    }
+  });
+
   it('split keeps the pfns and notifies the PMD range; migrate moves the whole THP', () => {
     const { mm, rec } = setup();
     mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });

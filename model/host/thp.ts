@@ -45,10 +45,10 @@ export function thpCollapseOp(st: MmState, hva: number): HostResult {
  * hpage_collapse_scan_pmd refuses: EINVAL unless anon and accessible; EINVAL with nothing present
  * (no PTE, not even the zero page); a uffd-armed VMA must have no empty or zero-page PTE there
  * (SCAN_EXCEED_NONE_PTE, EBUSY; EINVAL on 6.1). Only the zero page present, or pages made
- * read-only by mprotect, still collapse (seen on 6.1 and 6.12). Not modelled: shmem (memfd) collapse, which the real kernels do (collapse_file); the model
- * refuses it with EINVAL.
+ * read-only by mprotect, still collapse (seen on 6.1 and 6.12). A shmem VMA: collapseFile.
  */
 function collapseWhole(st: MmState, rec: VmaRec, base: number, end: number): HostResult {
+  if (rec.vma.kind === 'file') return collapseFile(st, rec, base, end);
   if (rec.vma.kind !== 'anon' || rec.vma.prot === 'none') return fail('EINVAL');
   if (st.ptes.lookup(base)?.kind === 'thp') return OK;
   const old = st.ptes.overlapping(base, end);
@@ -62,6 +62,37 @@ function collapseWhole(st: MmState, rec: VmaRec, base: number, end: number): Hos
     for (const u of old) if (u.pfn !== st.alloc.zeroPfn) for (const f of st.copyObservers) f(u.pfn, pfn + (u.hva - base) / st.pageSize, u.size / st.pageSize);
     old.forEach((u) => st.ptes.delete(u));
     st.ptes.set({ hva: base, size: st.pmdSize, pfn, writable: rec.vma.prot === 'rw', kind: 'thp' });
+  });
+  return OK;
+}
+
+/**
+ * MADV_COLLAPSE of a shmem (memfd) range (hpage_collapse_scan_file → collapse_file), as seen on
+ * arm64 6.1 and 6.12 (`npm run real`, real/corpus/thp-collapse-shmem.json): the page cache is what
+ * counts, not the PTEs nor the VMA's protection (read-only and PROT_NONE VMAs collapse, pages
+ * zapped from the page tables but still cached count). EINVAL when the VMA's file offset is not
+ * PMD-aligned with its address (thp_vma_allowable_order) or no page of the range is cached; a
+ * uffd-armed VMA with pages missing: EBUSY (6.1 collapses it: profile shmem-collapse-uffd-hole-ok).
+ * The range's pages become one new huge folio (holes zero-filled, the rest copied) and its PTEs
+ * go under one invalidation; the next fault maps the new pages. Not modelled: the PMD mapping
+ * collapse_pte_mapped_thp installs at once (the model maps the new folio's pages one by one).
+ */
+function collapseFile(st: MmState, rec: VmaRec, base: number, end: number): HostResult {
+  const fileId = rec.fileId ?? -1, fileOff = rec.fileOff ?? 0;
+  if ((rec.vma.start - fileOff) % st.pmdSize !== 0) return fail('EINVAL');
+  const n = st.pmdSize / st.pageSize;
+  const first = (fileOff + base - rec.vma.start) / st.pageSize;
+  if (st.cache.isHuge(fileId, first)) return OK;
+  const cached: (number | undefined)[] = [];
+  for (let i = 0; i < n; i++) cached.push(st.cache.get(fileId, first + i));
+  const present = cached.filter((p) => p !== undefined).length;
+  if (present === 0) return fail('EINVAL');
+  if (rec.vma.uffd && present < n && !st.shmemCollapseHoleOk) return fail(st.collapseHoleErrno);
+  const pfn = st.alloc.alloc(n);
+  st.notifier.around(base, end, () => {
+    cached.forEach((src, i) => { if (src !== undefined) for (const f of st.copyObservers) f(src, pfn + i, 1); });
+    st.cache.setHuge(fileId, first, cached.map((_, i) => pfn + i));
+    for (const u of st.ptes.overlapping(base, end)) st.ptes.delete(u);
   });
   return OK;
 }
