@@ -70,7 +70,7 @@ function stepRefusal(s: Step): string | null {
   switch (s.op) {
     case 'mmap':
       if (s.kind === 'pfnmap') return pfnmapRefusal(s);
-      if (s.kind === 'hugetlb' && (s.hugeSize ?? 0x200000) !== 0x200000) return `mmap hugetlb of ${hex(s.hugeSize ?? 0)}: only 2 MiB pages are reserved`;
+      if (s.kind === 'hugetlb' && ![0x200000, 0x4000_0000].includes(s.hugeSize ?? 0x200000)) return `mmap hugetlb of ${hex(s.hugeSize ?? 0)}: only 2 MiB and 1 GiB pages are reserved`;
       return hvaRefusal(s.hva, s.size);
     case 'munmap': case 'mprotect': case 'madviseDontneed': return hvaRefusal(s.hva, s.size);
     case 'setMemslot': return (s.slot & 0xffff) === PRIVATE_SLOT ? `setMemslot slot ${PRIVATE_SLOT}: reserved by the runner` : null;

@@ -34,7 +34,7 @@ export interface BootResult {
 export const BAR_SIZE = 64 * 1024 * 1024;
 
 /** Kernel command line: console on the PL011, power off on panic, 128 2 MiB huge pages (hugetlb mmaps use MAP_NORESERVE: only touched pages need one). */
-const APPEND = 'console=ttyAMA0 panic=-1 quiet loglevel=1 rdinit=/init hugepages=128';
+const APPEND = 'console=ttyAMA0 panic=-1 quiet loglevel=1 rdinit=/init hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=128';
 
 /** Boot once; resolves when QEMU exits (the runner powers off) or the watchdog kills it. */
 export function boot(opts: BootOptions): Promise<BootResult> {
@@ -43,7 +43,7 @@ export function boot(opts: BootOptions): Promise<BootResult> {
   const dir = mkdtempSync(join(tmpdir(), 's2real-'));
   const initrd = join(dir, 'initrd.cpio');
   writeFileSync(initrd, opts.initrd);
-  const args = ['-M', 'virt,virtualization=on,gic-version=3', '-cpu', cpu.qemu, '-smp', '1', '-m', '1536', '-nographic',
+  const args = ['-M', 'virt,virtualization=on,gic-version=3', '-cpu', cpu.qemu, '-smp', '1', '-m', '2560', '-nographic',
     '-no-reboot', '-nic', 'none', '-kernel', opts.image, '-initrd', initrd, '-append', APPEND,
     // A 64 MiB PCI memory BAR for pfnmap steps (ivshmem-plain BAR 2; sysfs resource2 / resource2_wc).
     '-object', `memory-backend-ram,id=s2bar,size=${BAR_SIZE}`, '-device', 'ivshmem-plain,memdev=s2bar'];

@@ -78,6 +78,10 @@ static int s2_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 #define MAX_VCPUS 2
 #define MAX_MAPS 256
 #define STEP_TIMEOUT_US 500000
+/* A trace that maps a 1 GiB hugetlb page: the kernel zeroes it on the first fault, which takes
+ * seconds under TCG; its steps get this much longer before they count as a livelock. */
+#define STEP_TIMEOUT_GIANT_US 5000000
+static long step_timeout_us = STEP_TIMEOUT_US;
 
 /* ---- guest code: snippets (x0 = target, x1 = value, x5 = DONE, x7 = REPORT) ---- */
 __asm__(".pushsection .rodata.guest,\"a\"\n"
@@ -287,6 +291,7 @@ static void teardown(void) {
 static const char *begin_trace(unsigned ia_bits, int nisv, uint64_t win, int nl0, const uint64_t *l0idx) {
   static char why[96];
   teardown();
+  step_timeout_us = STEP_TIMEOUT_US;
   vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, ia_bits == 40 ? 0 : KVM_VM_TYPE_ARM_IPA_SIZE(ia_bits));
   if (vm_fd < 0) { snprintf(why, sizeof why, "KVM_CREATE_VM: %s", errname(errno)); return why; }
   if (nisv) {
@@ -342,7 +347,10 @@ static void do_mmap(int i, int s, uint64_t hva, uint64_t size, int prot, char ki
     flags |= MAP_SHARED;
     off = (off_t)huge;
   } else if (kind == 'a') flags |= MAP_PRIVATE | MAP_ANONYMOUS;
-  else if (kind == 'h') flags |= MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_HUGETLB | ((__builtin_ctzll(huge)) << MAP_HUGE_SHIFT);
+  else if (kind == 'h') {
+    flags |= MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_HUGETLB | ((__builtin_ctzll(huge)) << MAP_HUGE_SHIFT);
+    if (huge >= (1ULL << 30)) step_timeout_us = STEP_TIMEOUT_GIANT_US;
+  }
   else {
     fd = (int)syscall(SYS_memfd_create, "s2file", 0);
     if (fd < 0 || ftruncate(fd, (off_t)size) < 0) { out_errno(i, s, errno); if (fd >= 0) close(fd); return; }
@@ -437,7 +445,7 @@ static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind, 
   set_reg(fd, CORE_REG(regs.regs[7]), report_ipa);
   int have_mmio = 0;
   uint64_t ma = 0; unsigned ml = 0, mw = 0;
-  struct itimerval t = {.it_value = {.tv_sec = STEP_TIMEOUT_US / 1000000, .tv_usec = STEP_TIMEOUT_US % 1000000}};
+  struct itimerval t = {.it_value = {.tv_sec = step_timeout_us / 1000000, .tv_usec = step_timeout_us % 1000000}};
   setitimer(ITIMER_REAL, &t, NULL);
   for (int n = 0; n < 64; n++) {
     int ret = ioctl(fd, KVM_RUN, 0);
