@@ -12,7 +12,7 @@ import { ensureWritableDir, parseDuration, parsePositiveInt, parseSeed, readTrac
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
 
 interface RunFlags { kernel: string; cpu: string; json?: boolean }
-interface FuzzFlags { kernel: string; cpu: string; time: string; seed: string; out?: string; batch: string; workers: string; shrink: boolean }
+interface FuzzFlags { kernel: string; cpu: string; time: string; seed: string; out?: string; batch: string; workers: string; shrink: boolean; giantPages?: boolean }
 
 function printTrace(io: Io, t: TraceVerdict): void {
   const shown = t.steps.filter((s) => s.status !== 'not observable').length;
@@ -61,7 +61,7 @@ async function fuzzAction(flags: FuzzFlags, io: Io): Promise<number> {
   process.on('SIGTERM', onSignal);
   io.out(`s2check real fuzz: kernel ${kernel.label}, cpu ${flags.cpu}, seed ${seed}, budget ${timeMs / 1000} s, ${batch} traces per boot, out ${out}`);
   try {
-    const s = await realFuzz({ kernel, cpu: flags.cpu, seed, timeMs, out, batch, workers, stop, shrink: flags.shrink,
+    const s = await realFuzz({ kernel, cpu: flags.cpu, seed, timeMs, out, batch, workers, stop, shrink: flags.shrink, giantPages: flags.giantPages === true,
       onBatch: (p) => io.err(`  boot ${p.batches}: ${p.traces} traces, ${p.steps} steps, ${Math.round(p.stepsPerMinute)} steps/min, ${p.differences.length} difference(s)`) });
     io.out(`kernel ${s.release}: ${s.traces} traces, ${s.steps} real-kernel steps in ${s.seconds.toFixed(1)} s (${s.shrinkSeconds.toFixed(1)} s shrinking; ${Math.round(s.stepsPerMinute)} steps/min of fuzzing), ${s.differences.length} difference(s)`);
     for (const d of s.differences) io.out(`${d.known === 'new' ? 'NEW DIFFERENCE' : d.known.toUpperCase()} ${d.signature}: ${d.hits} hit(s), ${d.steps} steps, file ${join(out, d.file)}`);
@@ -109,6 +109,7 @@ export async function realMain(argv: string[], io: Io): Promise<number> {
       .option('--workers <n>', 'QEMU instances booted at once', '1')
       .option('--out <dir>', 'report directory (default reports/out/real-<kernel>-seed<seed>)')
       .option('--no-shrink', 'keep each difference cut after its failing step instead of shrinking it on the kernel (throughput runs)')
+      .option('--giant-pages', 'also run generated 1 GiB hugetlb mmaps (left out by default: each first fault zeroes 1 GiB under TCG, about half the throughput)')
       .action(async (flags: FuzzFlags) => { code = await fuzzAction(flags, io); });
     await program.parseAsync(argv, { from: 'user' });
     return code;

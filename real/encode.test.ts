@@ -22,6 +22,14 @@ describe('real/encode', () => {
     expect(notExecutable(trace([MMAP, SLOT, { op: 'access', vcpu: 1, ipa: '0x40000000', kind: 'cas' }]))).toBeNull();
   });
 
+  test('executablePart keeps a 1 GiB hugetlb mmap unless giantPages is false', () => {
+    const t = parseTrace({ format: 's2check-trace/1', config: { granule: 4096, iaBits: 32, fwb: false, dic: false, nisvToUser: false, cmoPolicy: 'mainline', bugs: [] },
+      steps: [{ op: 'mmap', hva: '0x7f0000000000', size: '0x40000000', prot: 'rw', kind: 'hugetlb', hugeSize: '0x40000000' },
+        { op: 'mmap', hva: '0x7f0040000000', size: '0x200000', prot: 'rw', kind: 'hugetlb' }] });
+    expect(executablePart(t).steps).toHaveLength(2);
+    expect(executablePart(t, { giantPages: false }).steps.map((s) => s.op === 'mmap' && s.hugeSize)).toEqual([undefined]);
+  });
+
   test('executablePart drops exactly the steps the runner cannot execute', () => {
     const t = trace([MMAP, { op: 'invalidateBegin', hva: '0x7f0000000000', size: '0x1000' }, SLOT, { op: 'invalidateEnd', id: 0 },
       { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 's1ptw_write' }, { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 'read' }]);

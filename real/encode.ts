@@ -183,9 +183,15 @@ export function encodeBatch(traces: readonly { index: number; trace: Trace }[]):
  * The executable part of a trace: every step the runner cannot execute is dropped (a fault or an
  * invalidation held open, aging, ioremap, a pfnmap of RAM, an unsupported access kind, ...).
  * The result is a valid trace of its own, which the model runs as it stands; generated traces go
- * through here before a real-kernel fuzz run.
+ * through here before a real-kernel fuzz run. `giantPages: false` also drops 1 GiB hugetlb mmaps.
  */
-export function executablePart(trace: Trace): Trace {
-  const steps = trace.steps.filter((s) => stepRefusal(decodeStep(s)) === null);
+export function executablePart(trace: Trace, opts: { giantPages?: boolean } = {}): Trace {
+  const steps = trace.steps.filter((s) => {
+    const d = decodeStep(s);
+    return stepRefusal(d) === null && (opts.giantPages !== false || !isGiantMmap(d));
+  });
   return { ...trace, steps };
 }
+
+/** An mmap of 1 GiB hugetlb pages: its first fault zeroes 1 GiB, seconds under TCG (real fuzz leaves it out unless asked). */
+const isGiantMmap = (s: Step): boolean => s.op === 'mmap' && s.kind === 'hugetlb' && (s.hugeSize ?? 0) >= 0x4000_0000;

@@ -28,6 +28,8 @@ export interface RealFuzzOptions {
   readonly maxSteps?: number;
   /** QEMU instances booted at once. @defaultValue 1 */
   readonly workers?: number;
+  /** Also run generated 1 GiB hugetlb mmaps (each first fault zeroes 1 GiB: about half the throughput). @defaultValue false */
+  readonly giantPages?: boolean;
   /** Shrink each new difference class on the real kernel (false: keep it cut after its failing step, for throughput runs). @defaultValue true */
   readonly shrink?: boolean;
   /** Called after each batch (progress). */
@@ -180,7 +182,7 @@ function updateRate(s: RealFuzzSummary, started: number): void {
 function generateBatch(arb: fc.Arbitrary<Trace>, opts: RealFuzzOptions, s: RealFuzzSummary, k: number, count: number): { name: string; trace: Trace }[] {
   const items: { name: string; trace: Trace }[] = [];
   for (const [i, g] of fc.sample(arb, { seed: opts.seed + k * 7919, numRuns: count }).entries()) {
-    const t = executablePart(g);
+    const t = executablePart(g, { giantPages: opts.giantPages ?? false });
     s.droppedSteps += g.steps.length - t.steps.length;
     if (t.steps.length > 0 && notExecutable(t) === null) items.push({ name: `b${k}t${i}`, trace: t });
   }
