@@ -49,7 +49,7 @@ export class HostMm {
     this.zeroPfn = alloc.zeroPfn;
     const sizes = [...new Set([pageSize, this.pmdSize, ...hugetlbSizes(pageSize)])].sort((a, b) => a - b);
     this.st = {
-      pageSize, pmdSize: this.pmdSize, alloc, vmas: new VmaList(), ptes: new PteTable(sizes),
+      pageSize, pmdSize: this.pmdSize, alloc, vmas: new VmaList(), ptes: new PteTable(sizes, this.pmdSize),
       cache: new PageCache(), notifier: new Notifier(), copyObservers: [], uffdFaults: 0,
       collapseHoleErrno: profileHas(opts, 'collapse-hole-einval') ? 'EINVAL' : 'EBUSY',
       shmemCollapseHoleOk: profileHas(opts, 'shmem-collapse-uffd-hole-ok'),

@@ -30,7 +30,25 @@ export class PteTable {
   /** The unit the last lookup found (a one-entry cache, re-validated against `units` on use). */
   private last: HostPte | undefined;
 
-  constructor(private readonly sizes: readonly number[]) {}
+  /** PMD ranges (by base) holding a PTE table: made by a page-sized PTE, freed by a collapse or an munmap that empties the range (free_pgtables); MADV_DONTNEED keeps it. */
+  private readonly tables = new Set<number>();
+
+  constructor(private readonly sizes: readonly number[], private readonly pmdSize: number) {}
+
+  /** Whether the PMD range at `base` holds a PTE table (its PTEs may all be empty). */
+  hasTable(base: number): boolean {
+    return this.tables.has(base);
+  }
+
+  /** Free the PTE table of the PMD range at `base` (a collapse replaced it; an munmap emptied the range). */
+  freeTable(base: number): void {
+    this.tables.delete(base);
+  }
+
+  /** Bases of the PMD ranges in [s, e) holding a PTE table. */
+  tablesIn(s: number, e: number): number[] {
+    return [...this.tables].filter((b) => b + this.pmdSize > s && b < e);
+  }
 
   /** The unit covering `hva`, if populated. */
   lookup(hva: number): HostPte | undefined {
@@ -46,6 +64,7 @@ export class PteTable {
   /** Install or replace a unit (its key is its hva). */
   set(u: HostPte): void {
     this.units.set(u.hva, u);
+    if (u.size < this.pmdSize) this.tables.add(u.hva - (u.hva % this.pmdSize));
   }
 
   /** Remove a unit. */

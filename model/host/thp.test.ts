@@ -119,6 +119,25 @@ describe('THP', () => {
     expect(mm.thpCollapse(A)).toEqual({ ok: true });
   });
 
+  it('a PROT_NONE anon VMA with a page collapses; a uffd-armed range zapped to nothing meets an empty PTE (EBUSY) while an untouched or unmapped one is EINVAL (seen on 6.1 and 6.12)', () => {
+    const { mm } = setup();
+    mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });
+    mm.touch(A, true);
+    mm.mprotect(A, PMD, 'none');
+    expect(mm.thpCollapse(A)).toEqual({ ok: true });
+    for (const [kernel, errno] of [['6.12', 'EBUSY'], ['6.1', 'EINVAL']] as const) {
+      const m = new HostMm({ kernel });
+      m.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon', uffd: true });
+      expect(m.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' }); // no PTE table yet
+      m.touch(A, true);
+      m.madviseDontneed(A, PMD); // the PTE table stays
+      expect({ kernel, r: m.thpCollapse(A) }).toEqual({ kernel, r: { ok: false, errno } });
+      m.munmap(A, PMD);
+      m.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon', uffd: true }); // free_pgtables took it
+      expect(m.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' });
+    }
+  });
+
   it('the tail of a VMA that holds a PMD elsewhere, before a hole: nothing to collapse, ENOMEM for the hole (seen on 6.1 and 6.12 by real fuzz)', () => {
     const { mm } = setup();
     mm.mmap({ hva: A - PMD, size: PMD + P, prot: 'rw', kind: 'anon' });

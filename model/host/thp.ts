@@ -42,19 +42,21 @@ export function thpCollapseOp(st: MmState, hva: number): HostResult {
 /**
  * Collapse [base, end) of one anon VMA into a new THP (fresh aligned contiguous pfns, writable iff
  * the VMA is rw), replacing its PTEs under one invalidation of the PMD range. Refused as
- * hpage_collapse_scan_pmd refuses: EINVAL unless anon and accessible; EINVAL with nothing present
+ * hpage_collapse_scan_pmd refuses: EINVAL unless anon (a PROT_NONE VMA with pages collapses, seen
+ * on 6.1 and 6.12); EINVAL with nothing present
  * (no PTE, not even the zero page); a uffd-armed VMA must have no empty or zero-page PTE there
  * (SCAN_EXCEED_NONE_PTE, EBUSY; EINVAL on 6.1). Only the zero page present, or pages made
  * read-only by mprotect, still collapse (seen on 6.1 and 6.12). A shmem VMA: collapseFile.
  */
 function collapseWhole(st: MmState, rec: VmaRec, base: number, end: number): HostResult {
   if (rec.vma.kind === 'file') return collapseFile(st, rec, base, end);
-  if (rec.vma.kind !== 'anon' || rec.vma.prot === 'none') return fail('EINVAL');
+  if (rec.vma.kind !== 'anon') return fail('EINVAL');
   if (st.ptes.lookup(base)?.kind === 'thp') return OK;
   const old = st.ptes.overlapping(base, end);
-  // Nothing present to collapse (no PTE, not even the zero page): hpage_collapse_scan_pmd gives up, EINVAL
-  // (observed on arm64 6.1 and 6.12 with npm run real: an untouched range, or one whose pages were all zapped).
-  if (old.length === 0) return fail('EINVAL');
+  // Nothing present to collapse (no PTE, not even the zero page): EINVAL (seen on arm64 6.1 and 6.12 with
+  // npm run real: an untouched range, or one whose pages were all zapped) — but a uffd-armed range whose
+  // PTE table is left (zapped, not unmapped) meets an empty PTE first: EBUSY on 6.12 (6.1 EINVAL).
+  if (old.length === 0) return fail(rec.vma.uffd && st.ptes.hasTable(base) ? st.collapseHoleErrno : 'EINVAL');
   if (rec.vma.uffd && old.filter((u) => u.pfn !== st.alloc.zeroPfn).length * st.pageSize < st.pmdSize) return fail(st.collapseHoleErrno);
   const pfn = st.alloc.alloc(st.pmdSize / st.pageSize);
   st.notifier.around(base, end, () => {
@@ -62,6 +64,7 @@ function collapseWhole(st: MmState, rec: VmaRec, base: number, end: number): Hos
     for (const u of old) if (u.pfn !== st.alloc.zeroPfn) for (const f of st.copyObservers) f(u.pfn, pfn + (u.hva - base) / st.pageSize, u.size / st.pageSize);
     old.forEach((u) => st.ptes.delete(u));
     st.ptes.set({ hva: base, size: st.pmdSize, pfn, writable: rec.vma.prot === 'rw', kind: 'thp' });
+    st.ptes.freeTable(base); // the PMD replaces the PTE table
   });
   return OK;
 }

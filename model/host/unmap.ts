@@ -32,6 +32,8 @@ export function unmapRange(st: MmState, s: number, e: number): HostResult {
     zapRange(st, lo, hi);
     st.vmas.removeRange(s, e);
   });
+  // free_pgtables: a PTE table whose PMD range no VMA touches any more goes
+  for (const b of st.ptes.tablesIn(lo, hi)) if (st.vmas.intersecting(b, b + st.pmdSize).length === 0) st.ptes.freeTable(b);
   return OK;
 }
 
