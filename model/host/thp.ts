@@ -42,11 +42,13 @@ export function thpCollapseOp(st: MmState, hva: number): HostResult {
 /**
  * Collapse [base, end) of one anon VMA into a new THP (fresh aligned contiguous pfns, writable iff
  * the VMA is rw), replacing its PTEs under one invalidation of the PMD range. Refused as
- * hpage_collapse_scan_pmd refuses: EINVAL unless anon (a PROT_NONE VMA with pages collapses, seen
- * on 6.1 and 6.12); EINVAL with nothing present
+ * hpage_collapse_scan_pmd refuses: EINVAL unless anon (a PROT_NONE VMA with a THP collapses, seen
+ * on 6.1 and 6.12; with page PTEs not yet seen); EINVAL with nothing present
  * (no PTE, not even the zero page); a uffd-armed VMA must have no empty or zero-page PTE there
- * (SCAN_EXCEED_NONE_PTE, EBUSY; EINVAL on 6.1). Only the zero page present, or pages made
- * read-only by mprotect, still collapse (seen on 6.1 and 6.12). A shmem VMA: collapseFile.
+ * (SCAN_EXCEED_NONE_PTE, EBUSY; EINVAL on 6.1). Here the zero page counts as present and
+ * read-only pages collapse; on the real Debian kernels (THP=always) the traces that showed "ok" were
+ * already PMD-mapped (a THP, the huge zero page), and zero-page PTEs alone are refused there
+ * (real/corpus/open-thp-collapse-split-huge-zero-einval.json, open: no first-fault THP here). A shmem VMA: collapseFile.
  */
 function collapseWhole(st: MmState, rec: VmaRec, base: number, end: number): HostResult {
   if (rec.vma.kind === 'file') return collapseFile(st, rec, base, end);
