@@ -1,14 +1,9 @@
 /** What a completed guest access found in memory (the `data` expect key, model/types.ts DataView), judged from the hardware state. */
+import { isCached } from '../../model/arch/combine';
+import { isLoad, isStore } from '../../model/arch/permission';
 import type { AccessKind, DataView, Outcome } from '../../model/types';
-import type { DCache } from '../dcache';
 import type { ICache } from '../icache';
 import type { KvmCore } from './state';
-
-/** Loads (CAS reads before it writes); stores and DC ZVA only write. */
-const LOADS: ReadonlySet<AccessKind> = new Set<AccessKind>(['read', 'ld_preidx', 'cas']);
-const STORES: ReadonlySet<AccessKind> = new Set<AccessKind>(['write', 'st_preidx', 'dc_zva']);
-/** Effective types that go through the data cache (NC_ACCESS_COHERENT's reading of Arm ARM B2.4). */
-const CACHED = new Set(['normal-wb', 'normal-wt']);
 
 /**
  * The data view of the access that just completed with `o` at `ipa`, or undefined when it has none
@@ -22,8 +17,8 @@ const CACHED = new Set(['normal-wb', 'normal-wt']);
  *    or the guest's own dirty lines; Arm ARM B2.4 mismatched attributes).
  */
 export function dataView(core: KvmCore, icache: ICache, ipa: number, kind: AccessKind, o: Outcome): DataView | undefined {
-  const load = LOADS.has(kind), exec = kind === 'exec';
-  if (o.kind !== 'ok' || !(load || exec || STORES.has(kind))) return undefined;
+  const load = isLoad(kind), exec = kind === 'exec';
+  if (o.kind !== 'ok' || !(load || exec || isStore(kind))) return undefined;
   const page = core.page;
   const slot = core.slots.lookup(Math.floor(ipa / page));
   if (slot === null) return undefined;
@@ -31,9 +26,9 @@ export function dataView(core: KvmCore, icache: ICache, ipa: number, kind: Acces
   const pte = core.host.pte(slot.hva + (ipa - slot.gpa));
   if (pte === undefined || pte.pfn !== Math.floor(pa / page)) return 'not-backing';
   if (!core.host.isRamPfn(pte.pfn) || !(load || exec)) return 'current';
-  const dc: DCache = core.dcache;
+  const dc = core.dcache;
   if (dc.isLost(pa)) return 'stale';
   if (exec) return core.config.dic || icache.isFresh(pa) ? 'current' : 'stale';
-  const bypasses = o.effective !== undefined && !CACHED.has(o.effective) && core.last.memtype === 'normal';
+  const bypasses = o.effective !== undefined && !isCached(o.effective) && core.last.memtype === 'normal';
   return bypasses && (!dc.isClean(pa) || dc.isDirty(pa)) ? 'stale' : 'current';
 }

@@ -3,7 +3,7 @@ import { effectiveMemType } from '../../model/arch/combine';
 import { ACCESS_KINDS, S2InputError, type AccessKind, type MemType, type Outcome, type S1MemType } from '../../model/types';
 import { stage2Mkyoung } from '../ops/attrs';
 import { translate, type TranslateAccess, type TranslateFault } from '../translate';
-import { isStage1Walk } from '../../model/arch/permission';
+import { isStage1Walk, isStore } from '../../model/arch/permission';
 import type { HwAccess } from '../descriptor/hwWalk';
 import { walksOf } from './classify';
 import { commitFault } from './commitFault';
@@ -69,8 +69,6 @@ function hardware(core: KvmCore, ipa: number, kind: AccessKind): TranslateFault 
   return null;
 }
 
-/** Stores (a dirty line when the effective type is Normal-WB, memory newer than the cache otherwise); CMOs by VA. */
-const STORES: ReadonlySet<AccessKind> = new Set<AccessKind>(['write', 'st_preidx', 'cas', 'dc_zva']);
 /** DC CIVAC, and DC IVAC, which HCR_EL2.VM upgrades to clean+invalidate (Arm ARM D7.5.9.x, HCR_EL2.VM): both invalidate. */
 const CLEAN_INVALS: ReadonlySet<AccessKind> = new Set<AccessKind>(['dc_civac', 'dc_ivac']);
 
@@ -80,7 +78,7 @@ const CLEAN_INVALS: ReadonlySet<AccessKind> = new Set<AccessKind>(['dc_civac', '
  * cleans (DC CVAC) or cleans and invalidates.
  */
 function touchCache(core: KvmCore, kind: AccessKind, ok: Outcome): void {
-  if (STORES.has(kind)) {
+  if (isStore(kind)) {
     if (ok.kind !== 'ok') return;
     if (ok.effective === 'normal-wb') core.dcache.guestWrite(core.tout.pa);
     else if (core.tout.memtype === 'normal') core.dcache.guestWriteNc(core.tout.pa);

@@ -32,6 +32,9 @@ export const ALL_FWB_CLASSES: readonly S2FwbClass[] = [
 ];
 
 /** True for the four Device types. */
+/** Does an access of effective type `t` go through the data cache (Normal write-back or write-through; Arm ARM B2.4)? */
+export const isCached = (t: EffectiveMemType): boolean => t === 'normal-wb' || t === 'normal-wt';
+
 export function isDevice(t: EffectiveMemType): boolean {
   return DEVICE_ORDER.includes(t);
 }

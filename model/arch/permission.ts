@@ -47,6 +47,15 @@ export function stage2Permission(kind: AccessKind, leaf: Perms): S2PermResult {
 }
 
 const STAGE1_WALKS: ReadonlySet<AccessKind> = new Set<AccessKind>(['s1ptw_read', 's1ptw_write', 'at']);
+/** The instruction's own data accesses: loads (CAS reads before it writes) and stores (DC ZVA writes zeroes). */
+const LOADS: ReadonlySet<AccessKind> = new Set<AccessKind>(['read', 'ld_preidx', 'cas']);
+const STORES: ReadonlySet<AccessKind> = new Set<AccessKind>(['write', 'st_preidx', 'cas', 'dc_zva']);
+
+/** Does `kind` read data memory (read, ld_preidx, cas)? */
+export const isLoad = (kind: AccessKind): boolean => LOADS.has(kind);
+
+/** Does `kind` write data memory (write, st_preidx, cas, dc_zva)? */
+export const isStore = (kind: AccessKind): boolean => STORES.has(kind);
 
 /** Is `kind` a stage-1 translation table walk (the walker's reads and AF write-back, and AT's walk)? */
 export const isStage1Walk = (kind: AccessKind): boolean => STAGE1_WALKS.has(kind);

@@ -1,5 +1,6 @@
 /** NC_ACCESS_COHERENT: without FWB, a guest access that bypasses the cache reaches RAM the host's writes were cleaned out of (issue 16). */
-import type { AccessKind } from '../../model/types';
+import { isCached } from '../../model/arch/combine';
+import { isLoad, isStore } from '../../model/arch/permission';
 import * as C from '../../impl/descriptor/codec';
 import { makeLeafOut } from '../../impl/ops/leaf';
 import type { Invariant } from './types';
@@ -9,8 +10,6 @@ import { violation } from './lib/violation';
 
 const NAME = 'NC_ACCESS_COHERENT';
 const leafOut = makeLeafOut();
-/** Data accesses (loads, stores, DC ZVA); CMOs, fetches, AT and walks are not. */
-const DATA: ReadonlySet<AccessKind> = new Set<AccessKind>(['read', 'ld_preidx', 'write', 'st_preidx', 'cas', 'dc_zva']);
 
 /**
  * Source: user_mem_abort → stage2_map_walker_try_leaf cleans a cacheable page to PoC before
@@ -26,9 +25,9 @@ export const ncAccessCoherent: Invariant<ModelView, ImplView> = {
   check(s, cases) {
     const st = s.step;
     const dc = s.impl.dcache;
-    if (st.op !== 'access' || !DATA.has(st.kind) || s.config.fwb || !dc) return null;
+    if (st.op !== 'access' || !(isLoad(st.kind) || isStore(st.kind)) || s.config.fwb || !dc) return null;
     const o = s.implOutcome;
-    if (o.kind !== 'ok' || o.effective === undefined || o.effective === 'normal-wb' || o.effective === 'normal-wt') return null;
+    if (o.kind !== 'ok' || o.effective === undefined || isCached(o.effective)) return null;
     const pgt = s.impl.pgt;
     const pa = leafPaAt(pgt, st.ipa, leafOut);
     if (pa < 0 || !C.isCacheable(leafOut.lo, pgt.fwb)) return null;
