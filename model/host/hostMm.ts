@@ -14,7 +14,7 @@ import { PfnAllocator } from './pfnAllocator';
 import type { MmState } from './state';
 import { thpCollapseOp, thpSplitOp } from './thp';
 import { profileHas, type KernelProfile } from '../kernelProfiles';
-import type { HostPteExtent, HostPteInfo, HostResult, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma, VmaSpec } from './types';
+import type { CopyObserver, HostPteExtent, HostPteInfo, HostResult, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma, VmaSpec } from './types';
 import { mmapOp, munmapOp } from './unmap';
 import { VmaList, type VmaRec } from './vmas';
 import { zapRange } from './zap';
@@ -57,7 +57,7 @@ export class HostMm {
   }
 
   /** Be told of the host's page copies (migrate_pages' copy, collapse_huge_page's copy): the hardware caches see them (impl/dcache.ts). */
-  observeCopies(fn: (srcPfn: number, dstPfn: number, pages: number) => void): void {
+  observeCopies(fn: CopyObserver): void {
     this.st.copyObservers.push(fn);
   }
 

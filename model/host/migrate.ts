@@ -1,7 +1,7 @@
 /** Page migration: the page (whole THP or hugetlb page) at an hva moves to new pfns (migrate_pages, try_to_migrate). */
 import { checkAddr } from './constants';
 import type { MmState } from './state';
-import { OK } from './state';
+import { OK, copied } from './state';
 import { withPfn } from './hostPtes';
 import type { HostResult } from './types';
 
@@ -16,7 +16,7 @@ export function migrateOp(st: MmState, hva: number): HostResult {
   const rec = st.vmas.find(hva);
   const pfn = st.alloc.alloc(u.size / st.pageSize);
   st.notifier.around(u.hva, u.hva + u.size, () => {
-    for (const f of st.copyObservers) f(u.pfn, pfn, u.size / st.pageSize); // migrate_folio copies the contents
+    copied(st, u.pfn, pfn, u.size / st.pageSize); // migrate_folio copies the contents
     st.ptes.set(withPfn(u, pfn, u.writable));
     if (rec?.fileId !== undefined && rec.fileOff !== undefined) {
       st.cache.set(rec.fileId, (rec.fileOff + u.hva - rec.vma.start) / st.pageSize, pfn);

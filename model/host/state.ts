@@ -4,7 +4,7 @@ import type { PfnAllocator } from './pfnAllocator';
 import type { Notifier } from './notifier';
 import type { PageCache } from './pageCache';
 import type { PteTable } from './hostPtes';
-import type { HostResult } from './types';
+import type { CopyObserver, HostResult } from './types';
 import type { VmaList } from './vmas';
 
 /** One host mm: VMAs, page tables, page cache, RAM allocator, notifier subscribers. */
@@ -16,8 +16,8 @@ export interface MmState {
   readonly ptes: PteTable;
   readonly cache: PageCache;
   readonly notifier: Notifier;
-  /** Told of every page the host copies through its cacheable linear map (migration, THP collapse): src pfn, dst pfn, pages. */
-  readonly copyObservers: Array<(srcPfn: number, dstPfn: number, pages: number) => void>;
+  /** Told of every page the host copies through its cacheable linear map (copied()). */
+  readonly copyObservers: CopyObserver[];
   uffdFaults: number;
   /** MADV_COLLAPSE's errno for an empty PTE in a uffd-armed range (madvise_collapse_errno; profile `collapse-hole-einval`). */
   readonly collapseHoleErrno: 'EBUSY' | 'EINVAL';
@@ -31,4 +31,9 @@ export const OK: HostResult = Object.freeze({ ok: true as const });
 /** Failure with a Linux errno. */
 export function fail(errno: Errno): HostResult {
   return { ok: false, errno };
+}
+
+/** The host copied `pages` pages from pfn `src` to `dst` through its cacheable map: tell the observers (impl/dcache.ts). */
+export function copied(st: MmState, src: number, dst: number, pages: number): void {
+  for (const f of st.copyObservers) f(src, dst, pages);
 }

@@ -1,7 +1,7 @@
 /** Transparent huge pages of anon VMAs: collapse (MADV_COLLAPSE) and split (__split_huge_pmd). */
 import { alignDown, checkAddr } from './constants';
 import type { MmState } from './state';
-import { OK, fail } from './state';
+import { OK, copied, fail } from './state';
 import type { HostResult } from './types';
 import type { VmaRec } from './vmas';
 
@@ -22,19 +22,19 @@ function thpAllowed(r: VmaRec, pmd: number): boolean {
  * MADV_COLLAPSE of the PMD-aligned range around `hva` (madvise_walk_vmas → madvise_collapse),
  * as observed on arm64 6.1 and 6.12 with `npm run real`:
  *  - no VMA in the range: ENOMEM (madvise_walk_vmas);
- *  - the range not inside one VMA: EINVAL for a VMA THP may not back (thpAllowed); otherwise each
- *    VMA part holds no aligned PMD, so madvise_collapse has nothing to scan and returns 0, and a
- *    hole in the range makes the call ENOMEM (madvise_walk_vmas' unmapped_error);
- *  - one VMA over the range: collapse it (collapseWhole).
+ *  - a VMA there THP may not back: EINVAL (madvise_collapse asks thpAllowed of each VMA first);
+ *  - one VMA over the range: collapse it (collapseAnon, collapseFile);
+ *  - else each VMA part holds no aligned PMD, so madvise_collapse has nothing to scan and returns
+ *    0, and a hole in the range makes the call ENOMEM (madvise_walk_vmas' unmapped_error).
  */
 export function thpCollapseOp(st: MmState, hva: number): HostResult {
   const base = alignDown(checkAddr('hva', hva), st.pmdSize);
   const end = base + st.pmdSize;
   const parts = st.vmas.intersecting(base, end);
   if (parts.length === 0) return fail('ENOMEM');
-  const rec = st.vmas.find(base);
-  if (rec !== undefined && rec.vma.end >= end) return collapseWhole(st, rec, base, end);
   for (const p of parts) if (!thpAllowed(p, st.pmdSize)) return fail('EINVAL');
+  const rec = st.vmas.find(base);
+  if (rec !== undefined && rec.vma.end >= end) return rec.vma.kind === 'file' ? collapseFile(st, rec, base, end) : collapseAnon(st, rec, base, end);
   const covered = parts.reduce((n, p) => n + Math.min(p.vma.end, end) - Math.max(p.vma.start, base), 0);
   return covered < st.pmdSize ? fail('ENOMEM') : OK;
 }
@@ -42,17 +42,15 @@ export function thpCollapseOp(st: MmState, hva: number): HostResult {
 /**
  * Collapse [base, end) of one anon VMA into a new THP (fresh aligned contiguous pfns, writable iff
  * the VMA is rw), replacing its PTEs under one invalidation of the PMD range. Refused as
- * hpage_collapse_scan_pmd refuses: EINVAL unless anon (a PROT_NONE VMA with a THP collapses, seen
- * on 6.1 and 6.12; with page PTEs not yet seen); EINVAL with nothing present
+ * hpage_collapse_scan_pmd refuses (a PROT_NONE VMA with a THP collapses, seen on 6.1 and 6.12;
+ * with page PTEs not yet seen): EINVAL with nothing present
  * (no PTE, not even the zero page); a uffd-armed VMA must have no empty or zero-page PTE there
  * (SCAN_EXCEED_NONE_PTE, EBUSY; EINVAL on 6.1). Here the zero page counts as present and
  * read-only pages collapse; on the real Debian kernels (THP=always) the traces that showed "ok" were
  * already PMD-mapped (a THP, the huge zero page), and zero-page PTEs alone are refused there
- * (real/corpus/open-thp-collapse-split-huge-zero-einval.json, open: no first-fault THP here). A shmem VMA: collapseFile.
+ * (real/corpus/open-thp-collapse-split-huge-zero-einval.json, open: no first-fault THP here).
  */
-function collapseWhole(st: MmState, rec: VmaRec, base: number, end: number): HostResult {
-  if (rec.vma.kind === 'file') return collapseFile(st, rec, base, end);
-  if (rec.vma.kind !== 'anon') return fail('EINVAL');
+function collapseAnon(st: MmState, rec: VmaRec, base: number, end: number): HostResult {
   if (st.ptes.lookup(base)?.kind === 'thp') return OK;
   const old = st.ptes.overlapping(base, end);
   // Nothing present to collapse (no PTE, not even the zero page): EINVAL (seen on arm64 6.1 and 6.12 with
@@ -63,7 +61,7 @@ function collapseWhole(st: MmState, rec: VmaRec, base: number, end: number): Hos
   const pfn = st.alloc.alloc(st.pmdSize / st.pageSize);
   st.notifier.around(base, end, () => {
     // __collapse_huge_page_copy copies each present page (the zero page gives zeroes, nothing copied)
-    for (const u of old) if (u.pfn !== st.alloc.zeroPfn) for (const f of st.copyObservers) f(u.pfn, pfn + (u.hva - base) / st.pageSize, u.size / st.pageSize);
+    for (const u of old) if (u.pfn !== st.alloc.zeroPfn) copied(st, u.pfn, pfn + (u.hva - base) / st.pageSize, u.size / st.pageSize);
     old.forEach((u) => st.ptes.delete(u));
     st.ptes.set({ hva: base, size: st.pmdSize, pfn, writable: rec.vma.prot === 'rw', kind: 'thp' });
     st.ptes.freeTable(base); // the PMD replaces the PTE table
@@ -75,8 +73,8 @@ function collapseWhole(st: MmState, rec: VmaRec, base: number, end: number): Hos
  * MADV_COLLAPSE of a shmem (memfd) range (hpage_collapse_scan_file → collapse_file), as seen on
  * arm64 6.1 and 6.12 (`npm run real`, real/corpus/thp-collapse-shmem.json): the page cache is what
  * counts, not the PTEs nor the VMA's protection (read-only and PROT_NONE VMAs collapse, pages
- * zapped from the page tables but still cached count). EINVAL when the VMA's file offset is not
- * PMD-aligned with its address (thp_vma_allowable_order) or no page of the range is cached; a
+ * zapped from the page tables but still cached count). EINVAL when no page of the range is cached
+ * (a file offset not PMD-aligned with the address was refused by thpAllowed); a
  * uffd-armed VMA with pages missing: EBUSY (6.1 collapses it: profile shmem-collapse-uffd-hole-ok).
  * The range's pages become one new huge folio (holes zero-filled, the rest copied) and its PTEs
  * go under one invalidation; the next fault maps the new pages. Not modelled: the PMD mapping
@@ -84,7 +82,6 @@ function collapseWhole(st: MmState, rec: VmaRec, base: number, end: number): Hos
  */
 function collapseFile(st: MmState, rec: VmaRec, base: number, end: number): HostResult {
   const fileId = rec.fileId ?? -1, fileOff = rec.fileOff ?? 0;
-  if ((rec.vma.start - fileOff) % st.pmdSize !== 0) return fail('EINVAL');
   const n = st.pmdSize / st.pageSize;
   const first = (fileOff + base - rec.vma.start) / st.pageSize;
   if (st.cache.isHuge(fileId, first)) return OK;
@@ -95,7 +92,7 @@ function collapseFile(st: MmState, rec: VmaRec, base: number, end: number): Host
   if (rec.vma.uffd && present < n && !st.shmemCollapseHoleOk) return fail(st.collapseHoleErrno);
   const pfn = st.alloc.alloc(n);
   st.notifier.around(base, end, () => {
-    cached.forEach((src, i) => { if (src !== undefined) for (const f of st.copyObservers) f(src, pfn + i, 1); });
+    cached.forEach((src, i) => { if (src !== undefined) copied(st, src, pfn + i, 1); });
     st.cache.setHuge(fileId, first, cached.map((_, i) => pfn + i));
     for (const u of st.ptes.overlapping(base, end)) st.ptes.delete(u);
   });

@@ -25,6 +25,9 @@ export interface Vma extends Readonly<VmaSpec> {
   readonly end: number;
 }
 
+/** Told of a copy the host makes through its cacheable linear map (migration, THP collapse): `pages` pages from pfn `srcPfn` to `dstPfn`. */
+export type CopyObserver = (srcPfn: number, dstPfn: number, pages: number) => void;
+
 /** The MMU-notifier callbacks a KVM instance registers with the host mm (facts §14). */
 export interface MmuNotifierListener {
   invalidateRangeStart(start: number, end: number): void;

@@ -1,6 +1,6 @@
 /** The part of the host-mm environment (model/host) that the KVM model reads and drives. */
 import type { HostMm } from '../host/hostMm';
-import type { HostPteExtent, HostPteInfo, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma } from '../host/types';
+import type { CopyObserver, HostPteExtent, HostPteInfo, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma } from '../host/types';
 
 /**
  * What KvmModel needs from HostMm (model/host). HostMm satisfies it structurally.
@@ -31,7 +31,7 @@ export interface HostView {
    */
   followPfnmap(hva: number): HostPteInfo | undefined;
   /** Be told of the host's page copies through its cacheable map (src pfn, dst pfn, pages); the impl's D-cache uses it. */
-  observeCopies?(fn: (srcPfn: number, dstPfn: number, pages: number) => void): void;
+  observeCopies?(fn: CopyObserver): void;
 }
 
 /** The real host mm as a HostView (a compile-time check that HostMm satisfies the view). */
