@@ -42,17 +42,17 @@ export class DCache {
 
   /** Whether the page at `pa` holds guest-dirty lines (memory is older than what the guest wrote through the cache). */
   isDirty(pa: number): boolean {
-    return this.dirty.has(pa - (pa % this.page));
+    return this.dirty.has(this.pageOf(pa));
   }
 
   /** Whether the page at `pa` was written by the guest without the cache and not invalidated since. */
   isNcWritten(pa: number): boolean {
-    return this.ncWritten.has(pa - (pa % this.page));
+    return this.ncWritten.has(this.pageOf(pa));
   }
 
   /** Whether the page at `pa` lost a guest write when the host copied it. */
   isLost(pa: number): boolean {
-    return this.lost.has(pa - (pa % this.page));
+    return this.lost.has(this.pageOf(pa));
   }
 
   /** Pages with guest-dirty lines plus pages written without the cache: what an unmap must clean and invalidate. */
@@ -77,7 +77,7 @@ export class DCache {
 
   /** A guest store that bypasses the cache at `pa` (its memory is now newer than any cached line). */
   guestWriteNc(pa: number): void {
-    this.ncWritten.add(pa - (pa % this.page));
+    this.ncWritten.add(this.pageOf(pa));
   }
 
   /**
@@ -95,20 +95,30 @@ export class DCache {
 
   /** A guest store through a Normal-WB mapping at `pa`. */
   guestWrite(pa: number): void {
-    this.dirty.add(pa - (pa % this.page));
+    this.dirty.add(this.pageOf(pa));
   }
 
   /** Clean+invalidate to PoC of [pa, pa+size) (KVM's, DC CIVAC, DC IVAC under HCR_EL2.VM): dirty lines reach memory, stale lines go. */
   clean(pa: number, size: number): void {
     this.cleanOnly(pa, size);
-    if (this.ncWritten.size === 0) return;
-    for (const p of this.ncWritten) if (p >= pa - (pa % this.page) && p < pa + size) this.ncWritten.delete(p);
+    this.dropIn(this.ncWritten, pa, size);
   }
 
   /** Clean to PoC without invalidating (DC CVAC): dirty lines reach memory, clean stale lines stay. */
   cleanOnly(pa: number, size: number): void {
     this.cleaned.add(pa, size);
-    if (this.dirty.size === 0) return;
-    for (const p of this.dirty) if (p >= pa - (pa % this.page) && p < pa + size) this.dirty.delete(p);
+    this.dropIn(this.dirty, pa, size);
+  }
+
+  /** The page-aligned PA of the page holding `pa`. */
+  private pageOf(pa: number): number {
+    return pa - (pa % this.page);
+  }
+
+  /** Remove from `pages` those in [pa, pa+size). */
+  private dropIn(pages: Set<number>, pa: number, size: number): void {
+    if (pages.size === 0) return;
+    const from = this.pageOf(pa);
+    for (const p of pages) if (p >= from && p < pa + size) pages.delete(p);
   }
 }

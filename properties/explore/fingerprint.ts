@@ -81,14 +81,15 @@ function implText(w: World, names: PfnNames): string {
     const f = k.pendingFault(v);
     if (f) out.push(`F${v}:${f.ipa.toString(16)}:${f.mmuSeq === n.seq ? '' : 'stale'}:${names.name(f.pfn)}${f.writable ? 'w' : ''}`);
   }
-  // Pages holding the guest's dirty lines: a later unmap must clean them.
-  const dirty = [...k.dcache.pages()].map((pa) => names.name(pa / page)).sort();
-  if (dirty.length > 0) out.push(`D${dirty.join(',')}`);
-  // Pages written around the cache (a later unmap must invalidate them) and pages that lost a write (later loads read stale).
-  const nc = [...k.dcache.ncPages()].map((pa) => names.name(pa / page)).sort();
-  if (nc.length > 0) out.push(`W${nc.join(',')}`);
-  const lost = [...k.dcache.lostPages()].map((pa) => names.name(pa / page)).sort();
-  if (lost.length > 0) out.push(`L${lost.join(',')}`);
+  // Pages holding the guest's dirty lines (a later unmap must clean them), pages written around the
+  // cache (a later unmap must invalidate them), pages that lost a write (later loads read stale).
+  const pageSet = (tag: string, pas: Iterable<number>): void => {
+    const named = [...pas].map((pa) => names.name(pa / page)).sort();
+    if (named.length > 0) out.push(`${tag}${named.join(',')}`);
+  };
+  pageSet('D', k.dcache.pages());
+  pageSet('W', k.dcache.ncPages());
+  pageSet('L', k.dcache.lostPages());
   // The vCPUs' TLBs (impl/tlb.ts): a stale entry is state a later access can observe.
   const tlb = [...k.tlb.entries()].sort((a, b) => a.vcpu - b.vcpu || a.ipa - b.ipa || a.level - b.level);
   for (const e of tlb) out.push(`T${e.vcpu}:${e.ipa.toString(16)}:${e.level}:${names.name(e.pa / page)}:${describeTlbPerms(e, w.config.fwb)}`);
