@@ -12,6 +12,9 @@ import type { SlotIndex } from './slotIndex';
 import type { MmuNotifierState } from './mmuNotifier';
 import { makePendingFault, type ImplCounters, type ImplHost, type PendingFault } from './types';
 
+/** The PA and stage-2 memory type the last completed access used (a TLB hit's, not necessarily the current leaf's). */
+export interface LastAccess { pa: number; memtype: MemType }
+
 /** The VM (struct kvm) as the impl's KVM code sees it. */
 export interface KvmCore {
   readonly config: Config;
@@ -34,8 +37,8 @@ export interface KvmCore {
   readonly scratch: PendingFault;
   /** Reused out object of the hardware walk. */
   readonly tout: TranslateOut;
-  /** Where the last completed access went: its PA and stage-2 memory type (what impl/kvm/dataView.ts judges). */
-  readonly last: { pa: number; memtype: MemType };
+  /** Where the last completed access went (what impl/kvm/dataView.ts judges). */
+  readonly last: LastAccess;
   /** PAGE_SIZE, PMD and PUD block sizes of the granule (PUD 0 when the granule has no PUD block). */
   readonly page: number;
   readonly pmd: number;
@@ -55,5 +58,5 @@ export function blockSizesOf(g: Geometry): { pmd: number; pud: number } {
 }
 
 /** Fresh per-core scratch values. */
-export const freshScratch = (): { scratch: PendingFault; tout: TranslateOut; last: { pa: number; memtype: MemType } } =>
+export const freshScratch = (): { scratch: PendingFault; tout: TranslateOut; last: LastAccess } =>
   ({ scratch: makePendingFault(), tout: makeTranslateOut(), last: { pa: -1, memtype: 'normal' } });
