@@ -57,8 +57,18 @@ export interface Config {
   eagerSplit?: boolean;
   /** Kernel profile (model/kernelProfiles.ts): which version's behaviours apply; absent = mainline. */
   kernel?: KernelProfile;
+  /**
+   * The host's THP policy (/sys/kernel/mm/transparent_hugepage/enabled): `always` maps a THP or the
+   * huge zero page on the first fault of a PMD range an anon VMA covers; absent = `never` (no
+   * trace step asks MADV_HUGEPAGE, so `madvise` behaves as `never`). MADV_COLLAPSE ignores it.
+   */
+  thp?: HostThp;
   bugs: string[];
 }
+
+/** Host THP policies a config can name (Config.thp). */
+export const HOST_THP = ['always', 'never'] as const;
+export type HostThp = (typeof HOST_THP)[number];
 
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   granule: 4096,

@@ -62,7 +62,7 @@ describe('real/encode', () => {
       { op: 'clearDirtyLog', slot: 0, first: 0, count: 64 }, { op: 'mprotect', hva: '0x7f0000000000', size: '0x1000', prot: 'r' },
       { ...MMAP, prot: 'none', kind: 'pfnmap', pa: '0x10201000', pgprot: 'nc' }]);
     expect(encodeBatch([{ index: 7, trace: t }]).split('\n')).toEqual([
-      'T 7 28 0 ffffc00000 2 0 1', 'M 7f0000000000 200000 3 a 200000 0', 'S 0 1 40000000 200000 7f0000000000',
+      'T 7 28 0 0 ffffc00000 2 0 1', 'M 7f0000000000 200000 3 a 200000 0', 'S 0 1 40000000 200000 7f0000000000',
       'A 1 40000008 write n', 'G 0', 'C 0 0 40', 'P 7f0000000000 1000 1', 'M 7f0000000000 200000 0 p 201000 1', 'E', '',
     ]);
   });

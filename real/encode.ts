@@ -172,7 +172,7 @@ export function encodeBatch(traces: readonly { index: number; trace: Trace }[]):
   for (const { index, trace } of traces) {
     const layout = layoutOf(trace);
     if (!layout) throw new RangeError(`real/encode: trace ${index} has no layout`);
-    out.push(`T ${h(index)} ${h(trace.config.iaBits)} ${trace.config.nisvToUser ? 1 : 0} ${h(layout.window)} ${h(layout.l0.length)} ${layout.l0.map(h).join(' ')}`);
+    out.push(`T ${h(index)} ${h(trace.config.iaBits)} ${trace.config.nisvToUser ? 1 : 0} ${trace.config.thp === 'always' ? 1 : 0} ${h(layout.window)} ${h(layout.l0.length)} ${layout.l0.map(h).join(' ')}`);
     for (const s of trace.steps) out.push(stepLine(decodeStep(s)));
     out.push('E');
   }

@@ -12,7 +12,7 @@ describe('exportReproducer', () => {
     const c = exportReproducer('CMO', load('properties/fixtures/CMO_SEMANTICS.json'));
     expect(c).toMatch(/^\/\*\n \* s2check reproducer for CMO/);
     expect(c).toContain('#define S2_STANDALONE 1');
-    expect(c).toMatch(/static const char S2_TRACES\[\] = "T 0 28 0 [0-9a-f]+ \d [0-9a-f ]+\\n/);
+    expect(c).toMatch(/static const char S2_TRACES\[\] = "T 0 28 0 0 [0-9a-f]+ \d [0-9a-f ]+\\n/);
     expect(c).toMatch(/static const char \*const S2_EXPECT\[\] = \{ .*"\*".* \};/);
     expect(c).toContain('#define S2_NEEDS_BAR 0');
     expect(c).toContain(readFileSync(join(ROOT, 'real/runner/s2runner.c'), 'utf8'));

@@ -75,16 +75,25 @@ suite('the real kernel under QEMU', () => {
   const REAL_CORPUS: Record<string, Record<'6.12' | '6.1', Pinned>> = {
     // Host model fixed: a PFNMAP that was read-only stays read-only after mprotect(rw); now both agree.
     'pfnmap-mprotect-upgrade-stays-readonly.json': { '6.12': { status: 'agree', last: 'agree', real: 'efault' }, '6.1': { status: 'agree', last: 'agree', real: 'efault' } },
+    // MADV_COLLAPSE (model/host/thp.ts), every one recorded under the THP policy its config names and run under the other too (below).
     // Host model fixed: MADV_COLLAPSE needs a present page (EINVAL) and a VMA (ENOMEM).
     'thp-collapse-needs-a-present-page.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
-    // Host model fixed: MADV_COLLAPSE of a range not inside one VMA — EINVAL for a VMA that cannot hold an aligned PMD, ENOMEM for a hole after a large VMA's tail; the zero page counts as present.
+    // Host model fixed: MADV_COLLAPSE of a range not inside one VMA — EINVAL for a VMA that cannot hold an aligned PMD, ENOMEM for a hole after a large VMA's tail.
     'thp-collapse-vma-suitability.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
     // Host model fixed: shmem (memfd) collapse — the page cache counts, not PTEs or protection; a misaligned file offset is EINVAL; a uffd hole EBUSY on 6.12, collapsed on 6.1 (profile shmem-collapse-uffd-hole-ok).
     'thp-collapse-shmem.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'explained by profile', last: 'agree', real: 'ok' } },
-    // Host model fixed: a PROT_NONE anon VMA with a page collapses; a uffd range zapped to nothing (PTE table left) is EBUSY (6.1: EINVAL, profile collapse-hole-einval).
+    // Host model fixed: a PROT_NONE anon VMA mapped by a THP collapses; a uffd range zapped to nothing (PTE table left) is EBUSY (6.1: EINVAL, profile collapse-hole-einval).
     'thp-collapse-anon-edges.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'explained by profile', last: 'agree', real: 'ok' } },
     // Host model fixed (EBUSY, as 6.12 and mainline say); 6.1's EINVAL is profile entry collapse-hole-einval.
     'thp-collapse-uffd-ebusy.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'explained by profile', last: 'agree', real: 'ok' } },
+    // Host model fixed (THP=always): a read maps the huge zero page (already collapsed); zapping one page leaves small-zero-page PTEs, nothing writable (EINVAL).
+    'thp-collapse-split-huge-zero.json': { '6.12': { status: 'agree', last: 'agree', real: 'errno EINVAL' }, '6.1': { status: 'agree', last: 'agree', real: 'errno EINVAL' } },
+    // Host model fixed (THP=never): page PTEs none of which is writable (zero pages, read-only, PROT_NONE) are EINVAL (SCAN_PAGE_RO).
+    'thp-collapse-page-ptes.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
+    // Host model fixed: an anon VMA never given a page of its own has no anon_vma (EINVAL); VMAs with different anon_vmas do not merge.
+    'thp-collapse-anon-vma.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
+    // Found by real fuzz (56 steps): a range starting in a hole before a never-faulted anon VMA — EINVAL (no anon_vma), not ENOMEM.
+    'thp-collapse-hole-never-faulted.json': { '6.12': { status: 'agree', last: 'agree', real: 'errno EINVAL' }, '6.1': { status: 'agree', last: 'agree', real: 'errno EINVAL' } },
     // 6.12: profile deviation pfnmap-prot-none-livelock (its expect efault fails: the trace differs); 6.1 maps it (kernel finding pfnmap-prot-none-mapped).
     'prot-none-pfnmap-block-livelock.json': { '6.12': { status: 'differ', last: 'explained by profile', real: 'livelock' }, '6.1': { status: 'differ', last: 'kernel finding', real: 'ok' } },
     // The same for a write (CAS) to a page that cannot be a block itself; 6.1 gives EFAULT as the specification says.
@@ -97,15 +106,9 @@ suite('the real kernel under QEMU', () => {
     's1ptw-device-pfnmap.json': { '6.12': { status: 'kernel finding', last: 'kernel finding', real: 'livelock' }, '6.1': { status: 'kernel finding', last: 'kernel finding', real: 'livelock' } },
     // The boundary: gpa not congruent to hva modulo 2 MiB, no block possible: 6.12 maps it like 6.1.
     'prot-none-pfnmap-slot-misaligned-mapped.json': { '6.12': { status: 'kernel finding', last: 'kernel finding', real: 'ok' }, '6.1': { status: 'kernel finding', last: 'kernel finding', real: 'ok' } },
-    // OPEN (found by a 5-minute real fuzz): the host model's MADV_COLLAPSE says ok / ENOMEM where both kernels say EINVAL.
-    // Reduced on the kernels to 6 steps: a read-faulted range collapsed, one page zapped, collapsed again. Both Debian kernels run THP=always
-    // (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS=y): the read maps the huge zero page, which the host model does not model (it has no THP on first fault).
-    'open-thp-collapse-split-huge-zero-einval.json': { '6.12': { status: 'differ', last: 'differ', real: 'errno EINVAL' }, '6.1': { status: 'differ', last: 'differ', real: 'errno EINVAL' } },
-    // Unshrunk, 56 steps: a range that starts in a hole of a 4 MiB anon VMA; a hand-written reduction agrees, so its history matters.
-    'open-thp-collapse-hole-einval.json': { '6.12': { status: 'differ', last: 'differ', real: 'errno EINVAL' }, '6.1': { status: 'differ', last: 'differ', real: 'errno EINVAL' } },
   };
 
-  test('real/corpus: each trace has its recorded status on 6.12 and 6.1, each difference explained by a kernel finding or the kernel profile, or pinned as open (open-*.json)', async () => {
+  test('real/corpus: each trace has its recorded status on 6.12 and 6.1, each difference explained by a kernel finding or the kernel profile, or pinned as open (open-*.json, none now)', async () => {
     expect(readdirSync(join(ROOT, 'real/corpus')).filter((f) => f.endsWith('.json')).sort()).toEqual(Object.keys(REAL_CORPUS).sort());
     const items = Object.keys(REAL_CORPUS).map((f) => ({ name: f, trace: parseTraceText(readFileSync(join(ROOT, 'real/corpus', f), 'utf8')) }));
     for (const series of ['6.12', '6.1'] as const) {
@@ -113,6 +116,21 @@ suite('the real kernel under QEMU', () => {
       expect(run.profile).toBe(series);
       const got = run.traces.map((t): [string, Pinned] => [t.name, { status: t.status, last: t.steps.at(-1)?.status ?? 'none', real: t.steps.at(-1)?.real ?? 'none' }]);
       expect(Object.fromEntries(got)).toEqual(Object.fromEntries(Object.entries(REAL_CORPUS).map(([f, k]) => [f, k[series]])));
+    }
+  });
+
+  test('real/corpus: each MADV_COLLAPSE trace agrees under the other THP policy too (its expects dropped: they were recorded under its own)', async () => {
+    const flipped = Object.keys(REAL_CORPUS).filter((f) => f.startsWith('thp-collapse-')).map((f) => {
+      const t = parseTraceText(readFileSync(join(ROOT, 'real/corpus', f), 'utf8'));
+      const { thp, ...rest } = t.config;
+      const config = thp === 'always' ? rest : { ...rest, thp: 'always' as const };
+      return { name: f, trace: { ...t, config, steps: t.steps.map(({ expect: _e, ...s }) => s) } };
+    });
+    expect(flipped.length).toBe(9);
+    for (const series of ['6.12', '6.1'] as const) {
+      const run = await runOnReal(flipped, { kernel: resolveKernel(series), cpu: 'neoverse-n1' });
+      const got = run.traces.map((t) => [t.name, t.status]);
+      expect(Object.fromEntries(got)).toEqual(Object.fromEntries(flipped.map(({ name }) => [name, REAL_CORPUS[name][series].status])));
     }
   });
 

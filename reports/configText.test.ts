@@ -10,8 +10,8 @@ import { DEFAULT_CONFIG } from '../model/types';
 describe('report headers', () => {
   test('every config key is shown, drawn ones as drawn, the defaults of optional keys spelled out', () => {
     expect(configText({ ...DEFAULT_CONFIG, bugs: ['ro-device-writable'] }, ['fwb', 'iaBits'])).toBe(
-      'granule 4096, iaBits drawn, fwb drawn, dic false, nisvToUser false, cmoPolicy mainline, protectedVm false, hwAccessFlag false, tlbiRange false, eagerSplit false, kernel mainline, bugs [ro-device-writable]');
-    expect(configText({ ...DEFAULT_CONFIG, kernel: '6.1', protectedVm: true, bugs: [] }, [])).toMatch(/protectedVm true, hwAccessFlag false, tlbiRange false, eagerSplit false, kernel 6\.1, bugs \[\]$/);
+      'granule 4096, iaBits drawn, fwb drawn, dic false, nisvToUser false, cmoPolicy mainline, protectedVm false, hwAccessFlag false, tlbiRange false, eagerSplit false, kernel mainline, thp never, bugs [ro-device-writable]');
+    expect(configText({ ...DEFAULT_CONFIG, kernel: '6.1', protectedVm: true, bugs: [] }, [])).toMatch(/protectedVm true, hwAccessFlag false, tlbiRange false, eagerSplit false, kernel 6\.1, thp never, bugs \[\]$/);
   });
 
   test('shellQuote makes one word of any path', () => {
@@ -24,7 +24,7 @@ describe('report headers', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 's2 report '));
     await fuzz({ config: { ...DEFAULT_CONFIG, bugs: ['ro-device-writable'] }, draw: [], seed: 1, shard: { index: 0, count: 1 }, workers: 1, seconds: null, runs: 60, outDir: out });
     const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
-    expect(md).toContain('- config: granule 4096, iaBits 40, fwb false, dic false, nisvToUser false, cmoPolicy mainline, protectedVm false, hwAccessFlag false, tlbiRange false, eagerSplit false, kernel mainline, bugs [ro-device-writable]');
+    expect(md).toContain('- config: granule 4096, iaBits 40, fwb false, dic false, nisvToUser false, cmoPolicy mainline, protectedVm false, hwAccessFlag false, tlbiRange false, eagerSplit false, kernel mainline, thp never, bugs [ro-device-writable]');
     const m = /Replay one: `npm run replay -- (.*)`/.exec(md);
     expect(m).not.toBeNull();
     const file = execFileSync('sh', ['-c', `printf %s ${m?.[1] ?? ''}`], { encoding: 'utf8' });

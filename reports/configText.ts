@@ -2,8 +2,8 @@
 import type { TraceConfig } from '../properties/trace';
 
 /** Config keys in the order reports print them. */
-const KEYS = ['granule', 'iaBits', 'fwb', 'dic', 'nisvToUser', 'cmoPolicy', 'protectedVm', 'hwAccessFlag', 'tlbiRange', 'eagerSplit', 'kernel'] as const;
-const DEFAULTS: Record<string, string> = { protectedVm: 'false', hwAccessFlag: 'false', tlbiRange: 'false', eagerSplit: 'false', kernel: 'mainline' };
+const KEYS = ['granule', 'iaBits', 'fwb', 'dic', 'nisvToUser', 'cmoPolicy', 'protectedVm', 'hwAccessFlag', 'tlbiRange', 'eagerSplit', 'kernel', 'thp'] as const;
+const DEFAULTS: Record<string, string> = { protectedVm: 'false', hwAccessFlag: 'false', tlbiRange: 'false', eagerSplit: 'false', kernel: 'mainline', thp: 'never' };
 
 /** `granule 4096, iaBits drawn, ..., kernel mainline, bugs [a]`: each key's value, or `drawn` where each trace draws it. */
 export function configText(config: TraceConfig, drawn: readonly string[]): string {

@@ -3,6 +3,7 @@ import { alignDown } from './constants';
 import { withPfn, type HostPte } from './hostPtes';
 import type { MmState } from './state';
 import type { VmaRec } from './vmas';
+import { splitThp } from './zap';
 
 /** A resolved host PTE or a fault (no VMA, PROT_NONE, write to a read-only VMA). */
 export type FaultResult = { kind: 'ok'; pte: HostPte } | { kind: 'fault' };
@@ -23,10 +24,31 @@ function uffdMissing(st: MmState): void {
   st.uffdFaults += 1;
 }
 
+/**
+ * THP=always, first fault of an anon PMD range (__handle_mm_fault → do_huge_pmd_anonymous_page):
+ * only where no PTE table exists yet (pmd_none), the whole aligned PMD lies inside the VMA
+ * (thp_vma_suitable_order) and no uffd MISSING registration hands the fault to userspace. A read
+ * maps the huge zero page read-only, a write a fresh THP. Undefined: fall back to a PTE.
+ */
+function firstFaultThp(st: MmState, rec: VmaRec, hva: number, write: boolean): HostPte | undefined {
+  const v = rec.vma;
+  const base = alignDown(hva, st.pmdSize);
+  if (!st.thpAlways || v.kind !== 'anon' || v.uffd === true || st.ptes.hasTable(base)) return undefined;
+  if (base < v.start || base + st.pmdSize > v.end) return undefined;
+  st.vmas.prepareAnonVma(hva); // before the huge zero page too (do_huge_pmd_anonymous_page)
+  const npages = st.pmdSize / st.pageSize;
+  const pfn = write ? st.alloc.alloc(npages) : st.alloc.hugeZeroPfn(npages);
+  const pte: HostPte = { hva: base, size: st.pmdSize, pfn, writable: write && v.prot === 'rw', kind: 'thp' };
+  st.ptes.set(pte);
+  return pte;
+}
+
 /** Populate an unmapped page of an anon/file/hugetlb VMA (do_anonymous_page, do_read_fault, hugetlb_no_page). */
 function populate(st: MmState, rec: VmaRec, hva: number, write: boolean): HostPte {
   const v = rec.vma;
   const rw = v.prot === 'rw';
+  const thp = firstFaultThp(st, rec, hva, write);
+  if (thp !== undefined) return thp;
   if (v.kind === 'hugetlb') {
     const hs = v.hugeSize ?? st.pmdSize;
     if (v.uffd) uffdMissing(st);
@@ -48,6 +70,7 @@ function populate(st: MmState, rec: VmaRec, hva: number, write: boolean): HostPt
     writable = rw;
   } else if (v.uffd || write) {
     if (v.uffd) uffdMissing(st);
+    st.vmas.prepareAnonVma(hva); // do_anonymous_page's own page, or UFFDIO_COPY's (mfill_atomic)
     pfn = st.alloc.alloc(1);
     writable = rw;
   } else {
@@ -59,13 +82,23 @@ function populate(st: MmState, rec: VmaRec, hva: number, write: boolean): HostPt
   return pte;
 }
 
-/** Write fault on a present read-only PTE of a writable VMA: COW the zero page (notifier) or reuse (do_wp_page). */
-function writeProtectFault(st: MmState, u: HostPte): HostPte {
+/**
+ * Write fault on a present read-only PTE of a writable VMA: COW the zero page (notifier) or reuse
+ * (do_wp_page). The huge zero page is first split into small-zero-page PTEs, notified over its PMD
+ * (do_huge_pmd_wp_page falls back), and the page written is then copied alone.
+ */
+function writeProtectFault(st: MmState, hva: number, u: HostPte): HostPte {
+  if (u.kind === 'thp' && st.alloc.isZero(u.pfn)) {
+    st.notifier.around(u.hva, u.hva + u.size, () => splitThp(st, u));
+    const page = st.ptes.lookup(hva);
+    if (page !== undefined) return writeProtectFault(st, hva, page);
+  }
   if (u.pfn !== st.alloc.zeroPfn) {
     const reused = withPfn(u, u.pfn, true); // exclusive anon / shared file: same pfn, no notifier
     st.ptes.set(reused);
     return reused;
   }
+  st.vmas.prepareAnonVma(hva); // wp_page_copy
   const fresh = withPfn(u, st.alloc.alloc(1), true);
   st.notifier.around(u.hva, u.hva + u.size, () => st.ptes.set(fresh)); // wp_page_copy notifies
   return fresh;
@@ -79,7 +112,7 @@ export function faultIn(st: MmState, hva: number, write: boolean): FaultResult {
   if (rec.vma.kind === 'pfnmap') return { kind: 'ok', pte: pfnmapPte(st, rec, hva) };
   const u = st.ptes.lookup(hva);
   if (u === undefined) return { kind: 'ok', pte: populate(st, rec, hva, write) };
-  return { kind: 'ok', pte: write && !u.writable ? writeProtectFault(st, u) : u };
+  return { kind: 'ok', pte: write && !u.writable ? writeProtectFault(st, hva, u) : u };
 }
 
 /** The pfn of the page at `hva` inside unit `u`. */

@@ -1,5 +1,5 @@
 /** HostMm: the host-mm environment both executors drive — VMAs, host PTEs, zero page, RAM allocator, MMU notifier. */
-import type { VmaProt } from '../types';
+import type { HostThp, VmaProt } from '../types';
 import { S2InputError } from '../types';
 import { PAGE_SIZES, checkAddr, checkRange, hugetlbLeafSize, hugetlbSizes, isRamPfn, pmdSizeOf } from './constants';
 import { faultIn, pfnAt, pfnmapPte } from './fault';
@@ -25,6 +25,8 @@ export interface HostMmOptions {
   pageSize?: number;
   /** Kernel profile whose host-mm answers apply (model/kernelProfiles.ts); default mainline. */
   kernel?: KernelProfile;
+  /** Host THP policy (Config.thp); default `never`. */
+  thp?: HostThp;
 }
 
 /**
@@ -50,7 +52,7 @@ export class HostMm {
     const sizes = [...new Set([pageSize, this.pmdSize, ...hugetlbSizes(pageSize)])].sort((a, b) => a - b);
     this.st = {
       pageSize, pmdSize: this.pmdSize, alloc, vmas: new VmaList(), ptes: new PteTable(sizes, this.pmdSize),
-      cache: new PageCache(), notifier: new Notifier(), copyObservers: [], uffdFaults: 0,
+      cache: new PageCache(), notifier: new Notifier(), copyObservers: [], uffdFaults: 0, thpAlways: opts.thp === 'always',
       collapseHoleErrno: profileHas(opts, 'collapse-hole-einval') ? 'EINVAL' : 'EBUSY',
       shmemCollapseHoleOk: profileHas(opts, 'shmem-collapse-uffd-hole-ok'),
     };
@@ -212,6 +214,11 @@ export class HostMm {
   /** Number of userfaultfd MISSING faults the handler has served. */
   get uffdFaults(): number {
     return this.st.uffdFaults;
+  }
+
+  /** Is pfn a page of the shared zero page or of the huge zero page? */
+  isZeroPfn(pfn: number): boolean {
+    return this.st.alloc.isZero(pfn);
   }
 
   /** Is pfn host RAM (PA >= 0x80000000)? */

@@ -85,11 +85,11 @@ export class PteTable {
     return u !== undefined && u.kind === 'thp' && u.hva < addr ? u : undefined;
   }
 
-  /** Replace a THP unit by page units with the same pfns and writability (__split_huge_pmd). */
-  splitThp(u: HostPte, pageSize: number): void {
+  /** Replace a THP unit by page units with the same writability and the same pfns, or all `onePfn` if given (__split_huge_pmd). */
+  splitThp(u: HostPte, pageSize: number, onePfn?: number): void {
     this.units.delete(u.hva);
     for (let off = 0; off < u.size; off += pageSize) {
-      this.set({ hva: u.hva + off, size: pageSize, pfn: u.pfn + off / pageSize, writable: u.writable, kind: 'page' });
+      this.set({ hva: u.hva + off, size: pageSize, pfn: onePfn ?? u.pfn + off / pageSize, writable: u.writable, kind: 'page' });
     }
   }
 

@@ -8,11 +8,11 @@ import type { HostResult } from './types';
 /**
  * Move the unit at `hva` to freshly allocated pfns under one invalidation of its range; the
  * write bit is kept (migration entries remember it) and a file page's page-cache slot follows.
- * Nothing to do (no notifier) if unpopulated, the zero page, or a pfnmap (not migratable).
+ * Nothing to do (no notifier) if unpopulated, a zero page (small or huge), or a pfnmap (not migratable).
  */
 export function migrateOp(st: MmState, hva: number): HostResult {
   const u = st.ptes.lookup(checkAddr('hva', hva));
-  if (u === undefined || u.pfn === st.alloc.zeroPfn) return OK;
+  if (u === undefined || st.alloc.isZero(u.pfn)) return OK;
   const rec = st.vmas.find(hva);
   const pfn = st.alloc.alloc(u.size / st.pageSize);
   st.notifier.around(u.hva, u.hva + u.size, () => {

@@ -27,12 +27,12 @@ function coveredPrefix(st: MmState, hva: number, end: number): VmaRec[] {
 /**
  * PTE write bit under the new protection: downgrades clear it; an upgrade to rw sets it where
  * change_pte_range may (MM_CP_TRY_CHANGE_WRITABLE): exclusive anon pages and shared file pages,
- * never the zero page, not private hugetlb (which reuses on the next write fault).
+ * never a zero page (small or huge: can_change_pmd_writable), not private hugetlb (which reuses on the next write fault).
  */
 function newWritable(st: MmState, rec: VmaRec, u: HostPte, prot: VmaProt): boolean {
   if (prot !== 'rw') return false;
   if (rec.vma.kind === 'hugetlb') return u.writable;
-  return u.pfn !== st.alloc.zeroPfn;
+  return !st.alloc.isZero(u.pfn);
 }
 
 /** mprotect(hva, size, prot): EINVAL for bad start/size/prot; ENOMEM if [hva, hva+size) has a hole (applied up to it). */

@@ -12,6 +12,8 @@ export class PfnAllocator {
   readonly zeroPfn: number;
   private next: number;
   private readonly limit: number;
+  /** First pfn and size of the huge zero page once something maps it (mm_get_huge_zero_page allocates it on first use). */
+  private hugeZero: { pfn: number; npages: number } | undefined;
 
   constructor(pageSize: number) {
     this.zeroPfn = RAM_BASE_PA / pageSize;
@@ -25,5 +27,17 @@ export class PfnAllocator {
     if (first + npages > this.limit) throw new S2InputError('ram', 'host RAM exhausted (48-bit PA)');
     this.next = first + npages;
     return first;
+  }
+
+  /** pfn of the huge zero page of `npages` pages (a PMD), allocated on first use. */
+  hugeZeroPfn(npages: number): number {
+    this.hugeZero ??= { pfn: this.alloc(npages), npages };
+    return this.hugeZero.pfn;
+  }
+
+  /** Is `pfn` a page of the shared zero page or of the huge zero page (is_zero_pfn, is_huge_zero_pfn)? */
+  isZero(pfn: number): boolean {
+    const h = this.hugeZero;
+    return pfn === this.zeroPfn || (h !== undefined && pfn >= h.pfn && pfn < h.pfn + h.npages);
   }
 }

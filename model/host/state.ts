@@ -19,6 +19,8 @@ export interface MmState {
   /** Told of every page the host copies through its cacheable linear map (copied()). */
   readonly copyObservers: CopyObserver[];
   uffdFaults: number;
+  /** THP=always (Config.thp): a first fault of an anon PMD range maps a THP or the huge zero page (do_huge_pmd_anonymous_page). */
+  readonly thpAlways: boolean;
   /** MADV_COLLAPSE's errno for an empty PTE in a uffd-armed range (madvise_collapse_errno; profile `collapse-hole-einval`). */
   readonly collapseHoleErrno: 'EBUSY' | 'EINVAL';
   /** MADV_COLLAPSE of a uffd-armed shmem range with holes succeeds (profile `shmem-collapse-uffd-hole-ok`, 6.1). */

@@ -98,7 +98,7 @@ describe('THP', () => {
     expect(mm.thpCollapse(A + 2 * PMD)).toEqual({ ok: false, errno: 'EINVAL' }); // uffd-armed with empty PTEs
   });
 
-  it('collapse needs something present (observed on arm64 6.1 and 6.12): EINVAL when empty or all zapped, ENOMEM without any VMA', () => {
+  it('THP=never: collapse needs a page mapped writable (SCAN_PAGE_RO, seen on 6.1 and 6.12): EINVAL when empty, zapped, zero pages only, read-only or PROT_NONE; ENOMEM without any VMA', () => {
     const { mm } = setup();
     expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'ENOMEM' });
     mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });
@@ -106,25 +106,85 @@ describe('THP', () => {
     mm.touch(A + P, true);
     mm.madviseDontneed(A, PMD);
     expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' });
-    mm.touch(A + P, false); // the zero page counts as present here (the real kernels are THP=always: see real/corpus/open-thp-collapse-*)
-    expect(mm.thpCollapse(A)).toEqual({ ok: true });
+    mm.touch(A + P, false);
+    expect(mm.pte(A + P)?.pfn).toBe(mm.zeroPfn);
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' }); // only the zero page
+    mm.touch(A, true);
+    mm.mprotect(A, PMD, 'r');
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' }); // nothing writable
+    mm.mprotect(A, PMD, 'none');
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' });
+    mm.mprotect(A, PMD, 'rw');
+    expect(mm.thpCollapse(A)).toEqual({ ok: true }); // the exclusive page became writable again
     expect(mm.pte(A)?.size).toBe(PMD);
   });
 
-  it('collapse of pages mapped read-only by mprotect still succeeds (seen on 6.1 and 6.12)', () => {
-    const { mm } = setup();
-    mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });
-    mm.touch(A, true);
-    mm.mprotect(A, PMD, 'r');
-    expect(mm.thpCollapse(A)).toEqual({ ok: true });
+  it('THP=always: a first read maps the huge zero page, a first write a THP, both already collapsed; a split huge zero page leaves zero-page PTEs (EINVAL) (seen on 6.1 and 6.12)', () => {
+    const mm = new HostMm({ thp: 'always' });
+    const rec = new Recorder();
+    mm.subscribe(rec);
+    mm.mmap({ hva: A, size: 2 * PMD, prot: 'rw', kind: 'anon' });
+    expect(mm.hvaToPfn(A + 3 * P, { write: false, writableOk: true })).toMatchObject({ kind: 'ok', writable: false });
+    const hz = mm.pte(A)?.pfn ?? -1;
+    expect([mm.isZeroPfn(hz), hz % (PMD / P), mm.pte(A + 3 * P)?.pfn, mm.pte(A)?.size]).toEqual([true, 0, hz + 3, PMD]);
+    expect(mm.thpCollapse(A)).toEqual({ ok: true }); // SCAN_PMD_MAPPED
+    expect(rec.take()).toEqual([]);
+    // a write splits the huge zero page (PMD notified) and copies the one page written (page notified)
+    expect(mm.hvaToPfn(A + 3 * P, { write: true, writableOk: true })).toMatchObject({ kind: 'ok', writable: true });
+    expect(rec.take()).toEqual([...inv(A, A + PMD), ...inv(A + 3 * P, A + 4 * P)]);
+    expect([mm.pte(A)?.pfn, mm.pte(A)?.size, mm.isZeroPfn(mm.pte(A + 3 * P)?.pfn ?? hz)]).toEqual([mm.zeroPfn, P, false]);
+    expect(mm.thpCollapse(A)).toEqual({ ok: true }); // a writable page: collapses
+    // a first write maps a whole writable THP; mprotect keeps it PMD-mapped, so it stays collapsed
+    mm.touch(A + PMD + P, true);
+    expect(mm.pte(A + PMD)).toMatchObject({ size: PMD, writable: true });
+    mm.mprotect(A + PMD, PMD, 'none');
+    expect(mm.thpCollapse(A + PMD)).toEqual({ ok: true });
+    // zapping one page of a huge zero PMD splits it into small-zero-page PTEs: nothing writable
+    const m2 = new HostMm({ thp: 'always' });
+    m2.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });
+    m2.touch(A, false);
+    m2.madviseDontneed(A + P, P);
+    expect([m2.pte(A)?.pfn, m2.pte(A + P), m2.pte(A + 2 * P)?.pfn]).toEqual([m2.zeroPfn, undefined, m2.zeroPfn]);
+    expect(m2.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' });
   });
 
-  it('a PROT_NONE anon VMA with a page collapses; a uffd-armed range zapped to nothing meets an empty PTE (EBUSY) while an untouched or unmapped one is EINVAL (seen on 6.1 and 6.12)', () => {
+  it('THP=always falls back to pages where a PMD cannot be: the VMA does not hold the aligned PMD, a PTE table is left, or uffd handles the fault', () => {
+    const mm = new HostMm({ thp: 'always' });
+    mm.mmap({ hva: A + P, size: PMD, prot: 'rw', kind: 'anon' });
+    mm.touch(A + 2 * P, true);
+    expect(mm.pte(A + 2 * P)?.size).toBe(P);
+    mm.mmap({ hva: A + 2 * PMD, size: PMD, prot: 'rw', kind: 'anon' });
+    mm.touch(A + 2 * PMD, true);
+    expect(mm.pte(A + 2 * PMD)?.size).toBe(PMD);
+    mm.madviseDontneed(A + 2 * PMD, P); // splits the THP: a PTE table
+    mm.madviseDontneed(A + 2 * PMD, PMD); // empties it; the table stays
+    mm.touch(A + 2 * PMD + P, true);
+    expect(mm.pte(A + 2 * PMD + P)?.size).toBe(P);
+    mm.mmap({ hva: A + 4 * PMD, size: PMD, prot: 'rw', kind: 'anon', uffd: true });
+    mm.touch(A + 4 * PMD, false);
+    expect([mm.pte(A + 4 * PMD)?.size, mm.uffdFaults]).toEqual([P, 1]);
+  });
+
+  it('an anon VMA never given a page of its own has no anon_vma: EINVAL, even beside a hole; VMAs with different anon_vmas do not merge (seen on 6.1 and 6.12)', () => {
     const { mm } = setup();
-    mm.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon' });
-    mm.touch(A, true);
-    mm.mprotect(A, PMD, 'none');
-    expect(mm.thpCollapse(A)).toEqual({ ok: true });
+    mm.mmap({ hva: A, size: 2 * PMD, prot: 'rw', kind: 'anon' });
+    mm.munmap(A, P);
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' });
+    mm.touch(A + PMD + P, false); // the zero page: still no anon_vma
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' });
+    mm.touch(A + PMD + 2 * P, true);
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'ENOMEM' }); // nothing to scan, the hole
+    const X = A + 8 * PMD, MB = PMD / 2;
+    mm.mmap({ hva: X, size: MB, prot: 'rw', kind: 'anon' });
+    mm.touch(X, true);
+    mm.mmap({ hva: X + 3 * MB / 2, size: MB / 2, prot: 'rw', kind: 'anon' });
+    mm.touch(X + 3 * MB / 2, true);
+    mm.mmap({ hva: X + MB, size: MB / 2, prot: 'rw', kind: 'anon' }); // merges with one neighbour only
+    expect(mm.vmasIntersecting(X, PMD).map((v) => [v.start - X, v.end - X])).toEqual([[0, 3 * MB / 2], [3 * MB / 2, PMD]]);
+    expect(mm.thpCollapse(X)).toEqual({ ok: false, errno: 'EINVAL' });
+  });
+
+  it('a uffd-armed range zapped to nothing meets an empty PTE (EBUSY) while an untouched or unmapped one is EINVAL (seen on 6.1 and 6.12)', () => {
     for (const [kernel, errno] of [['6.12', 'EBUSY'], ['6.1', 'EINVAL']] as const) {
       const m = new HostMm({ kernel });
       m.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'anon', uffd: true });

@@ -4,16 +4,19 @@ import type { MmState } from './state';
 import { OK, copied, fail } from './state';
 import type { HostResult } from './types';
 import type { VmaRec } from './vmas';
+import { splitThp } from './zap';
 
 /**
  * Whether THP may back this VMA at all, as thp_vma_allowable_order() asks outside a page fault:
  * anon or shmem (VM_PFNMAP and VM_HUGETLB are VM_NO_KHUGEPAGED), and the VMA holds a whole
  * PMD-aligned PMD (thp_vma_suitable_order at vm_end − PMD_SIZE), a file VMA at a PMD-aligned
- * file offset. Seen on arm64 6.1 and 6.12 (`npm run real`): a 4 KiB VMA, or two VMAs splitting a
- * PMD range, give EINVAL; the tail of a large VMA before a hole ENOMEM.
+ * file offset, and an anon VMA must have an anon_vma (a fault gave it a page of its own; the zero
+ * page does not). Seen on arm64 6.1 and 6.12 (`npm run real`): a 4 KiB VMA, or two VMAs splitting a
+ * PMD range, give EINVAL; the tail of a large VMA before a hole ENOMEM, EINVAL if never faulted.
  */
 function thpAllowed(r: VmaRec, pmd: number): boolean {
   if (r.vma.kind !== 'anon' && r.vma.kind !== 'file') return false;
+  if (r.vma.kind === 'anon' && r.anonVma === undefined) return false; // never given an anonymous page (hugepage_vma_check)
   if (alignDown(r.vma.end - pmd, pmd) < r.vma.start) return false;
   return r.fileOff === undefined || (r.vma.start - r.fileOff) % pmd === 0;
 }
@@ -41,27 +44,24 @@ export function thpCollapseOp(st: MmState, hva: number): HostResult {
 
 /**
  * Collapse [base, end) of one anon VMA into a new THP (fresh aligned contiguous pfns, writable iff
- * the VMA is rw), replacing its PTEs under one invalidation of the PMD range. Refused as
- * hpage_collapse_scan_pmd refuses (a PROT_NONE VMA with a THP collapses, seen on 6.1 and 6.12;
- * with page PTEs not yet seen): EINVAL with nothing present
- * (no PTE, not even the zero page); a uffd-armed VMA must have no empty or zero-page PTE there
- * (SCAN_EXCEED_NONE_PTE, EBUSY; EINVAL on 6.1). Here the zero page counts as present and
- * read-only pages collapse; on the real Debian kernels (THP=always) the traces that showed "ok" were
- * already PMD-mapped (a THP, the huge zero page), and zero-page PTEs alone are refused there
- * (real/corpus/open-thp-collapse-split-huge-zero-einval.json, open: no first-fault THP here).
+ * the VMA is rw), replacing its PTEs under one invalidation of the PMD range. As
+ * hpage_collapse_scan_pmd decides for MADV_COLLAPSE: a PMD already mapping a THP or the huge zero
+ * page is done (SCAN_PMD_MAPPED); no PTE table is EINVAL (pmd none); empty and zero-page PTEs are
+ * tolerated except in a uffd-armed VMA (SCAN_EXCEED_NONE_PTE: EBUSY, 6.1 EINVAL); a range none of
+ * whose pages is mapped writable is EINVAL (SCAN_PAGE_RO: only zero pages, read-only or PROT_NONE
+ * PTEs). Seen on arm64 6.1 and 6.12 (real/corpus/thp-collapse-*.json).
  */
 function collapseAnon(st: MmState, rec: VmaRec, base: number, end: number): HostResult {
   if (st.ptes.lookup(base)?.kind === 'thp') return OK;
+  if (!st.ptes.hasTable(base)) return fail('EINVAL');
   const old = st.ptes.overlapping(base, end);
-  // Nothing present to collapse (no PTE, not even the zero page): EINVAL (seen on arm64 6.1 and 6.12 with
-  // npm run real: an untouched range, or one whose pages were all zapped) — but a uffd-armed range whose
-  // PTE table is left (zapped, not unmapped) meets an empty PTE first: EBUSY on 6.12 (6.1 EINVAL).
-  if (old.length === 0) return fail(rec.vma.uffd && st.ptes.hasTable(base) ? st.collapseHoleErrno : 'EINVAL');
-  if (rec.vma.uffd && old.filter((u) => u.pfn !== st.alloc.zeroPfn).length * st.pageSize < st.pmdSize) return fail(st.collapseHoleErrno);
+  const pages = old.filter((u) => !st.alloc.isZero(u.pfn));
+  if (rec.vma.uffd && pages.length * st.pageSize < st.pmdSize) return fail(st.collapseHoleErrno);
+  if (!pages.some((u) => u.writable)) return fail('EINVAL');
   const pfn = st.alloc.alloc(st.pmdSize / st.pageSize);
   st.notifier.around(base, end, () => {
-    // __collapse_huge_page_copy copies each present page (the zero page gives zeroes, nothing copied)
-    for (const u of old) if (u.pfn !== st.alloc.zeroPfn) copied(st, u.pfn, pfn + (u.hva - base) / st.pageSize, u.size / st.pageSize);
+    // __collapse_huge_page_copy copies each present page (a zero page gives zeroes, nothing copied)
+    for (const u of pages) copied(st, u.pfn, pfn + (u.hva - base) / st.pageSize, u.size / st.pageSize);
     old.forEach((u) => st.ptes.delete(u));
     st.ptes.set({ hva: base, size: st.pmdSize, pfn, writable: rec.vma.prot === 'rw', kind: 'thp' });
     st.ptes.freeTable(base); // the PMD replaces the PTE table
@@ -103,6 +103,6 @@ function collapseFile(st: MmState, rec: VmaRec, base: number, end: number): Host
 export function thpSplitOp(st: MmState, hva: number): HostResult {
   const u = st.ptes.lookup(checkAddr('hva', hva));
   if (u === undefined || u.kind !== 'thp') return OK;
-  st.notifier.around(u.hva, u.hva + u.size, () => st.ptes.splitThp(u, st.pageSize));
+  st.notifier.around(u.hva, u.hva + u.size, () => splitThp(st, u));
   return OK;
 }

@@ -14,6 +14,12 @@ export interface VmaRec {
    * PFNMAP page that was read-only stays read-only to hva_to_pfn_remapped after mprotect(rw).
    */
   readonly pfnReadOnly?: true;
+  /**
+   * anon kind: identity of its anon_vma, set by the first fault that gives it an anonymous page
+   * (anon_vma_prepare; a zero-page read fault does not), kept by splits, taken over from a
+   * compatible neighbour (find_mergeable_anon_vma). Two VMAs with different ones never merge.
+   */
+  readonly anonVma?: number;
 }
 
 /*
@@ -36,7 +42,8 @@ function vmaOver(v: Vma, s: number, e: number, prot: VmaProt): Vma {
 /** `rec` holding `vma` instead, its file offset (if any) moved by `shift` bytes. */
 function recWith(rec: VmaRec, vma: Vma, shift: number): VmaRec {
   if (vma.kind === 'pfnmap') return rec.pfnReadOnly || vma.prot !== 'rw' ? { vma, pfnReadOnly: true } : { vma };
-  return rec.fileOff === undefined ? { vma } : { vma, fileId: rec.fileId, fileOff: rec.fileOff + shift };
+  if (rec.fileOff !== undefined) return { vma, fileId: rec.fileId, fileOff: rec.fileOff + shift };
+  return rec.anonVma === undefined ? { vma } : { vma, anonVma: rec.anonVma };
 }
 
 /** A copy of `rec` restricted to [s, e) ⊆ [start, end); pfnmap pa and file offset follow (__split_vma). */
@@ -54,7 +61,7 @@ function mergeable(a: VmaRec, b: VmaRec): boolean {
   const x = a.vma;
   const y = b.vma;
   if (x.end !== y.start || x.kind !== y.kind || x.prot !== y.prot || Boolean(x.uffd) !== Boolean(y.uffd)) return false;
-  if (x.kind === 'anon') return true;
+  if (x.kind === 'anon') return a.anonVma === undefined || b.anonVma === undefined || a.anonVma === b.anonVma; // is_mergeable_anon_vma
   return x.kind === 'file' && a.fileId === b.fileId && (a.fileOff ?? 0) + x.size === b.fileOff;
 }
 
@@ -113,6 +120,23 @@ export class VmaList {
     this.mergeAll();
   }
 
+  /**
+   * Give the anon record containing `hva` an anon_vma if it has none (anon_vma_prepare): an adjacent
+   * anon VMA's, next before prev, when it differs at most in protection (find_mergeable_anon_vma),
+   * else a new one.
+   */
+  prepareAnonVma(hva: number): void {
+    const i = this.recs.findIndex((r) => r.vma.start <= hva && hva < r.vma.end);
+    const r = this.recs[i];
+    if (r === undefined || r.vma.kind !== 'anon' || r.anonVma !== undefined) return;
+    const compatible = (n: VmaRec | undefined): number | undefined =>
+      n !== undefined && n.vma.kind === 'anon' && Boolean(n.vma.uffd) === Boolean(r.vma.uffd) && (n.vma.end === r.vma.start || n.vma.start === r.vma.end) ? n.anonVma : undefined;
+    const anonVma = compatible(this.recs[i + 1]) ?? compatible(this.recs[i - 1]) ?? this.nextAnonVma++;
+    this.recs[i] = { vma: r.vma, anonVma };
+  }
+
+  private nextAnonVma = 0;
+
   /** Merge adjacent mergeable records (vma_merge after mmap / mprotect). */
   mergeAll(): void {
     const out: VmaRec[] = [];
@@ -125,7 +149,8 @@ export class VmaList {
   }
 }
 
-/** One record covering a then b (b mergeable into a). */
+/** One record covering a then b (b mergeable into a); an anon VMA keeps whichever anon_vma they have. */
 function sliceMerged(a: VmaRec, b: VmaRec): VmaRec {
-  return recWith(a, vmaOver(a.vma, a.vma.start, b.vma.end, a.vma.prot), 0);
+  const from = a.anonVma === undefined && b.anonVma !== undefined ? { vma: a.vma, anonVma: b.anonVma } : a;
+  return recWith(from, vmaOver(a.vma, a.vma.start, b.vma.end, a.vma.prot), 0);
 }

@@ -1,4 +1,5 @@
 /** Range helpers shared by the host operations: THP splits at range edges and PTE zapping. */
+import type { HostPte } from './hostPtes';
 import type { MmState } from './state';
 
 /** [s, e) grown to whole THPs where an edge cuts one: the split invalidates the whole PMD (__split_huge_pmd). */
@@ -8,10 +9,18 @@ export function expandForThp(st: MmState, s: number, e: number): [number, number
   return [a !== undefined ? a.hva : s, b !== undefined ? b.hva + b.size : e];
 }
 
+/**
+ * Split a THP unit into page PTEs (__split_huge_pmd): a THP keeps its pfns; the huge zero page
+ * becomes PTEs of the small zero page (__split_huge_zero_page_pmd).
+ */
+export function splitThp(st: MmState, u: HostPte): void {
+  st.ptes.splitThp(u, st.pageSize, st.alloc.isZero(u.pfn) ? st.alloc.zeroPfn : undefined);
+}
+
 /** Split the THP an edge at `addr` cuts, if any (split_huge_pmd on a VMA or range boundary). */
 export function splitThpAt(st: MmState, addr: number): void {
   const u = st.ptes.thpStraddling(addr);
-  if (u !== undefined) st.ptes.splitThp(u, st.pageSize);
+  if (u !== undefined) splitThp(st, u);
 }
 
 /**

@@ -14,6 +14,8 @@ export interface HostQuery {
   findVma(hva: number): Vma | undefined;
   isRamPfn(pfn: number): boolean;
   readonly zeroPfn: number;
+  /** A page of the small or the huge zero page. */
+  isZeroPfn(pfn: number): boolean;
   openInvalidations(): Array<{ id: number; start: number; end: number }>;
 }
 

@@ -1,4 +1,4 @@
-/** ZERO_PAGE_NEVER_WRITABLE_OR_DEVICE: the shared zero page is mapped read-only Normal (seed 000). */
+/** ZERO_PAGE_NEVER_WRITABLE_OR_DEVICE: the shared zero page (and the huge zero page) is mapped read-only Normal (seed 000). */
 import { RAM_BASE_PA } from '../../model/host/constants';
 import type { Invariant } from './types';
 import { hostOf, type ImplView, type ModelView } from './lib/view';
@@ -11,21 +11,24 @@ const NAME = 'ZERO_PAGE_NEVER_WRITABLE_OR_DEVICE';
 /** Source: seed 000 (kvm_is_mmio_pfn false positive on the zero page), facts §20a, §22 M1. */
 export const zeroPageNeverWritableOrDevice: Invariant<ModelView, ImplView> = {
   name: NAME,
-  statement: 'A leaf that maps the shared zero page is read-only and Normal memory.',
+  statement: 'A leaf that maps the shared zero page or the huge zero page is read-only and Normal memory.',
   source: 'seed 000; facts §20a, §22 M1',
   check(s, cases) {
     const pgt = s.impl.pgt;
     const page = pgt.geom.granule;
     // DESIGN §3: the zero page is the first RAM page.
-    const zeroPa = (hostOf(s)?.zeroPfn ?? RAM_BASE_PA / page) * page;
+    const host = hostOf(s);
+    const zeroPa = (host?.zeroPfn ?? RAM_BASE_PA / page) * page;
     for (const l of leavesIn(pgt, s.touched)) {
       const pa = leafPa(pgt, l);
-      if (zeroPa < pa || zeroPa >= pa + l.size) continue;
+      // the small zero page inside the leaf, or a leaf into the huge zero page (THP=always: aligned, a block maps all of it)
+      const hugeZero = host?.isZeroPfn(pa / page) === true && pa !== zeroPa;
+      if (!hugeZero && (zeroPa < pa || zeroPa >= pa + l.size)) continue;
       cases?.saw(NAME); // a leaf over the zero page
       const mt = leafMemtype(pgt, l);
       if (leafWritable(l) || mt !== 'normal') {
         const bad = `${leafWritable(l) ? 'W ' : ''}${mt}`;
-        const at = l.ipa + (zeroPa - pa);
+        const at = hugeZero ? l.ipa : l.ipa + (zeroPa - pa);
         return violation(s, NAME, `zero page mapped at ${hex(at)} as ${bad}`, { ipa: at, expected: 'R normal', actual: bad });
       }
     }

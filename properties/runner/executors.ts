@@ -58,8 +58,8 @@ export interface StepResult {
 
 /** Build a fresh world: each executor gets its own HostMm (the host is deterministic, so both evolve alike); `pool` is reused table storage for the impl. */
 export function newWorld(config: Config, pool?: TablePool, variant?: ImplVariant): World {
-  const mh = new HostMm({ pageSize: config.granule, kernel: config.kernel });
-  const ih = new HostMm({ pageSize: config.granule, kernel: config.kernel });
+  const mh = new HostMm({ pageSize: config.granule, kernel: config.kernel, thp: config.thp });
+  const ih = new HostMm({ pageSize: config.granule, kernel: config.kernel, thp: config.thp });
   const model = new KvmModel(config, mh);
   const impl = new KvmImpl(config, ih, pool, variant);
   // The TLBs are hardware both executors run on: the impl's maintenance drives them, the model reads them.

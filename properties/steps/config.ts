@@ -1,12 +1,13 @@
 /**
  * Generated configs: every trace draws the config keys its caller did not pin (granule, iaBits, fwb,
- * dic, nisvToUser, cmoPolicy, protectedVm, hwAccessFlag), each shrinking toward DEFAULT_CONFIG.
+ * dic, nisvToUser, cmoPolicy, protectedVm, hwAccessFlag, tlbiRange, eagerSplit, thp), each shrinking toward
+ * DEFAULT_CONFIG.
  */
 import * as fc from 'fast-check';
-import { DEFAULT_CONFIG, type CmoPolicy, type Config, type Granule } from '../../model/types';
+import { DEFAULT_CONFIG, type CmoPolicy, type Config, type Granule, type HostThp } from '../../model/types';
 
 /** The config keys a trace may draw (bugs are never drawn: they are what a run is about). */
-export const DRAWN_KEYS = ['granule', 'iaBits', 'fwb', 'dic', 'nisvToUser', 'cmoPolicy', 'protectedVm', 'hwAccessFlag', 'tlbiRange', 'eagerSplit'] as const;
+export const DRAWN_KEYS = ['granule', 'iaBits', 'fwb', 'dic', 'nisvToUser', 'cmoPolicy', 'protectedVm', 'hwAccessFlag', 'tlbiRange', 'eagerSplit', 'thp'] as const;
 export type DrawnKey = (typeof DRAWN_KEYS)[number];
 
 /** Granules, the default first (constantFrom shrinks toward its first value). */
@@ -36,6 +37,7 @@ export function configArbitrary(base: Config, draw: readonly DrawnKey[]): fc.Arb
     hwAccessFlag: pick('hwAccessFlag', flag(), base.hwAccessFlag ?? false),
     tlbiRange: pick('tlbiRange', flag(), base.tlbiRange ?? false),
     eagerSplit: pick('eagerSplit', flag(), base.eagerSplit ?? false),
+    thp: pick('thp', flag().map((on): HostThp => (on ? 'always' : 'never')), base.thp ?? 'never'),
   }).map((c): Config => withoutDefaultOptionals({ ...base, ...c, bugs: base.bugs }));
 }
 
@@ -46,6 +48,7 @@ function withoutDefaultOptionals(c: Config): Config {
   if (!out.hwAccessFlag) delete out.hwAccessFlag;
   if (!out.tlbiRange) delete out.tlbiRange;
   if (!out.eagerSplit) delete out.eagerSplit;
+  if (out.thp === 'never') delete out.thp;
   return out;
 }
 

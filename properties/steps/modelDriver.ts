@@ -12,7 +12,7 @@ import type { Trace } from '../trace/schema';
  * stage 2 for.
  */
 export function runOnModel(trace: Trace): Outcome[] {
-  const h = new HostMm({ pageSize: trace.config.granule, kernel: trace.config.kernel });
+  const h = new HostMm({ pageSize: trace.config.granule, kernel: trace.config.kernel, thp: trace.config.thp });
   const side = { host: h, kvm: new KvmModel(trace.config, h) };
   return trace.steps.map((ts, i) => {
     const s = decodeStep(ts);

@@ -1,6 +1,6 @@
 /** The one zod schema of `s2check-trace/1` (DESIGN §3–§4): config, steps (one strict variant per op), expect, found. */
 import { z } from 'zod';
-import { ACCESS_KINDS } from '../../model/types';
+import { ACCESS_KINDS, HOST_THP } from '../../model/types';
 import { BUG_NAMES } from '../../impl/bugs';
 import { KERNEL_PROFILES } from '../../model/kernelProfiles';
 import { hexSchema } from './hex';
@@ -31,6 +31,7 @@ export const configSchema = z.object({
   tlbiRange: z.boolean().optional(),
   eagerSplit: z.boolean().optional(),
   kernel: z.enum(KERNEL_PROFILES).optional(),
+  thp: z.enum(HOST_THP).optional(),
   bugs: z.array(bugName),
 }).strict();
 

@@ -4,7 +4,8 @@
  * and prints one JSON object per line on the console (read by real/console.ts), then powers off.
  *
  * Trace encoding (one token list per line, numbers in hex without 0x):
- *   T <index> <iaBits> <nisvToUser 0|1> <window> <l0-count> <l0-index>...   a trace starts: new VM
+ *   T <index> <iaBits> <nisvToUser 0|1> <thp 0 never|1 always> <window> <l0-count> <l0-index>...   a trace starts:
+ *                             the host's transparent_hugepage/enabled set as asked, then a new VM
  *   M <hva> <size> <prot 0 none|1 r|3 rw> <kind a anon|f file|h hugetlb> <hugeSize> <uffd 0|1>
  *                             (uffd: userfaultfd MISSING over the VMA; a handler thread supplies zero pages by UFFDIO_COPY)
  *   M <hva> <size> <prot> p <offset> <wc 0|1>   pfnmap: the PCI BAR's sysfs resource2 (wc: resource2_wc) at offset
@@ -287,10 +288,35 @@ static void teardown(void) {
   nslots = 0;
 }
 
-/* "T": a fresh VM with the private slot; "" when it worked, else why not. */
-static const char *begin_trace(unsigned ia_bits, int nisv, uint64_t win, int nl0, const uint64_t *l0idx) {
+#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
+
+/* Set the host's THP policy to `mode` unless it already is; "" when it is, else why not. */
+static const char *set_thp(const char *mode) {
+  static char why[160];
+  char cur[128] = "";
+  int fd = open(THP_ENABLED, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) { snprintf(why, sizeof why, "cannot read " THP_ENABLED ": %s", errname(errno)); return why; }
+  ssize_t n = read(fd, cur, sizeof cur - 1);
+  close(fd);
+  char want[32];
+  snprintf(want, sizeof want, "[%s]", mode);
+  if (n > 0 && strstr(cur, want)) return "";
+  fd = open(THP_ENABLED, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, mode, strlen(mode)) < 0) {
+    snprintf(why, sizeof why, "THP %s: cannot write " THP_ENABLED ": %s (run as root)", mode, errname(errno));
+    if (fd >= 0) close(fd);
+    return why;
+  }
+  close(fd);
+  return "";
+}
+
+/* "T": a fresh VM with the private slot under THP policy `thp`; "" when it worked, else why not. */
+static const char *begin_trace(unsigned ia_bits, int nisv, int thp, uint64_t win, int nl0, const uint64_t *l0idx) {
   static char why[96];
   teardown();
+  const char *thp_why = set_thp(thp ? "always" : "never");
+  if (thp_why[0]) return thp_why;
   step_timeout_us = STEP_TIMEOUT_US;
   vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, ia_bits == 40 ? 0 : KVM_VM_TYPE_ARM_IPA_SIZE(ia_bits));
   if (vm_fd < 0) { snprintf(why, sizeof why, "KVM_CREATE_VM: %s", errname(errno)); return why; }
@@ -504,6 +530,19 @@ static void run_repro(void) {
   power_off();
 }
 
+/* khugepaged would collapse a trace's ranges behind its back under THP=always: scan one PMD range a day, full ones only. */
+static void quiet_khugepaged(void) {
+  static const struct { const char *file, *value; } K[] = {
+    {"pages_to_scan", "1"}, {"max_ptes_none", "0"}, {"scan_sleep_millisecs", "86400000"}, {"alloc_sleep_millisecs", "86400000"}};
+  char path[128];
+  for (size_t k = 0; k < sizeof K / sizeof K[0]; k++) {
+    snprintf(path, sizeof path, "/sys/kernel/mm/transparent_hugepage/khugepaged/%s", K[k].file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, K[k].value, strlen(K[k].value)) < 0) fatal(path, errno);
+    close(fd);
+  }
+}
+
 int main(void) {
   mkdir("/dev", 0755); mkdir("/proc", 0755); mkdir("/sys", 0755);
   mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
@@ -512,6 +551,7 @@ int main(void) {
   struct stat st;
   if (fstat(1, &st) < 0) { int fd = open("/dev/console", O_RDWR); dup2(fd, 0); dup2(fd, 1); dup2(fd, 2); }
   setvbuf(stdout, NULL, _IOLBF, 0);
+  quiet_khugepaged();
   struct sigaction sa = {.sa_handler = on_alarm};
   sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: KVM_RUN returns EINTR on a guest that never exits */
   for (int v = 0; v < MAX_VCPUS; v++) vcpu_fd[v] = -1;
@@ -547,11 +587,12 @@ static void run_lines(FILE *in) {
       ti = (int)hx(&p);
       unsigned ia = (unsigned)hx(&p);
       int nisv = (int)hx(&p);
+      int thp = (int)hx(&p);
       uint64_t win = hx(&p);
       int nl0 = (int)hx(&p);
       uint64_t l0[16];
       for (int k = 0; k < nl0 && k < 16; k++) l0[k] = hx(&p);
-      const char *why = nl0 > 16 ? "too many 512 GiB regions" : begin_trace(ia, nisv, win, nl0, l0);
+      const char *why = nl0 > 16 ? "too many 512 GiB regions" : begin_trace(ia, nisv, thp, win, nl0, l0);
       live = why[0] == 0;
       si = 0;
       if (live) printf("{\"t\":\"trace\",\"i\":%d}\n", ti);
