@@ -13,7 +13,6 @@ import { signatureKey } from '../reports/dedup';
 import { attributeFailure, type Attributed } from '../properties/runner/attribution';
 import { isRegisteredFor } from '../impl/bugs';
 import { CaseCounter } from '../properties/runner/cases';
-import { knownKernelFinding } from '../reports/kernelFindings';
 import { DRAWN_KEYS, type DrawnKey } from '../properties/steps/config';
 import type { GenOptions } from '../properties/steps/world';
 import { decodeStep, type Trace, type TraceConfig } from '../properties/trace';
@@ -56,7 +55,7 @@ export interface BatchResult {
 export type KnownKeys = ReadonlyMap<string, boolean>;
 
 /** The dedup key of an attributed failure at a step doing `op`. */
-const keyOf = (f: Attributed, op: string, bugs: readonly string[]): string => signatureKey(f.invariant, op, bugs, f.cause);
+const keyOf = (f: Attributed, op: string, bugs: readonly string[]): string => signatureKey(f.invariant, op, bugs, f.cause, f.known);
 
 /**
  * Run one batch of `numRuns` generated traces from `seed` (deterministic without a cap). Failures
@@ -91,7 +90,7 @@ export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: KnownK
     const named = isRegisteredFor(f.invariant, f.cause);
     if (known.has(key) && (known.get(key) === true || !named)) { repeats[key] = (repeats[key] ?? 0) + 1; return true; }
     first = { key, invariant: f.invariant };
-    firstKnown = f.cause.length === 0 && knownKernelFinding(f.invariant) !== undefined;
+    firstKnown = f.known !== undefined;
     return false;
   });
   const params: fc.Parameters<[GenTrace]> = { seed: spec.seed, numRuns: spec.numRuns, endOnFailure: false };
@@ -104,7 +103,7 @@ export function searchBatch(spec: BatchSpec, timeLimitMs?: number, known: KnownK
   const f = attributeFailure(g.config, g.steps, runTrace(whole, { validate: false, implVariant: spec.implVariant }), spec.implVariant);
   if (!f) return { found: null, ...done };
   const trace = { ...whole, steps: whole.steps.slice(0, f.step + 1) }; // cut after the failing step, even when shrinking was cut short
-  const found: Trace = { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0], ...(f.cause.length ? { cause: f.cause } : {}) } };
+  const found: Trace = { ...trace, found: { invariant: f.invariant, step: f.step, seed: det.seed, path: det.counterexamplePath ?? '', message: f.message.split('\n')[0], ...(f.cause.length ? { cause: f.cause } : {}), ...(f.known !== undefined ? { known: f.known } : {}) } };
   if (firstKnown) return { found, ...done };
   // Then the fields: optional ones dropped, sizes halved, while the same finding recurs.
   first = { key: keyOf(f, trace.steps[f.step].op, bugs), invariant: f.invariant };

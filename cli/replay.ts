@@ -9,6 +9,8 @@ import { loadConfig, parseBugList, readTraceFile, UsageError } from './args';
 import { argsText, outcomeRows } from './describe';
 import { viewOf, viewsAround } from './engine';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
+import { verdictText } from '../properties/replay';
+import { catchesKernelFinding } from '../reports/kernelFindings';
 
 interface ReplayFlags { bugs?: string; config?: string; step?: boolean; quiet?: boolean }
 
@@ -71,9 +73,11 @@ async function replayAction(file: string, flags: ReplayFlags, io: Io): Promise<n
   const f = trace.found;
   if (f && v && !r.violations.some((x) => x.step === f.step && x.invariant === f.invariant)) io.out(`note: the trace records ${f.invariant} at step ${f.step}; this replay finds ${v.invariant} at step ${v.step}`);
   if (f?.cause?.length) io.out(`cause: historical bug ${f.cause.join(', ')} (with it switched off the trace runs clean to step ${f.step})`);
+  if (v?.known !== undefined) io.out(`known kernel finding ${v.known}: the impl takes its registered path at step ${v.step} (reports/kernelFindings.ts)`);
+  else if (v !== undefined && catchesKernelFinding(v.invariant)) io.out(`note: ${v.invariant} also catches a registered kernel finding, but the impl did not take that finding's path here: this is a new finding`);
   const bad = r.violations.length > 0 || r.expectFailures.length > 0;
   io.out(bad
-    ? `FAIL: ${v ? `${v.invariant} at step ${v.step}` : ''}${v && r.expectFailures.length ? '; ' : ''}${r.expectFailures.length ? `${r.expectFailures.length} expect(s) failed` : ''}`
+    ? `FAIL: ${v ? verdictText({ kind: 'violation', ...v }) : ''}${v && r.expectFailures.length ? '; ' : ''}${r.expectFailures.length ? `${r.expectFailures.length} expect(s) failed` : ''}`
     : `PASS: ${r.outcomes.length} steps, no violation, every expect holds`);
   return bad ? EXIT.found : EXIT.clean;
 }

@@ -5,7 +5,7 @@ import { parseTraceText } from './trace/parse';
 import type { Trace } from './trace/schema';
 
 /** The verdict of a replay: the first violation (by step), or pass. */
-export type Verdict = { kind: 'pass' } | { kind: 'violation'; invariant: string; step: number } | { kind: 'error'; step: number; message: string };
+export type Verdict = { kind: 'pass' } | { kind: 'violation'; invariant: string; step: number; known?: string } | { kind: 'error'; step: number; message: string };
 
 /** What a replay reports. `matchesFound`: the trace's own `found` (if any) fired again at its step. */
 export interface ReplayResult {
@@ -19,10 +19,11 @@ export interface ReplayResult {
   run: RunResult;
 }
 
-/** One-line text of a verdict: `pass`, `NO_STALE_PFN at step 4`, `error at step 2: …`. */
+/** One-line text of a verdict: `pass`, `NO_STALE_PFN at step 4`, `… (known kernel finding <id>)`, `error at step 2: …`. */
 export function verdictText(v: Verdict): string {
   if (v.kind === 'pass') return 'pass';
-  return v.kind === 'violation' ? `${v.invariant} at step ${v.step}` : `error at step ${v.step}: ${v.message}`;
+  if (v.kind === 'error') return `error at step ${v.step}: ${v.message}`;
+  return `${v.invariant} at step ${v.step}${v.known !== undefined ? ` (known kernel finding ${v.known})` : ''}`;
 }
 
 /** Replay a parsed trace: all invariants on every step (collectAll), every `expect` checked. */
@@ -31,9 +32,11 @@ export function replayTrace(trace: Trace): ReplayResult {
   const first = run.violations[0];
   const verdict: Verdict = run.error
     ? { kind: 'error', step: run.error.step, message: run.error.message }
-    : first ? { kind: 'violation', invariant: first.invariant, step: first.step } : { kind: 'pass' };
+    : first ? { kind: 'violation', invariant: first.invariant, step: first.step, ...(first.known !== undefined ? { known: first.known } : {}) } : { kind: 'pass' };
   const f = trace.found;
-  const matchesFound = f ? run.violations.some((v) => v.invariant === f.invariant && v.step === f.step) : null;
+  // the same invariant at the same step, and (unless a bug caused it) known as the same kernel finding, or new as it was
+  const sameKind = (v: Violation): boolean => (f?.cause?.length ?? 0) > 0 || v.known === f?.known;
+  const matchesFound = f ? run.violations.some((v) => v.invariant === f.invariant && v.step === f.step && sameKind(v)) : null;
   return { trace, verdict, violations: run.violations, expectFailures: run.expectFailures, matchesFound, run };
 }
 

@@ -5,7 +5,7 @@
 import type { Config, Outcome } from '../model/types';
 import { KERNEL_PROFILES, profileEntries, type KernelProfile, type ProfileEntryId } from '../model/kernelProfiles';
 import { runTrace } from '../properties/runner/runner';
-import { knownKernelFinding, type KernelFinding } from '../reports/kernelFindings';
+import { kernelFindingById, type KernelFinding } from '../reports/kernelFindings';
 import { decodeStep, type Step, type Trace } from '../properties/trace';
 import { initramfs, runnerBinary } from './build';
 import { encodeBatch, notExecutable } from './encode';
@@ -95,7 +95,7 @@ export function predict(trace: Trace): ({ model: Prediction; impl: Prediction; f
   return kept.map((k) => {
     if (!k) return null;
     const step = j++;
-    for (const v of run.violations) if (v.step === step) finding ??= knownKernelFinding(v.invariant);
+    for (const v of run.violations) if (v.step === step) finding ??= kernelFindingById(v.known);
     const r = run.outcomes[step];
     if (!r.model) throw new Error('the model has no result for a step the real kernel runs');
     return { model: r.model, impl: r.impl, ...(finding ? { finding } : {}) };

@@ -14,9 +14,11 @@ export interface Signature {
   bugs: string[];
   /** The bugs the finding is attributed to (empty: none). */
   cause: string[];
+  /** The registered kernel finding it is (never with a cause). */
+  known?: string;
   /** What dedup keys on: signatureKey. */
   key: string;
-  /** The title: `INVARIANT @ op [bug,bug]`, then `← cause` when attributed. */
+  /** The title: `INVARIANT @ op [bug,bug]`, then `← cause` when attributed, `= kernel <id>` when a known kernel finding. */
   text: string;
   /** First 12 hex digits of sha256(key): the finding file is `finding-<hash>.json`. */
   hash: string;
@@ -29,18 +31,22 @@ export function signatureOf(trace: Trace): Signature | null {
   const op = trace.steps[f.step]?.op ?? 'end';
   const bugs = [...trace.config.bugs].sort();
   const cause = [...(f.cause ?? [])].sort();
-  const key = signatureKey(f.invariant, op, bugs, cause);
-  const text = `${f.invariant} @ ${op} [${bugs.join(',')}]${cause.length ? ` ← ${cause.join('+')}` : ''}`;
-  return { invariant: f.invariant, op, bugs, cause, key, text, hash: createHash('sha256').update(key).digest('hex').slice(0, 12) };
+  const known = cause.length === 0 ? f.known : undefined;
+  const key = signatureKey(f.invariant, op, bugs, cause, known);
+  const text = `${f.invariant} @ ${op} [${bugs.join(',')}]${cause.length ? ` ← ${cause.join('+')}` : ''}${known !== undefined ? ` = kernel ${known}` : ''}`;
+  return { invariant: f.invariant, op, bugs, cause, ...(known !== undefined ? { known } : {}), key, text, hash: createHash('sha256').update(key).digest('hex').slice(0, 12) };
 }
 
 /**
  * What dedup keys on: `bug a+b [bugs]` for a finding attributed to bugs a and b, whatever
- * invariant caught it; `INVARIANT @ op [bug,bug]` otherwise (bugs sorted).
+ * invariant caught it; `kernel <id> [bugs]` for a registered kernel finding (the impl took its
+ * path); `INVARIANT @ op [bug,bug]` otherwise (bugs sorted) — so a new violation of a kernel
+ * finding's invariant never merges into the known one.
  */
-export function signatureKey(invariant: string, op: string, bugs: readonly string[], cause: readonly string[] = []): string {
+export function signatureKey(invariant: string, op: string, bugs: readonly string[], cause: readonly string[] = [], known?: string): string {
   const on = `[${[...bugs].sort().join(',')}]`;
-  return cause.length > 0 ? `bug ${[...cause].sort().join('+')} ${on}` : `${invariant} @ ${op} ${on}`;
+  if (cause.length > 0) return `bug ${[...cause].sort().join('+')} ${on}`;
+  return known !== undefined ? `kernel ${known} ${on}` : `${invariant} @ ${op} ${on}`;
 }
 
 /** Whether a finding is named by the invariant the bugs table registers for its cause. */

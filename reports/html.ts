@@ -1,7 +1,7 @@
 /** Self-contained `summary.html` (inline CSS, JS and SVG; no external URL): stats, and per finding the trace, outcome table and IPA pictures. */
 import { configText } from './configText';
 import { invariantRows } from './stats';
-import { knownKernelFinding } from './kernelFindings';
+import { kernelFindingById } from './kernelFindings';
 import { serialize, type Trace } from '../properties/trace';
 import { jestSnippet } from './jestSnippet';
 import { clipView, ipaSvg, MEMTYPE_COLOUR } from './picture';
@@ -50,7 +50,7 @@ function findingHtml(i: number, f: FindingEntry, trace: Trace, d: FindingDetail 
     ? ipaSvg(d.before, `before step ${f.step}`, d.highlight, granule) + ipaSvg(d.after, `after step ${f.step} (${f.op})`, d.highlight, granule)
       + (d.model ? ipaSvg(d.model, `the specification (model) after step ${f.step}: what it permits where the impl maps`, d.highlight, granule, 'ipa-model') : '') + zoom(d, f.step, granule)
     : '<p>(no picture: the trace could not be replayed in this build)</p>';
-  const k = f.known !== undefined ? knownKernelFinding(f.invariant) : undefined;
+  const k = kernelFindingById(f.known);
   const knownNote = k ? `<p><b>Known kernel finding <code>${esc(k.id)}</code></b> (${esc(k.severity)}): ${esc(k.title)}.<br>Kernel: ${esc(k.kernelFunction)}; ${esc(k.versions)}.<br>Specification: ${esc(k.specification)}</p>` : '';
   const causeNote = f.cause?.length ? `<p><b>Caused by historical bug ${f.cause.map((b) => `<code>${esc(b)}</code>`).join(', ')}</b> (impl/bugs.ts): with it switched off the trace runs clean to step ${f.step}.</p>` : '';
   return `<section class="finding" id="finding-${f.hash}"><h3>${k ? '[known] ' : ''}${esc(f.signature)}</h3>${knownNote}${causeNote}

@@ -1,14 +1,16 @@
 /**
  * Known kernel findings: places where mainline (which `impl/` follows bit for bit) does something the
  * specification (`model/`) does not permit. Each is caught by a named invariant and has a minimal
- * trace in reports/corpus/ whose recorded verdict is that invariant. Reports list a finding whose
- * signature names one of these invariants as *known*; exit 1 and the nightly merge fail on new ones only.
+ * trace in reports/corpus/ whose recorded verdict is that invariant. The impl notes the path it
+ * takes into each (impl/kernelPaths.ts); a violation of the invariant at a step where the impl took
+ * the path is *known* (Violation.known), any other is new. Exit 1 and the nightly merge fail on new ones only.
  */
+import type { KernelPath } from '../impl/kernelPaths';
 
 /** One registered kernel finding. */
 export interface KernelFinding {
-  /** Short stable id (kebab-case); the corpus trace is `reports/corpus/kernel-<id>.json`. */
-  readonly id: string;
+  /** Short stable id (kebab-case), the impl's path of the same name (impl/kernelPaths.ts); the corpus trace is `reports/corpus/kernel-<id>.json`. */
+  readonly id: KernelPath;
   /** What the kernel does, in one line. */
   readonly title: string;
   /** Kernel function(s) and file where it happens. */
@@ -70,10 +72,19 @@ export const KERNEL_FINDINGS: readonly KernelFinding[] = [
   },
 ];
 
-const BY_INVARIANT: ReadonlyMap<string, KernelFinding> = new Map(KERNEL_FINDINGS.map((k) => [k.invariant, k]));
+/**
+ * The known kernel finding a violation of `invariant` is: the registered finding caught by that
+ * invariant whose path (impl/kernelPaths.ts) the impl took during the violating step. Another
+ * violation of the same invariant (a new livelock, say) is not known: it is a new finding.
+ */
+export const knownKernelFinding = (invariant: string, paths: ReadonlySet<string>): KernelFinding | undefined =>
+  KERNEL_FINDINGS.find((k) => k.invariant === invariant && paths.has(k.id));
 
-/** The known kernel finding a finding of `invariant` is, if any. */
-export const knownKernelFinding = (invariant: string): KernelFinding | undefined => BY_INVARIANT.get(invariant);
+/** The registered finding with this id. */
+export const kernelFindingById = (id: string | undefined): KernelFinding | undefined => KERNEL_FINDINGS.find((k) => k.id === id);
+
+/** Whether some registered finding is caught by `invariant` (its fixture is then a mainline trace). */
+export const catchesKernelFinding = (invariant: string): boolean => KERNEL_FINDINGS.some((k) => k.invariant === invariant);
 
 /** File name of a kernel finding's corpus trace (in reports/corpus/). */
 export const kernelFindingCorpusFile = (k: KernelFinding): string => `kernel-${k.id}.json`;

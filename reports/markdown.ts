@@ -1,6 +1,6 @@
 /** `summary.md`: the run at a glance, for CI logs and PR comments. */
 import type { Summary } from './schema';
-import { knownKernelFinding } from './kernelFindings';
+import { kernelFindingById } from './kernelFindings';
 import { newFindingsOf } from './writer';
 import { configText, shellQuote } from './configText';
 import { invariantRows } from './stats';
@@ -36,7 +36,7 @@ export function summaryMarkdown(s: Summary, dir?: string): string {
   if (known.length > 0) {
     lines.push('## Known kernel findings', '', 'Mainline behaviour the specification does not permit, registered in `reports/kernelFindings.ts` (not a failure of this run).', '',
       '| kernel finding | signature | kernel function | hits | file |', '|---|---|---|---:|---|');
-    for (const f of known) lines.push(`| ${f.known} | ${f.signature} | ${knownKernelFinding(f.invariant)?.kernelFunction.split(' (')[0] ?? ''} | ${f.hits} | ${f.file} |`);
+    for (const f of known) lines.push(`| ${f.known} | ${f.signature} | ${kernelFindingById(f.known)?.kernelFunction.split(' (')[0] ?? ''} | ${f.hits} | ${f.file} |`);
     lines.push('');
   }
   if (s.findings.length > 0) lines.push(`Replay one: \`npm run replay -- ${shellQuote(path.join(dir ?? path.join('reports', 'out', s.run), s.findings[0].file))}\``, '');

@@ -8,7 +8,6 @@ import { summaryHtml, type HtmlFinding } from './html';
 import { summaryMarkdown } from './markdown';
 import { summarySchema, type FindingEntry, type Summary } from './schema';
 import type { FindingDetail } from './view';
-import { knownKernelFinding } from './kernelFindings';
 
 /** The summary entry of a deduplicated finding. */
 export function findingEntry(sig: Signature, trace: Trace, hits: number): FindingEntry {
@@ -18,14 +17,8 @@ export function findingEntry(sig: Signature, trace: Trace, hits: number): Findin
     signature: sig.text, hash: sig.hash, file: findingFile(sig), invariant: sig.invariant, op: sig.op, bugs: sig.bugs,
     ...(sig.cause.length ? { cause: sig.cause } : {}),
     step: f.step, steps: trace.steps.length, seed: f.seed, message: f.message ?? '', hits,
-    ...(sig.cause.length ? {} : knownField(sig.invariant)), // a failure an enabled bug causes is that bug, not a kernel finding
+    ...(sig.known !== undefined ? { known: sig.known } : {}), // a failure an enabled bug causes is that bug, not a kernel finding
   };
-}
-
-/** `{known: id}` when `invariant` catches a registered kernel finding, else nothing. */
-function knownField(invariant: string): { known?: string } {
-  const k = knownKernelFinding(invariant);
-  return k ? { known: k.id } : {};
 }
 
 /** The findings a run or merge counts as new: not a known kernel finding (exit 1 is for these only). */

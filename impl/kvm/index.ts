@@ -5,6 +5,7 @@ import type { Memslot } from '../../model/memslotTypes';
 import type { AccessKind, Config, DataView, Outcome, S1MemType } from '../../model/types';
 import { parseBugs, type BugSet } from '../bugs';
 import type { RecordingEffects } from '../effects';
+import type { KernelPathSet } from '../kernelPaths';
 import { Tlb } from '../tlb';
 import { DCache } from '../dcache';
 import { ICache } from '../icache';
@@ -65,6 +66,11 @@ export class KvmImpl {
     };
     host.subscribe(notifierListener(this.core));
     host.observeCopies?.((src, dst, pages) => this.dcache.hostCopy(src * config.granule, dst * config.granule, pages));
+  }
+
+  /** The kernel-finding paths (impl/kernelPaths.ts) taken since the last clear; the runner clears it before each step. */
+  get kernelPaths(): KernelPathSet {
+    return this.core.kernelPaths;
   }
 
   /** KVM_SET_USER_MEMORY_REGION (facts §12–13). */

@@ -1,4 +1,5 @@
 /** Everything the implementation's KVM functions share: config, switches, stage 2, slots, notifier, scratch. */
+import type { KernelPathSet } from '../kernelPaths';
 import type { ImplVariant } from '../variants';
 import type { Config, MemType } from '../../model/types';
 import type { BugSet } from '../bugs';
@@ -39,6 +40,8 @@ export interface KvmCore {
   readonly tout: TranslateOut;
   /** Where the last completed access went (what impl/kvm/dataView.ts judges). */
   readonly last: LastAccess;
+  /** The kernel-finding paths taken since the runner last cleared it (impl/kernelPaths.ts). */
+  readonly kernelPaths: KernelPathSet;
   /** PAGE_SIZE, PMD and PUD block sizes of the granule (PUD 0 when the granule has no PUD block). */
   readonly page: number;
   readonly pmd: number;
@@ -58,5 +61,5 @@ export function blockSizesOf(g: Geometry): { pmd: number; pud: number } {
 }
 
 /** Fresh per-core scratch values. */
-export const freshScratch = (): { scratch: PendingFault; tout: TranslateOut; last: LastAccess } =>
-  ({ scratch: makePendingFault(), tout: makeTranslateOut(), last: { pa: -1, memtype: 'normal' } });
+export const freshScratch = (): { scratch: PendingFault; tout: TranslateOut; last: LastAccess; kernelPaths: KernelPathSet } =>
+  ({ scratch: makePendingFault(), tout: makeTranslateOut(), last: { pa: -1, memtype: 'normal' }, kernelPaths: new Set() });

@@ -1,4 +1,5 @@
 /** Shared types of the implementation's KVM: slots, pending faults, counters, the host it runs on. */
+import type { KernelPath } from '../kernelPaths';
 import type { HostView } from '../../model/kvm/hostView';
 import type { MemType } from '../../model/types';
 
@@ -53,6 +54,10 @@ export interface PendingFault {
   memtype: MemType;
   /** X may be granted without an exec fault (cacheable memory on a DIC CPU, step 16). */
   execOk: boolean;
+  /** A stage-1 walk's fault (ESR S1PTW). */
+  s1ptw: boolean;
+  /** The kernel-finding paths this fault takes if its commit installs (impl/kernelPaths.ts); reused, emptied per fault. */
+  readonly kernelPaths: KernelPath[];
 }
 
 /** A fresh pending-fault record. */
@@ -60,6 +65,6 @@ export function makePendingFault(): PendingFault {
   return {
     active: false, ipa: 0, mapIpa: 0, gfn: 0, slot: null, slotGeneration: 0, mmuSeq: 0, permFault: false,
     faultGranule: 0, writeFault: false, exec: false, hva: 0, pfn: 0, writable: false, size: 0,
-    forcePte: false, nonCacheable: false, memtype: 'normal', execOk: false,
+    forcePte: false, nonCacheable: false, memtype: 'normal', execOk: false, s1ptw: false, kernelPaths: [],
   };
 }

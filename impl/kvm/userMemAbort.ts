@@ -4,8 +4,11 @@ import type { Outcome } from '../../model/types';
 import { profileHas } from '../../model/kernelProfiles';
 import { loggingActive } from './dirtyLog';
 import { hugeMappingOk, sizeFault, type Sizing } from './blockSize';
+import { deviceLeafAt } from './commitFault';
 import type { KvmCore } from './state';
 import type { ImplSlot, PendingFault } from './types';
+import type { KernelPath } from '../kernelPaths';
+import type { Vma } from '../../model/host/types';
 
 const EFAULT: Outcome = Object.freeze({ kind: 'efault' });
 const SIGBUS: Outcome = Object.freeze({ kind: 'sigbus' });
@@ -38,6 +41,7 @@ export function resolveFault(core: KvmCore, f: PendingFault, ipa: number, syn: A
   if (pfnr.kind === 'hwpoison') return SIGBUS;
   let pfn: number;
   let hostWritable: boolean;
+  let remappedProtNone = false;
   if (pfnr.kind === 'ok') { pfn = pfnr.pfn; hostWritable = pfnr.writable; }
   else {
     // hva_to_pfn_remapped: GUP failed, but a VM_PFNMAP VMA's present PTE is taken without looking at
@@ -48,6 +52,8 @@ export function resolveFault(core: KvmCore, f: PendingFault, ipa: number, syn: A
       && hugeMappingOk(core, slot, hva, core.pmd)) return LIVELOCK;
     const remapped = pfnr.kind === 'fault' && vma.kind === 'pfnmap' ? core.host.followPfnmap(pfnHva) : undefined;
     if (remapped === undefined || (writeFault && !remapped.writable)) return EFAULT; // KVM_PFN_ERR_FAULT / _RO_FAULT
+    remappedProtNone = vma.prot === 'none';
+    if (remappedProtNone) core.kernelPaths.add('pfnmap-prot-none-mapped'); // resolving it is the finding; the commit maps it
     pfn = remapped.pfn;
     hostWritable = remapped.writable;
   }
@@ -72,7 +78,23 @@ export function resolveFault(core: KvmCore, f: PendingFault, ipa: number, syn: A
   f.faultGranule = faultGranule; f.writeFault = writeFault; f.exec = exec; f.hva = hva; f.pfn = pfn;
   f.writable = writable; f.size = sizing.size; f.forcePte = sizing.forcePte; f.nonCacheable = nonCacheable;
   f.memtype = nonCacheable ? (allowNc ? 'nc' : 'device') : 'normal';
+  f.s1ptw = syn.s1ptw;
+  // A walk's permission fault on a Device leaf handled as one a mapping could fix: the finding, whatever the commit does.
+  if (syn.s1ptw && permFault && deviceLeafAt(core, ipa)) core.kernelPaths.add('s1ptw-device-livelock');
+  kernelPathsOf(core, vma, hva, remappedProtNone, f.kernelPaths);
   f.execOk = !nonCacheable && (cacheablePfnmap || !nonRamPfnmap);
   f.active = true;
   return null;
+}
+
+/**
+ * The kernel-finding paths (impl/kernelPaths.ts) a resolved fault takes once committed, into `out`:
+ * a PROT_NONE PFNMAP resolved through its present PTE, a PFNMAP block running past the end of its
+ * VMA (get_vma_page_shift). The relax paths are noted at the commit (commitFault.ts).
+ */
+function kernelPathsOf(core: KvmCore, vma: Vma, hva: number, remappedProtNone: boolean, out: KernelPath[]): void {
+  out.length = 0;
+  if (remappedProtNone) out.push('pfnmap-prot-none-mapped');
+  const size = sizing.size;
+  if (vma.kind === 'pfnmap' && size > core.page && hva - (hva % size) + size > vma.end) out.push('pfnmap-block-past-vma');
 }

@@ -11,7 +11,6 @@
 import { createHash } from 'crypto';
 import { isRegisteredFor } from '../../impl/bugs';
 import type { Config } from '../../model/types';
-import { knownKernelFinding } from '../../reports/kernelFindings';
 import { bugsNeeded } from '../runner/attribution';
 import { applyStep, newWorld, type World } from '../runner/executors';
 import { failureOf } from '../runner/property';
@@ -127,8 +126,7 @@ export function successors(scope: Scope, config: Config, path: readonly Step[], 
     // Attributed as fuzz does: the enabled bugs whose removal makes the trace clean are its cause, and
     // a known kernel finding's invariant firing because of one of them is that bug, not the kernel.
     const cause = bugsNeeded(config, next, f.step);
-    const k = knownKernelFinding(f.invariant);
-    if (k && cause.length === 0) { out.succ.push({ kind: 'known', id: k.id }); continue; }
+    if (f.known !== undefined && cause.length === 0) { out.succ.push({ kind: 'known', id: f.known }); continue; }
     // With bugs on, the finding is named by a bug's registered invariant when that fires at the step too (as fuzz names it).
     const named = r.violations.find((v) => v.step === f.step && isRegisteredFor(v.invariant, cause.length > 0 ? cause : config.bugs)) ?? f;
     out.succ.push({ kind: 'violation', sig: signatureOf(named.invariant, next[f.step].op), trace: {

@@ -9,11 +9,11 @@ import { ALL_INVARIANTS, invariantByName } from './index';
 import type { Invariant, Snapshot } from './types';
 import type { InvSnapshot } from './lib/view';
 import { FORGES } from './testkit/forges';
-import { knownKernelFinding } from '../../reports/kernelFindings';
+import { catchesKernelFinding } from '../../reports/kernelFindings';
 import { CaseCounter } from '../runner/cases';
 
 /** Invariants that catch a known kernel finding: their fixture is a mainline trace, on which they must fire. */
-const isKernelFinding = (name: string): boolean => knownKernelFinding(name) !== undefined;
+const isKernelFinding = (name: string): boolean => catchesKernelFinding(name);
 const BUG_OR_FORGE = ALL_INVARIANTS.map((i) => [i.name, i] as const).filter(([n]) => !isKernelFinding(n));
 const KERNEL = ALL_INVARIANTS.map((i) => [i.name, i] as const).filter(([n]) => isKernelFinding(n));
 

@@ -54,6 +54,8 @@ export interface Violation {
   readonly ipa?: number;
   readonly expected?: string;
   readonly actual?: string;
+  /** The registered kernel finding this is (reports/kernelFindings.ts): the impl took its path during the step. Set by the runner. */
+  readonly known?: string;
 }
 
 /** The snapshot of a side-by-side run (properties/runner). */

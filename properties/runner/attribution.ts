@@ -19,6 +19,8 @@ export interface Attributed {
   message: string;
   /** The enabled bugs it needs (sorted; empty: it fails without any one of them removed, or no bugs are on). */
   cause: string[];
+  /** The registered kernel finding it is (only without a cause): the impl took that finding's path at the step. */
+  known?: string;
 }
 
 export { isRegisteredFor };
@@ -44,5 +46,7 @@ export function attributeFailure(config: Config, steps: readonly Step[], r: RunR
   if (f.invariant === HARNESS_ERROR) return { ...f, cause: [] };
   const cause = bugsNeeded(config, steps, f.step, implVariant);
   const named = cause.length > 0 ? r.violations.find((v) => v.step === f.step && isRegisteredFor(v.invariant, cause)) : undefined;
-  return named ? { invariant: named.invariant, step: f.step, message: named.message, cause } : { ...f, cause };
+  if (named) return { invariant: named.invariant, step: f.step, message: named.message, cause };
+  if (cause.length > 0) return { invariant: f.invariant, step: f.step, message: f.message, cause }; // a bug's doing, not the kernel's
+  return { ...f, cause };
 }

@@ -6,7 +6,6 @@ import type { GenOptions } from '../steps/world';
 import type { DrawnKey } from '../steps/config';
 import type { Trace } from '../trace/schema';
 import { runSteps, runTrace, type RunResult } from './runner';
-import { knownKernelFinding } from '../../reports/kernelFindings';
 
 /** Pseudo-invariant name of a harness error (an executor threw, or a trace rule broke). */
 export const HARNESS_ERROR = 'HARNESS_ERROR';
@@ -47,16 +46,20 @@ export interface SearchResult {
  * the mainline properties call a failure. A run stops at its first failing step, so a run that hits
  * a known finding says nothing about its later steps.
  */
-export function newFailureOf(r: RunResult): { invariant: string; step: number; message: string } | null {
+export function newFailureOf(r: RunResult): Failure | null {
   const f = failureOf(r);
-  return f && knownKernelFinding(f.invariant) === undefined ? f : null;
+  return f && f.known === undefined ? f : null;
 }
 
+/** How a run fails: the invariant, the step, the message, and the registered kernel finding it is, if known. */
+export interface Failure { invariant: string; step: number; message: string; known?: string }
+
 /** The name a run fails with under `target` (null = the run passes). */
-export function failureOf(r: RunResult, target?: string): { invariant: string; step: number; message: string } | null {
+export function failureOf(r: RunResult, target?: string): Failure | null {
   if (r.error) return { invariant: HARNESS_ERROR, step: r.error.step, message: r.error.message };
   const v = target === undefined ? r.violations[0] : r.violations.find((x) => x.invariant === target);
-  return v ? { invariant: v.invariant, step: v.step, message: v.message } : null;
+  if (!v) return null;
+  return v.known === undefined ? { invariant: v.invariant, step: v.step, message: v.message } : { invariant: v.invariant, step: v.step, message: v.message, known: v.known };
 }
 
 /**

@@ -1,4 +1,5 @@
 /** runTrace: every step on model and impl side by side, the comparisons and all invariants after each step, and each `expect`. */
+import { knownKernelFinding } from '../../reports/kernelFindings';
 import type { ImplVariant } from '../../impl/variants';
 import type { KvmImpl } from '../../impl/kvm/index';
 import type { KvmModel } from '../../model/index';
@@ -96,6 +97,7 @@ function stepOnce(rs: RunState, step: Step, i: number): Snapshot<KvmModel, KvmIm
   sc.candidates.clear();
   preTouch(w, step, mem, sc.candidates);
   w.impl.kvm.effects.clear();
+  w.impl.kvm.kernelPaths.clear();
   const t0 = clock?.() ?? 0;
   const impl = runSide(w.impl, step, i, 'impl');
   const t1 = clock?.() ?? 0;
@@ -136,7 +138,10 @@ function checkAll(s: Snapshot<KvmModel, KvmImpl>, invariants: readonly Invariant
   cases?.nextStep();
   for (const inv of invariants) {
     const v = inv.check(s as Snapshot, cases);
-    if (v) { into.push(v); n++; }
+    if (!v) continue;
+    const k = knownKernelFinding(v.invariant, s.impl.kernelPaths); // the impl took the registered finding's path this step
+    into.push(k ? { ...v, known: k.id } : v);
+    n++;
   }
   return n;
 }

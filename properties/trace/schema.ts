@@ -97,6 +97,8 @@ export const foundSchema = z.object({
   message: z.string().optional(),
   /** The enabled historical bugs this finding needs: with any one of them off, the trace runs clean to its failing step. */
   cause: z.array(z.string().min(1)).optional(),
+  /** The registered kernel finding this is (reports/kernelFindings.ts): the impl took its path at the failing step. */
+  known: z.string().min(1).optional(),
 }).strict();
 
 /**
