@@ -44,8 +44,10 @@ describe('huge ranges are scanned by what exists (issue 3)', () => {
     expect(w.host.testAge(HVA, SIZE)).toBe(false);
     expect(w.kvm.rangeVisits - before).toBeLessThanOrEqual(2 * 3);
     before = w.kvm.rangeVisits;
+    // Cutting the VMA one page in splits the PMD range it holds there (vma_adjust_trans_huge), which invalidates all 2 MiB:
+    // the first page goes too (seen on arm64 6.12, real/corpus/stage2-faults-vma-split.json).
     expect(w.host.munmap(HVA + PAGE, SIZE - PAGE).ok).toBe(true);
-    expect(w.kvm.mappedGfns()).toEqual([GPA / PAGE]);
+    expect(w.kvm.mappedGfns()).toEqual([]);
     expect(w.kvm.rangeVisits - before).toBeLessThanOrEqual(3);
   });
 });

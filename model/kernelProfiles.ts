@@ -15,7 +15,7 @@ export const KERNEL_PROFILES = ['mainline', '6.12', '6.1'] as const;
 export type KernelProfile = (typeof KERNEL_PROFILES)[number];
 
 /** Ids of profile entries. */
-export type ProfileEntryId = 'no-allow-any-uncached' | 'no-cacheable-pfnmap' | 'collapse-hole-einval' | 'shmem-collapse-uffd-hole-ok' | 'pfnmap-prot-none-livelock';
+export type ProfileEntryId = 'no-allow-any-uncached' | 'no-cacheable-pfnmap' | 'no-pfnmap-vma-block' | 'collapse-hole-einval' | 'shmem-collapse-uffd-hole-ok' | 'pfnmap-prot-none-livelock';
 
 export interface ProfileEntry {
   readonly id: ProfileEntryId;
@@ -38,6 +38,11 @@ export const PROFILE_ENTRIES: readonly ProfileEntry[] = [
     id: 'no-cacheable-pfnmap', kind: 'feature', kernels: ['6.1', '6.12'],
     what: 'a non-RAM PFNMAP is mapped non-cacheable whatever its pgprot (kvm_is_device_pfn), and a memslot over a cacheable one is accepted',
     source: 'kvm-arm64/cacheable-pfnmap series: 2a8dfab26677 "Block cacheable PFNMAP mapping" and "Allow cacheable stage 2 mapping using VMA flags" (v6.16-v6.17)',
+  },
+  {
+    id: 'no-pfnmap-vma-block', kind: 'feature', kernels: ['6.1', '6.12'],
+    what: 'a PFNMAP VMA is not sized from vm_pgoff: get_vma_page_shift sizes hugetlb VMAs only, so a PFNMAP fault maps a page (6.12 then asks transparent_hugepage_adjust, which a 4K host PTE keeps at a page)',
+    source: 'get_vma_page_shift(vma) in Debian 6.1.192 arch/arm64/kvm/mmu.c:1080 and 6.12.118 :1369 (hugetlb only); the PFNMAP branch (2aa53d68cee6, v5.13) is in the mainline the impl reads, get_vma_page_shift(vma, hva); seen on both kernels under QEMU: the second page of a 2 MiB-aligned BAR slot takes a level-3 fault (real/corpus/pfnmap-vma-no-block*.json)',
   },
   {
     id: 'collapse-hole-einval', kind: 'host', kernels: ['6.1'],

@@ -77,6 +77,23 @@ describe('kernel profiles', () => {
     for (const k of ['mainline', '6.1'] as const) expect(last(pfnmapTrace(k, none, 'read', '0x200000')).impl).not.toEqual({ kind: 'livelock' });
   });
 
+  test('no-pfnmap-vma-block: a 2 MiB-aligned PFNMAP slot is one block on mainline, pages on 6.12 and 6.1 (the stage-2 fault counts of real/corpus/pfnmap-vma-no-block.json)', () => {
+    const leafSize = (k: KernelProfile): number | undefined => {
+      const t = parseTrace({
+        format: 's2check-trace/1', config: { ...BASE, kernel: k },
+        steps: [
+          { op: 'mmap', hva: PFN_HVA, size: '0x200000', prot: 'rw', kind: 'pfnmap', pa: '0x10000000' },
+          { op: 'setMemslot', slot: 0, gpa: '0x40000000', size: '0x200000', hva: PFN_HVA, flags: [] },
+          { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 'read', expect: { outcome: 'ok', size: k === 'mainline' ? '0x200000' : '0x1000' } },
+        ],
+      });
+      const r = runTrace(t, { collectAll: true });
+      expect({ k, violations: r.violations.map((v) => v.invariant), expects: r.expectFailures }).toEqual({ k, violations: [], expects: [] });
+      return r.outcomes.length;
+    };
+    for (const k of ['mainline', '6.12', '6.1'] as const) expect(leafSize(k)).toBe(3);
+  });
+
   test('collapse-hole-einval: the real corpus trace collapses with EBUSY on mainline and 6.12, EINVAL on 6.1, model and impl alike', () => {
     const t = parseTraceText(readFileSync(join(__dirname, '../real/corpus/thp-collapse-uffd-ebusy.json'), 'utf8'));
     const at = (k: KernelProfile) => runTrace({ ...t, config: { ...t.config, kernel: k } }, { collectAll: true }).outcomes[3];

@@ -102,7 +102,10 @@ function signatureOf(trace: Trace, v: TraceVerdict): Signature | null {
   const tag = d.status === 'kernel finding' ? ` [${/kernel finding ([a-z0-9-]+)/.exec(d.note ?? '')?.[1] ?? 'known'}]`
     : d.status === 'explained by profile' ? ` [profile ${/kernel profile (\S+):/.exec(d.note ?? '')?.[1] ?? '?'}]` : '';
   const known: DifferenceClass = d.status === 'kernel finding' ? 'known kernel finding' : d.status === 'explained by profile' ? 'explained by profile' : 'new';
-  return { signature: `${d.op}${kind}: model ${strip(d.model)} / real ${strip(d.real)}${tag}`, step: d.step, model: d.model, real: d.real, known };
+  // Same outcome, another number of stage-2 faults: the impl's mapping decisions differ from the kernel's.
+  const faults = d.faults !== undefined && d.faults.impl !== d.faults.real && d.note?.startsWith('stage-2 faults') === true;
+  const what = faults ? `${strip(d.real)}, stage-2 faults impl ${d.faults?.impl} / real ${d.faults?.real}` : `model ${strip(d.model)} / real ${strip(d.real)}`;
+  return { signature: `${d.op}${kind}: ${what}${tag}`, step: d.step, model: d.model, real: d.real, known };
 }
 
 /** Traces one step shorter (or half as long) than `t`, all ending at its failing step. */

@@ -19,6 +19,10 @@ export interface RealStep {
   readonly esr?: string;
   readonly d?: readonly number[];
   readonly n?: number;
+  /** Stage-2 aborts KVM handled during an access step (tracefs kvm:kvm_guest_fault), when the kernel traces them. */
+  readonly f?: number;
+  /** The first (up to 8) IPAs of those faults. */
+  readonly fa?: readonly string[];
 }
 
 /** What the kernel did, in the model's vocabulary where it has a word for it. */
@@ -40,7 +44,8 @@ const isTranslationFault = (esr: number): boolean => (esr & 0x3c) === 0x04;
  * Why a step's result cannot be compared on this kernel under QEMU, or null when it can (such a
  * step is not applied to the model either: real/run.ts predict). Always not observable here: CMOs (QEMU TCG executes DC CIVAC/IVAC/CVAC as no-ops, so no stage-2 fault
  * reaches KVM), memory types and FWB/DIC effects (TCG has no caches), stage-2 layout (no
- * stage-2 ptdump in these kernels), and interleavings (not executable at all: real/encode.ts).
+ * stage-2 ptdump in these kernels; real/run.ts compares the number of stage-2 faults of each
+ * access with the impl's instead), and interleavings (not executable at all: real/encode.ts).
  */
 export function notObservable(step: Step): string | null {
   if (step.op === 'access' && CMO_KINDS.has(step.kind)) return `${step.kind}: cache maintenance is a no-op under QEMU TCG`;

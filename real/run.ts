@@ -6,6 +6,7 @@ import type { Config, Outcome } from '../model/types';
 import { KERNEL_PROFILES, profileEntries, type KernelProfile, type ProfileEntryId } from '../model/kernelProfiles';
 import { runTrace } from '../properties/runner/runner';
 import { kernelFindingById, type KernelFinding } from '../reports/kernelFindings';
+import type { ImplVariant } from '../impl/variants';
 import { decodeStep, type Step, type Trace } from '../properties/trace';
 import { initramfs, runnerBinary } from './build';
 import { encodeBatch, notExecutable } from './encode';
@@ -34,6 +35,8 @@ export interface StepVerdict {
   readonly note?: string;
   /** A failed `expect` on an observable key. */
   readonly expect?: string;
+  /** Stage-2 aborts of an access step: the impl's count and the real kernel's (tracefs kvm:kvm_guest_fault), where traced. */
+  readonly faults?: { readonly impl: number; readonly real: number };
 }
 
 /** One trace's result. */
@@ -60,6 +63,8 @@ export interface RealOptions {
   readonly kernel: Kernel;
   readonly cpu: string;
   readonly silenceMs?: number;
+  /** Test-only: predict with this impl variant (impl/variants.ts), to show the fault-count comparison can fail. */
+  readonly implVariant?: ImplVariant;
 }
 
 /** Why this trace cannot run with this CPU (its config must describe the emulated hardware), or null. */
@@ -81,14 +86,21 @@ type Prediction = { outcome: Outcome; dirty?: readonly number[] };
  * neither, so its effects (a page mapped, a dirty bit) cannot make later steps differ; it is
  * reported as not observable. Null for such a step.
  */
-export function predict(trace: Trace): ({ model: Prediction; impl: Prediction; finding?: KernelFinding } | null)[] {
+export function predict(trace: Trace, implVariant?: ImplVariant): ({ model: Prediction; impl: Prediction; implFaults: number; finding?: KernelFinding } | null)[] {
   const kept = trace.steps.map((s) => notObservable(decodeStep(s)) === null);
   // The impl as mainline (no historical bug switched on), every invariant checked at every step.
   const projected: Trace = {
     format: trace.format, config: { ...trace.config, bugs: [] },
     steps: trace.steps.filter((_, i) => kept[i]).map(({ expect: _e, ...s }) => s) as Trace['steps'],
   };
-  const run = runTrace(projected, { collectAll: true });
+  // The stage-2 aborts the impl handled at each step (what the kernel's kvm:kvm_guest_fault counts).
+  const aborts: number[] = [];
+  let before = 0;
+  const run = runTrace(projected, { collectAll: true, ...(implVariant ? { implVariant } : {}), afterStep: (i, w) => {
+    const n = w.impl.kvm.stage2Aborts;
+    aborts[i] = n - before;
+    before = n;
+  } });
   if (run.error) throw new Error(`the model cannot run this trace: steps[${run.error.step}] ${run.error.message}`);
   let j = 0;
   let finding: KernelFinding | undefined;
@@ -98,7 +110,7 @@ export function predict(trace: Trace): ({ model: Prediction; impl: Prediction; f
     for (const v of run.violations) if (v.step === step) finding ??= kernelFindingById(v.known);
     const r = run.outcomes[step];
     if (!r.model) throw new Error('the model has no result for a step the real kernel runs');
-    return { model: r.model, impl: r.impl, ...(finding ? { finding } : {}) };
+    return { model: r.model, impl: r.impl, implFaults: aborts[step] ?? 0, ...(finding ? { finding } : {}) };
   });
 }
 
@@ -124,6 +136,7 @@ function profilePredictor(trace: Trace, profile: KernelProfile): () => Predicted
 /** Could this profile entry change what the trace's step `i` does? (Which entries a difference can be blamed on.) */
 const RELEVANT: Record<ProfileEntryId, (steps: readonly Step[], i: number) => boolean> = {
   'no-allow-any-uncached': (steps, i) => steps[i].op === 'access' && steps.some((s) => s.op === 'mmap' && s.allowAnyUncached === true),
+  'no-pfnmap-vma-block': (steps, i) => steps[i].op === 'access' && steps.some((s) => s.op === 'mmap' && s.kind === 'pfnmap'),
   'no-cacheable-pfnmap': (steps, i) => (steps[i].op === 'access' || steps[i].op === 'setMemslot') && steps.some((s) => s.op === 'mmap' && s.kind === 'pfnmap' && s.pgprot === 'normal'),
   'collapse-hole-einval': (steps, i) => steps[i].op === 'thpCollapse' && steps.some((s) => s.op === 'mmap' && s.kind === 'anon' && s.uffd === true),
   'shmem-collapse-uffd-hole-ok': (steps, i) => steps[i].op === 'thpCollapse' && steps.some((s) => s.op === 'mmap' && s.kind === 'file' && s.uffd === true),
@@ -164,10 +177,22 @@ function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: r
     const known = difference(p.impl, real) === null ? p.finding : undefined;
     const pp = diff !== null && !known ? underProfile()?.[i] : undefined;
     const byProfile = pp && difference(pp.impl, real) === null ? explaining(profile, decoded, i) : '';
-    const status = diff === null ? 'agree' : known ? 'kernel finding' : byProfile ? 'explained by profile' : 'differ';
+    // Stage-2 aborts (tracefs): the impl, the kernel as s2check reads it, must take as many as the real one.
+    // Not for a CAS: TCG probes an atomic's page for reading first, so an unmapped page takes a read fault and then a
+    // write permission fault where the hardware the impl models reports one write fault (WnR set).
+    const counted = line.f !== undefined && !(step.op === 'access' && step.kind === 'cas');
+    const faults = diff === null && counted && line.f !== p.implFaults
+      ? `stage-2 faults: impl ${p.implFaults}, real kernel ${line.f}${line.fa?.length ? ` (at ${line.fa.join(', ')})` : ''}` : null;
+    // The impl under this kernel's profile taking the real kernel's number of faults explains a fault difference too.
+    const pf = faults !== null ? underProfile()?.[i] : undefined;
+    const faultsByProfile = pf && pf.implFaults === line.f ? explaining(profile, decoded, i) : '';
+    const status = diff === null ? (faults === null ? 'agree' : faultsByProfile ? 'explained by profile' : 'differ')
+      : known ? 'kernel finding' : byProfile ? 'explained by profile' : 'differ';
     const ex = trace.steps[i].expect;
     const exDiff = ex ? expectDifference(ex, real) : null;
     steps.push({ step: i, op: step.op, status, model: modelText, impl: implText, real: realText,
+      ...(faults ? { note: faultsByProfile ? `${faults}: explained by kernel profile ${profile}: ${faultsByProfile}` : faults } : {}),
+      ...(counted && line.f !== undefined ? { faults: { impl: p.implFaults, real: line.f } } : {}),
       ...(diff ? { note: known ? `${diff}: kernel finding ${known.id}, the impl does the same`
         : byProfile ? `${diff}: explained by kernel profile ${profile}: ${byProfile}` : `${diff}; impl ${implText}` } : {}), ...(exDiff ? { expect: exDiff } : {}) });
   }
@@ -198,7 +223,7 @@ export async function runOnReal(items: readonly { name: string; trace: Trace }[]
   if (batch.length > 0) {
     const booting = boot({ image: opts.kernel.image, initrd: initramfs(runnerBinary(), encodeBatch(batch)), cpu: opts.cpu, silenceMs: opts.silenceMs });
     // The predictions do not depend on the kernel: compute them while QEMU runs.
-    const predictions = new Map(batch.map(({ index, trace }) => [index, predict(trace)]));
+    const predictions = new Map(batch.map(({ index, trace }) => [index, predict(trace, opts.implVariant)]));
     const result = await booting;
     seconds = result.seconds;
     const perTrace = new Map<number, RealStep[]>();
@@ -211,13 +236,18 @@ export async function runOnReal(items: readonly { name: string; trace: Trace }[]
       else if (o.t === 'fatal') fatal = `runner: ${o.what} (${o.errno})`;
       else if (o.t === 'trace' && o.i !== undefined) { perTrace.set(o.i, []); if (o.err) errs.set(o.i, o.err); }
       else if (o.t === 'step' && o.i !== undefined && o.s !== undefined) (perTrace.get(o.i) ?? []) [o.s] = o;
+      else if (o.t === 'faults' && o.i !== undefined && o.s !== undefined) {
+        const at = perTrace.get(o.i);
+        const st = at?.[o.s];
+        if (at && st) at[o.s] = { ...st, f: o.n, fa: o.fa };
+      }
     }
     const ended = result.lines.some((l) => l.startsWith('{"t":"end"'));
     const why = fatal ?? (result.watchdog ? 'QEMU printed nothing for too long: killed by the watchdog'
       : ended ? undefined : `the boot ended without the runner finishing (QEMU exit ${result.exitCode})`);
     for (const { index, trace } of batch) {
       const err = errs.get(index) ?? (perTrace.has(index) ? undefined : why);
-      verdicts[index] = compareTrace(items[index].name, trace, predictions.get(index) ?? predict(trace), perTrace.get(index), err, profileOfRelease(release));
+      verdicts[index] = compareTrace(items[index].name, trace, predictions.get(index) ?? predict(trace, opts.implVariant), perTrace.get(index), err, profileOfRelease(release));
     }
     if (why && !verdicts.some((v) => v?.status === 'agree' || v?.status === 'differ' || v?.status === 'kernel finding' || v?.status === 'explained by profile')) throw new Error(why);
   }

@@ -29,7 +29,7 @@ export const KERNEL_FINDINGS: readonly KernelFinding[] = [
     id: 'pfnmap-block-past-vma',
     title: 'A PFNMAP fault at a block-aligned hva maps a whole Device block even when the VMA ends inside it',
     kernelFunction: 'get_vma_page_shift() (arch/arm64/kvm/mmu.c): the end test is ALIGN(hva, size) <= vm_end, true for any block-aligned hva',
-    versions: 'v5.14 (get_vma_page_shift introduced) to mainline v6.17',
+    versions: 'the mainline get_vma_page_shift(vma, hva) that sizes PFNMAP VMAs from vm_pgoff (first 2aa53d68cee6, v5.13); not in Debian 6.1.192 and 6.12.118, whose get_vma_page_shift sizes hugetlb VMAs only, so those map PFNMAP pages (profile no-pfnmap-vma-block, seen under QEMU)',
     specification: 'A stage-2 leaf maps only PAs the host maps at the corresponding hvas: a PFNMAP block must lie wholly inside its VMA (else map a page).',
     severity: 'high',
     invariant: 'PFNMAP_BLOCK_WITHIN_VMA',

@@ -1,4 +1,5 @@
 /** Stage-2 mapping size for a fault: VMA page shift, downgrade by the huge-mapping rule, THP adjust (facts §15.4–15.5). */
+import { profileHas } from '../../model/kernelProfiles';
 import type { Vma } from '../../model/host/types';
 import type { KvmCore } from './state';
 import type { ImplSlot } from './types';
@@ -23,7 +24,7 @@ export function hugeMappingOk(core: KvmCore, s: ImplSlot, hva: number, size: num
  */
 export function vmaPageSize(core: KvmCore, vma: Vma, hva: number): number {
   if (vma.kind === 'hugetlb') return vma.hugeSize ?? core.page;
-  if (vma.kind !== 'pfnmap') return core.page;
+  if (vma.kind !== 'pfnmap' || profileHas(core.config, 'no-pfnmap-vma-block')) return core.page; // 6.1, 6.12: hugetlb only
   const pa = (vma.pa ?? 0) + (hva - vma.start);
   for (const size of [core.pud, core.pmd]) {
     if (size === 0) continue;

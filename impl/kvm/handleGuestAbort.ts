@@ -26,6 +26,7 @@ export function handleGuestAbort(core: KvmCore, f: PendingFault, ipa: number, ki
   const perm = fsc === 'permission';
   const syn = syndrome(kind, perm);
   if (fsc === 'translation' && ipa >= 2 ** core.config.iaBits) return syn.isIabt ? INJECT_PABT : INJECT_DABT;
+  core.counters.stage2Aborts++; // trace_kvm_guest_fault: every abort past the IPA-range check
   const slot = core.slots.lookup(Math.floor(ipa / core.page));
   let writeFault = isWriteFault(syn, perm, core.bugs);
   // Seed 002, the 2021 proposal (cmoPolicy proposal2021; `cmo-ro-as-mmio` keeps mainline): a CMO

@@ -61,7 +61,7 @@ export class KvmImpl {
     const { pmd, pud } = blockSizesOf(pgt.geom);
     this.core = {
       config, host, bugs, pgt, effects, tlb: this.tlb, dcache: this.dcache, slots: new SlotIndex(), slotGeneration: 0, notifier: new MmuNotifierState(),
-      counters: { mmioExits: 0, failedRuns: 0 }, pending: new Map(), ...freshScratch(),
+      counters: { mmioExits: 0, failedRuns: 0, stage2Aborts: 0 }, pending: new Map(), ...freshScratch(),
       page: config.granule, pmd, pud, ...(variant ? { variant } : {}),
     };
     host.subscribe(notifierListener(this.core));
@@ -150,7 +150,12 @@ export class KvmImpl {
 
   /** MMIO exits, KVM_RUN ENOSYS failures, and the host's uffd faults. */
   get counters(): KvmImplCounters {
-    return { ...this.core.counters, uffdFaults: this.host.uffdFaults };
+    return { mmioExits: this.core.counters.mmioExits, failedRuns: this.core.counters.failedRuns, uffdFaults: this.host.uffdFaults };
+  }
+
+  /** Stage-2 aborts handled so far (what the kernel's kvm:kvm_guest_fault trace event counts; real/run.ts compares them). */
+  get stage2Aborts(): number {
+    return this.core.counters.stage2Aborts;
   }
 
   /** The MMU-notifier state (read-only view; range null = INVALID). */

@@ -24,6 +24,8 @@ export interface ImplSlot {
 export interface ImplCounters {
   mmioExits: number;
   failedRuns: number;
+  /** Stage-2 aborts kvm_handle_guest_abort handled past its IPA-range check (what tracefs kvm:kvm_guest_fault counts). */
+  stage2Aborts: number;
 }
 
 /**

@@ -43,6 +43,24 @@ function firstFaultThp(st: MmState, rec: VmaRec, hva: number, write: boolean): H
   return pte;
 }
 
+/**
+ * A fault on a PMD-sized page-cache folio (a collapsed shmem range) maps it with one PMD where no
+ * PTE table is left and the VMA holds the aligned range at an aligned file offset
+ * (finish_fault → do_set_pmd); undefined: map the page.
+ */
+function fileHugeUnit(st: MmState, rec: VmaRec, hva: number): HostPte | undefined {
+  const v = rec.vma;
+  const base = alignDown(hva, st.pmdSize);
+  const off = (rec.fileOff ?? 0) + base - v.start;
+  if (base < v.start || base + st.pmdSize > v.end || off % st.pmdSize !== 0 || st.ptes.hasTable(base)) return undefined;
+  const fileId = rec.fileId ?? -1;
+  const pfn = st.cache.get(fileId, off / st.pageSize);
+  if (pfn === undefined || !st.cache.isHuge(fileId, off / st.pageSize)) return undefined;
+  const pte: HostPte = { hva: base, size: st.pmdSize, pfn, writable: v.prot === 'rw', kind: 'thp' };
+  st.ptes.set(pte);
+  return pte;
+}
+
 /** Populate an unmapped page of an anon/file/hugetlb VMA (do_anonymous_page, do_read_fault, hugetlb_no_page). */
 function populate(st: MmState, rec: VmaRec, hva: number, write: boolean): HostPte {
   const v = rec.vma;
@@ -61,6 +79,8 @@ function populate(st: MmState, rec: VmaRec, hva: number, write: boolean): HostPt
   let pfn: number;
   let writable: boolean;
   if (v.kind === 'file') {
+    const huge = fileHugeUnit(st, rec, hva);
+    if (huge !== undefined) return huge;
     // shared shmem-like file: page cache page, PTE writable iff VM_WRITE (no write-notify)
     const idx = ((rec.fileOff ?? 0) + page - v.start) / st.pageSize;
     const cached = st.cache.get(rec.fileId ?? -1, idx);

@@ -50,6 +50,13 @@ export class PteTable {
     return [...this.tables].filter((b) => b + this.pmdSize > s && b < e);
   }
 
+  /** Whether any unit or PTE table lies in [s, e) (the page tables reach there: a PUD entry exists). */
+  populatedIn(s: number, e: number): boolean {
+    for (const b of this.tables) if (b + this.pmdSize > s && b < e) return true;
+    for (const u of this.units.values()) if (u.hva < e && u.hva + u.size > s) return true;
+    return false;
+  }
+
   /** The unit covering `hva`, if populated. */
   lookup(hva: number): HostPte | undefined {
     const last = this.last;

@@ -19,7 +19,10 @@ export function migrateOp(st: MmState, hva: number): HostResult {
     copied(st, u.pfn, pfn, u.size / st.pageSize); // migrate_folio copies the contents
     st.ptes.set(withPfn(u, pfn, u.writable));
     if (rec?.fileId !== undefined && rec.fileOff !== undefined) {
-      st.cache.set(rec.fileId, (rec.fileOff + u.hva - rec.vma.start) / st.pageSize, pfn);
+      const idx = (rec.fileOff + u.hva - rec.vma.start) / st.pageSize;
+      const n = u.size / st.pageSize;
+      if (n > 1) st.cache.setHuge(rec.fileId, idx, Array.from({ length: n }, (_, k) => pfn + k)); // a PMD-mapped shmem folio moves whole
+      else st.cache.set(rec.fileId, idx, pfn);
     }
   });
   return OK;

@@ -8,7 +8,7 @@ import type { HostResult } from './types';
 import { cutsHugetlb } from './unmap';
 import type { VmaRec } from './vmas';
 import { withProt } from './vmas';
-import { expandForThp, splitThpAt } from './zap';
+import { expandForSplits, expandForThp, splitThpAt } from './zap';
 
 const PROTS: readonly string[] = ['none', 'r', 'rw'];
 
@@ -50,7 +50,7 @@ export function mprotectOp(st: MmState, hva: number, size: number, prot: VmaProt
   if (changing.length > 0) {
     const lo = Math.max(hva, changing[0].vma.start);
     const hi = Math.min(stop, changing[changing.length - 1].vma.end);
-    const [ns, ne] = expandForThp(st, lo, hi);
+    const [ns, ne] = expandForThp(st, ...expandForSplits(st, lo, hi));
     st.notifier.around(ns, ne, () => apply(st, changing, lo, hi, prot));
   }
   return stop < end ? fail('ENOMEM') : OK;

@@ -27,7 +27,7 @@ describe('THP', () => {
     expect(rec.take()).toEqual([]);
   });
 
-  it('shmem collapse (seen on 6.1 and 6.12): the page cache counts; new pfns, PTEs gone under one invalidation, copies reported', () => {
+  it('shmem collapse (seen on 6.1 and 6.12): the page cache counts; new pfns mapped at once by one PMD under one invalidation, copies reported', () => {
     const { mm, rec } = setup();
     const copies: number[][] = [];
     mm.observeCopies((src, dst, n) => copies.push([src, dst, n]));
@@ -45,6 +45,10 @@ describe('THP', () => {
     expect(fresh).not.toBe(old.kind === 'ok' ? old.pfn : -1);
     expect(copies).toEqual([[old.kind === 'ok' ? old.pfn : -1, fresh, 1]]);
     expect((fresh - 3) % (PMD / P)).toBe(0); // one aligned huge folio
+    expect(mm.pte(A + 3 * P)).toMatchObject({ size: PMD, writable: true }); // collapse_pte_mapped_thp
+    mm.madviseDontneed(A, PMD);
+    expect(mm.touch(A + 5 * P, false)).toMatchObject({ kind: 'ok', pfn: fresh + 2 });
+    expect(mm.pte(A)?.size).toBe(PMD); // refaulted as one PMD (do_set_pmd): no PTE table is left
     rec.take();
     expect(mm.thpCollapse(A)).toEqual({ ok: true }); // already one folio: nothing to do
     expect(rec.take()).toEqual([]);
@@ -60,6 +64,8 @@ describe('THP', () => {
       m.mmap({ hva: A, size: PMD, prot: 'rw', kind: 'file', uffd: true });
       m.touch(A, true);
       expect({ kernel, r: m.thpCollapse(A) }).toEqual({ kernel, r: want });
+      // refused: collapse_file unmapped the present pages before it looked at uffd; collapsed: one PMD
+      expect(m.pte(A)?.size).toBe(want.ok ? PMD : undefined);
     }
   });
 
@@ -248,5 +254,37 @@ describe('migrate', () => {
     mm.migrate(A + 0x10_0000);
     mm.migrate(A + 2 * P);
     expect(rec.take()).toEqual([]);
+  });
+});
+
+describe('VMA splits (vma_adjust_trans_huge)', () => {
+  it('an munmap or mprotect splitting a VMA inside a PMD range it holds notifies the whole PMD once page tables reach there (seen on 6.12 as stage-2 faults)', () => {
+    const { mm, rec } = setup();
+    mm.mmap({ hva: A, size: 2 * PMD, prot: 'rw', kind: 'anon' });
+    mm.munmap(A + PMD + 5 * P, P); // nothing populated in this PUD yet: no page tables, only the page
+    expect(rec.take()).toEqual(inv(A + PMD + 5 * P, A + PMD + 6 * P));
+    mm.touch(A + P, true);
+    mm.mprotect(A + 9 * P, P, 'r'); // __split_huge_pmd notifies before it looks for a THP
+    expect(rec.take()).toEqual(inv(A, A + PMD));
+    mm.madviseDontneed(A + 11 * P, P); // no VMA change, no split
+    expect(rec.take()).toEqual(inv(A + 11 * P, A + 12 * P));
+    const m2 = new HostMm();
+    const r2 = new Recorder();
+    m2.subscribe(r2);
+    m2.mmap({ hva: A, size: 2 * PMD, prot: 'rw', kind: 'anon' });
+    m2.touch(A + P, true);
+    m2.munmap(A + PMD + 3 * P, P);
+    expect(r2.take()).toEqual(inv(A + PMD, A + 2 * PMD));
+    m2.mprotect(A, PMD, 'r'); // boundaries at PMD-aligned addresses split no PMD
+    expect(r2.take()).toEqual(inv(A, A + PMD));
+  });
+
+  it('a VMA that does not hold the enclosing PMD range splits no PMD', () => {
+    const { mm, rec } = setup();
+    mm.mmap({ hva: A + P, size: PMD, prot: 'rw', kind: 'anon' });
+    mm.touch(A + 2 * P, true);
+    rec.take();
+    mm.munmap(A + 4 * P, P);
+    expect(rec.take()).toEqual(inv(A + 4 * P, A + 5 * P));
   });
 });

@@ -76,9 +76,10 @@ function collapseAnon(st: MmState, rec: VmaRec, base: number, end: number): Host
  * zapped from the page tables but still cached count). EINVAL when no page of the range is cached
  * (a file offset not PMD-aligned with the address was refused by thpAllowed); a
  * uffd-armed VMA with pages missing: EBUSY (6.1 collapses it: profile shmem-collapse-uffd-hole-ok).
- * The range's pages become one new huge folio (holes zero-filled, the rest copied) and its PTEs
- * go under one invalidation; the next fault maps the new pages. Not modelled: the PMD mapping
- * collapse_pte_mapped_thp installs at once (the model maps the new folio's pages one by one).
+ * The range's pages become one new huge folio (holes zero-filled, the rest copied), mapped at once
+ * by one PMD under one invalidation of the range (retract_page_tables, collapse_pte_mapped_thp).
+ * A refused uffd hole leaves the present pages unmapped: collapse_file unmaps them before it looks
+ * (seen on 6.12 as a stage-2 fault on the next access, real/corpus/thp-collapse-shmem.json).
  */
 function collapseFile(st: MmState, rec: VmaRec, base: number, end: number): HostResult {
   const fileId = rec.fileId ?? -1, fileOff = rec.fileOff ?? 0;
@@ -89,12 +90,20 @@ function collapseFile(st: MmState, rec: VmaRec, base: number, end: number): Host
   for (let i = 0; i < n; i++) cached.push(st.cache.get(fileId, first + i));
   const present = cached.filter((p) => p !== undefined).length;
   if (present === 0) return fail('EINVAL');
-  if (rec.vma.uffd && present < n && !st.shmemCollapseHoleOk) return fail(st.collapseHoleErrno);
+  const unmapAll = (): void => { for (const u of st.ptes.overlapping(base, end)) st.ptes.delete(u); };
+  if (rec.vma.uffd && present < n && !st.shmemCollapseHoleOk) {
+    // collapse_file has unmapped every present page (try_to_unmap) before it meets the uffd-armed VMA
+    st.notifier.around(base, end, unmapAll);
+    return fail(st.collapseHoleErrno);
+  }
   const pfn = st.alloc.alloc(n);
   st.notifier.around(base, end, () => {
     cached.forEach((src, i) => { if (src !== undefined) copied(st, src, pfn + i, 1); });
     st.cache.setHuge(fileId, first, cached.map((_, i) => pfn + i));
-    for (const u of st.ptes.overlapping(base, end)) st.ptes.delete(u);
+    unmapAll();
+    // retract_page_tables drops the PTE table, collapse_pte_mapped_thp maps the new folio with a PMD
+    st.ptes.freeTable(base);
+    st.ptes.set({ hva: base, size: st.pmdSize, pfn, writable: rec.vma.prot === 'rw', kind: 'thp' });
   });
   return OK;
 }

@@ -5,7 +5,7 @@ import { OK, fail } from './state';
 import type { HostResult, VmaSpec } from './types';
 import { validateMmap } from './validate';
 import type { VmaRec } from './vmas';
-import { expandForThp, zapRange } from './zap';
+import { expandForSplits, expandForThp, zapRange } from './zap';
 
 /** Does [s, e) cut a hugetlb VMA off a huge-page boundary? (hugetlb_vm_op_split → -EINVAL) */
 export function cutsHugetlb(recs: readonly VmaRec[], s: number, e: number): boolean {
@@ -27,7 +27,7 @@ export function unmapRange(st: MmState, s: number, e: number): HostResult {
   if (cutsHugetlb(recs, s, e)) return fail('EINVAL');
   const lo = Math.max(s, recs[0].vma.start);
   const hi = Math.min(e, recs[recs.length - 1].vma.end);
-  const [ns, ne] = expandForThp(st, lo, hi);
+  const [ns, ne] = expandForThp(st, ...expandForSplits(st, lo, hi));
   st.notifier.around(ns, ne, () => {
     zapRange(st, lo, hi);
     st.vmas.removeRange(s, e);

@@ -1,4 +1,5 @@
 /** Range helpers shared by the host operations: THP splits at range edges and PTE zapping. */
+import { alignDown } from './constants';
 import type { HostPte } from './hostPtes';
 import type { MmState } from './state';
 
@@ -10,11 +11,36 @@ export function expandForThp(st: MmState, s: number, e: number): [number, number
 }
 
 /**
- * Split a THP unit into page PTEs (__split_huge_pmd): a THP keeps its pfns; the huge zero page
- * becomes PTEs of the small zero page (__split_huge_zero_page_pmd).
+ * Split a THP unit (__split_huge_pmd): an anon THP becomes page PTEs with its pfns, the huge zero
+ * page PTEs of the small zero page (__split_huge_zero_page_pmd); a file PMD (a collapsed shmem
+ * folio) is just zapped, its pages refault (__split_huge_pmd_locked, !vma_is_anonymous).
  */
 export function splitThp(st: MmState, u: HostPte): void {
-  st.ptes.splitThp(u, st.pageSize, st.alloc.isZero(u.pfn) ? st.alloc.zeroPfn : undefined);
+  if (st.vmas.find(u.hva)?.vma.kind === 'file') st.ptes.delete(u);
+  else st.ptes.splitThp(u, st.pageSize, st.alloc.isZero(u.pfn) ? st.alloc.zeroPfn : undefined);
+}
+
+/** PUD_SIZE with 4K pages: the span of one PMD table (pmdSize × 512). */
+const pudSpan = (st: MmState): number => st.pmdSize * (st.pmdSize / st.pageSize);
+
+/**
+ * [s, e) grown to the PMD ranges a VMA split at s or e notifies: moving a VMA boundary to an
+ * address that is not PMD-aligned, inside a VMA holding that whole PMD range, calls
+ * split_huge_pmd_address (vma_adjust_trans_huge), whose __split_huge_pmd invalidates the PMD range
+ * before it looks for a THP — so KVM unmaps the whole 2 MiB whenever the page tables reach there.
+ * Seen on arm64 6.12 as stage-2 faults after an munmap or mprotect of one page beside a slot.
+ */
+export function expandForSplits(st: MmState, s: number, e: number): [number, number] {
+  const grow = (a: number): [number, number] | null => {
+    const r = st.vmas.find(a);
+    const base = alignDown(a, st.pmdSize);
+    if (a % st.pmdSize === 0 || r === undefined || r.vma.start >= a || r.vma.start > base || r.vma.end < base + st.pmdSize) return null;
+    const pud = alignDown(a, pudSpan(st));
+    return st.ptes.populatedIn(pud, pud + pudSpan(st)) ? [base, base + st.pmdSize] : null;
+  };
+  const a = grow(s);
+  const b = grow(e);
+  return [Math.min(s, a?.[0] ?? s), Math.max(e, b?.[1] ?? e)];
 }
 
 /** Split the THP an edge at `addr` cuts, if any (split_huge_pmd on a VMA or range boundary). */

@@ -32,6 +32,8 @@ export interface RunOptions {
   cases?: CaseCounter;
   /** Called with the world after the run (before its table storage is reused): exploration fingerprints it. */
   inspect?: (w: World) => void;
+  /** Called with the world after each step ran, before its checks (real/run.ts reads the impl's counters). */
+  afterStep?: (i: number, w: World) => void;
   /** Monotonic clock in ns for time shares (bench only; logic never reads a clock). */
   clock?: () => number;
 }
@@ -200,6 +202,7 @@ function runWorld(w: World, steps: readonly Step[], expects: readonly (TraceExpe
       return res;
     }
     stats.steps++;
+    opts.afterStep?.(i, w);
     const r: StepResult = { model: snap.modelSkipped ? null : { outcome: snap.modelOutcome, dirty: snap.dirty?.model }, impl: { outcome: snap.implOutcome, dirty: snap.dirty?.impl } };
     res.outcomes.push(r);
     labelStep(snap, stats.labels);

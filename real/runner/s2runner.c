@@ -129,6 +129,7 @@ static unsigned ugen;
 static pthread_mutex_t ulock = PTHREAD_MUTEX_INITIALIZER;
 /* The ivshmem-plain BAR 2 (QEMU -device ivshmem-plain): a PCI memory BAR whose sysfs resource files mmap as VM_PFNMAP | VM_IO. */
 static char bar_dir[256];
+static __attribute__((unused)) uint64_t bar_pa; /* BAR2's physical address */
 static int nslots;
 
 static const char *errname(int e) {
@@ -359,6 +360,19 @@ static __attribute__((unused)) void find_bar(void) {
     fd = open(path, O_WRONLY);
     if (fd >= 0) { if (write(fd, "1", 1) < 0) bar_dir[0] = 0; close(fd); }
   }
+  if (!bar_dir[0]) return;
+  /* BAR2's physical address: the third line of `resource` is "start end flags" */
+  char res[1024] = "";
+  snprintf(path, sizeof path, "%s/resource", bar_dir);
+  int fd = open(path, O_RDONLY);
+  ssize_t n = fd >= 0 ? read(fd, res, sizeof res - 1) : -1;
+  if (fd >= 0) close(fd);
+  if (n > 0) {
+    res[n] = 0;
+    char *line = res;
+    for (int k = 0; k < 2 && line; k++) { line = strchr(line, '\n'); if (line) line++; }
+    if (line) bar_pa = strtoull(line, NULL, 16);
+  }
 }
 
 static void do_mmap(int i, int s, uint64_t hva, uint64_t size, int prot, char kind, uint64_t huge, uint64_t wc) {
@@ -440,6 +454,57 @@ static void settle(int v) {
   vrun[v]->immediate_exit = 1;
   ioctl(vcpu_fd[v], KVM_RUN, 0);
   vrun[v]->immediate_exit = 0;
+}
+
+/*
+ * Stage-2 faults through tracefs: kvm_handle_guest_abort traces every abort it handles
+ * (kvm:kvm_guest_fault); an access step counts those at IPAs of the trace's own memory (not the
+ * runner's window, DONE or REPORT) and prints {"t":"faults",...} after its step line.
+ */
+#define TRACING "/sys/kernel/tracing"
+static int tracing_ok, trace_fd = -1;
+
+static __attribute__((unused)) void setup_tracing(void) {
+  mkdir(TRACING, 0755);
+  mount("tracefs", TRACING, "tracefs", 0, NULL);
+  int fd = open(TRACING "/events/kvm/kvm_guest_fault/enable", O_WRONLY | O_CLOEXEC);
+  tracing_ok = fd >= 0 && write(fd, "1", 1) == 1;
+  if (fd >= 0) close(fd);
+  /* trace_pipe, not trace: a consuming non-blocking read costs nothing, while truncating trace resets every CPU's buffer (an RCU grace period) */
+  if (tracing_ok) trace_fd = open(TRACING "/trace_pipe", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  tracing_ok = trace_fd >= 0;
+}
+
+static uint64_t fault_ipa[8], fault_esr[8]; /* the first IPAs count_faults counted, and their ESRs */
+
+/* Consume the events traced so far; the number of guest faults at the trace's own IPAs, or -1 without tracing. */
+static int count_faults(void) {
+  static char buf[1 << 16];
+  static char part[256];
+  if (!tracing_ok) return -1;
+  int n = 0;
+  ssize_t r;
+  size_t keep = strlen(part);
+  memcpy(buf, part, keep);
+  part[0] = 0;
+  while ((r = read(trace_fd, buf + keep, sizeof buf - 1 - keep)) > 0) {
+    size_t len = keep + (size_t)r;
+    buf[len] = 0;
+    char *end = strrchr(buf, '\n');
+    if (!end) { keep = len; continue; }
+    *end = 0;
+    for (char *p = buf; (p = strstr(p, "kvm_guest_fault:")); p++) {
+      char *ipa = strstr(p, "ipa ");
+      if (!ipa) break;
+      uint64_t a = strtoull(ipa + 4, NULL, 16);
+      char *esr = strstr(p, "sr 0x");
+      if (a < window || a >= window + 2 * PRIV_SIZE) { if (n < 8) { fault_ipa[n] = a; fault_esr[n] = esr ? strtoull(esr + 3, NULL, 16) : 0; } n++; }
+    }
+    keep = len - (size_t)(end + 1 - buf);
+    memmove(buf, end + 1, keep);
+  }
+  if (keep < sizeof part) { memcpy(part, buf, keep); part[keep] = 0; }
+  return n;
 }
 
 static int cur_exec; /* the step being run is an exec access (an undefined-instruction trap then means the fetch worked) */
@@ -561,10 +626,11 @@ int main(void) {
   if (kvm_fd < 0) fatal("open /dev/kvm", errno);
   run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
   find_bar();
+  setup_tracing();
   if (access("/repro", X_OK) == 0) run_repro(); /* an exported reproducer under test (real/export.ts runReproducer) */
-  printf("{\"t\":\"start\",\"kernel\":\"%s\",\"bar\":\"%s\",\"ipa_limit\":%d,\"nisv_cap\":%d,\"manual_dirty\":%d}\n", u.release, bar_dir,
+  printf("{\"t\":\"start\",\"kernel\":\"%s\",\"bar\":\"%s\",\"bar_pa\":\"0x%llx\",\"ipa_limit\":%d,\"nisv_cap\":%d,\"manual_dirty\":%d,\"faults\":%d}\n", u.release, bar_dir, (unsigned long long)bar_pa,
          ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE), ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_NISV_TO_USER),
-         ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2));
+         ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2), tracing_ok);
   FILE *in = fopen("/traces.txt", "r");
   if (!in) fatal("open /traces.txt", errno);
   run_lines(in);
@@ -616,7 +682,15 @@ static void run_lines(FILE *in) {
     case 'G': do_get_log(ti, s, (uint32_t)hx(&p)); break;
     case 'C': { uint32_t id = (uint32_t)hx(&p); uint64_t f = hx(&p), c = hx(&p); do_clear_log(ti, s, id, f, c); break; }
     case 'A': { unsigned v = (unsigned)hx(&p); uint64_t a = hx(&p); char *k = strtok_r(NULL, " \n", &p); char *m = strtok_r(NULL, " \n", &p);
-      do_access(ti, s, v, a, k ? k : "", m ? m[0] : 'n'); break; }
+      count_faults(); /* drop what earlier steps traced */
+      do_access(ti, s, v, a, k ? k : "", m ? m[0] : 'n');
+      int nf = count_faults();
+      if (nf >= 0) {
+        printf("{\"t\":\"faults\",\"i\":%d,\"s\":%d,\"n\":%d,\"fa\":[", ti, s, nf);
+        for (int q = 0; q < nf && q < 8; q++) printf("%s\"0x%llx esr 0x%llx\"", q ? "," : "", (unsigned long long)fault_ipa[q], (unsigned long long)fault_esr[q]);
+        printf("]}\n");
+      }
+      break; }
     default: printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"bad\"}\n", ti, s);
     }
   }
