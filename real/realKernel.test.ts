@@ -102,9 +102,13 @@ suite('the real kernel under QEMU', () => {
     // Host model fixed, found by the fault counts: a VMA split inside a PMD range the VMA holds (munmap / mprotect of one page)
     // notifies that whole 2 MiB (vma_adjust_trans_huge → __split_huge_pmd, THP or not), so KVM unmaps the slot's pages there.
     'stage2-faults-vma-split.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
+    // Host model fixed, found by the fault counts: mprotect invalidates each VMA whose protection changes, not the hull, so a page
+    // in a VMA between two changing ones stays mapped in stage 2 (mprotect_fixup → change_protection per VMA).
+    'stage2-faults-mprotect-per-vma.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
     // Found by the first real fuzz runs with stage-2 fault counts: neither kernel sizes a PFNMAP VMA from vm_pgoff (get_vma_page_shift is
     // hugetlb-only in 6.1 and 6.12), so a 2 MiB-aligned BAR slot is mapped page by page where the mainline impl maps one block: profile no-pfnmap-vma-block.
-    'pfnmap-vma-no-block.json': { '6.12': { status: 'explained by profile', last: 'explained by profile', real: 'ok' }, '6.1': { status: 'explained by profile', last: 'explained by profile', real: 'ok' } },
+    // Its last step: an munmap inside the PFNMAP VMA splits the PMD range it holds, whose invalidation unmaps the slot there too.
+    'pfnmap-vma-no-block.json': { '6.12': { status: 'explained by profile', last: 'agree', real: 'ok' }, '6.1': { status: 'explained by profile', last: 'agree', real: 'ok' } },
     // Found by real fuzz (56 steps): a range starting in a hole before a never-faulted anon VMA — EINVAL (no anon_vma), not ENOMEM.
     'thp-collapse-hole-never-faulted.json': { '6.12': { status: 'agree', last: 'agree', real: 'errno EINVAL' }, '6.1': { status: 'agree', last: 'agree', real: 'errno EINVAL' } },
     // 6.12: profile deviation pfnmap-prot-none-livelock (its expect efault fails: the trace differs); 6.1 maps it (kernel finding pfnmap-prot-none-mapped).

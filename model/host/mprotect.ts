@@ -50,10 +50,29 @@ export function mprotectOp(st: MmState, hva: number, size: number, prot: VmaProt
   if (changing.length > 0) {
     const lo = Math.max(hva, changing[0].vma.start);
     const hi = Math.min(stop, changing[changing.length - 1].vma.end);
+    const ranges = changedRanges(changing, lo, hi);
     const [ns, ne] = expandForThp(st, ...expandForSplits(st, lo, hi));
-    st.notifier.around(ns, ne, () => apply(st, changing, lo, hi, prot));
+    ranges[0][0] = ns;
+    ranges[ranges.length - 1][1] = ne;
+    // mprotect_fixup runs change_protection per VMA whose protection changes: one invalidation each,
+    // none over a VMA in between that keeps its protection (seen on 6.12 as a stage-2 mapping kept there)
+    const run = ranges.reduceRight<() => void>((inner, [s, e]) => () => st.notifier.around(s, e, inner), () => apply(st, changing, lo, hi, prot));
+    run();
   }
   return stop < end ? fail('ENOMEM') : OK;
+}
+
+/** The parts of [lo, hi) the changing VMAs cover, contiguous ones joined. */
+function changedRanges(changing: readonly VmaRec[], lo: number, hi: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const r of changing) {
+    const s = Math.max(lo, r.vma.start);
+    const e = Math.min(hi, r.vma.end);
+    const last = out[out.length - 1];
+    if (last !== undefined && last[1] === s) last[1] = e;
+    else out.push([s, e]);
+  }
+  return out;
 }
 
 /** Split at the edges, set the protection, update the PTEs of the changed part, merge neighbours. */

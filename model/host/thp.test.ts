@@ -279,6 +279,16 @@ describe('VMA splits (vma_adjust_trans_huge)', () => {
     expect(r2.take()).toEqual(inv(A, A + PMD));
   });
 
+  it('mprotect invalidates each run of VMAs whose protection changes, not the hull: a VMA in between that keeps its protection is not notified (seen on 6.1 and 6.12)', () => {
+    const { mm, rec } = setup();
+    mm.mmap({ hva: A, size: PMD, prot: 'r', kind: 'anon' });
+    mm.mprotect(A + P, P, 'rw');
+    rec.take();
+    mm.mprotect(A, 4 * P, 'rw');
+    expect(rec.take()).toEqual([`start ${A.toString(16)}-${(A + P).toString(16)}`, `start ${(A + 2 * P).toString(16)}-${(A + 4 * P).toString(16)}`,
+      `end ${(A + 2 * P).toString(16)}-${(A + 4 * P).toString(16)}`, `end ${A.toString(16)}-${(A + P).toString(16)}`]);
+  });
+
   it('a VMA that does not hold the enclosing PMD range splits no PMD', () => {
     const { mm, rec } = setup();
     mm.mmap({ hva: A + P, size: PMD, prot: 'rw', kind: 'anon' });

@@ -36,7 +36,9 @@ export function expandForSplits(st: MmState, s: number, e: number): [number, num
     const base = alignDown(a, st.pmdSize);
     if (a % st.pmdSize === 0 || r === undefined || r.vma.start >= a || r.vma.start > base || r.vma.end < base + st.pmdSize) return null;
     const pud = alignDown(a, pudSpan(st));
-    return st.ptes.populatedIn(pud, pud + pudSpan(st)) ? [base, base + st.pmdSize] : null;
+    // a pfnmap VMA's page tables exist from its mmap on (remap_pfn_range)
+    const tables = st.ptes.populatedIn(pud, pud + pudSpan(st)) || st.vmas.intersecting(pud, pud + pudSpan(st)).some((v) => v.vma.kind === 'pfnmap');
+    return tables ? [base, base + st.pmdSize] : null;
   };
   const a = grow(s);
   const b = grow(e);
