@@ -81,11 +81,17 @@ function apply(st: MmState, changing: readonly VmaRec[], lo: number, hi: number,
   splitThpAt(st, hi);
   st.vmas.splitAt(lo);
   st.vmas.splitAt(hi);
-  st.vmas.mapRange(lo, hi, (r) => (r.vma.prot === prot ? r : withProt(r, prot)));
+  const changedRecs = new Set<VmaRec>();
+  st.vmas.mapRange(lo, hi, (r) => {
+    if (r.vma.prot === prot) return r;
+    const c = withProt(r, prot);
+    changedRecs.add(c);
+    return c;
+  });
   for (const rec of changing) {
     const s = Math.max(lo, rec.vma.start);
     const e = Math.min(hi, rec.vma.end);
     for (const u of st.ptes.overlapping(s, e)) st.ptes.set(withPfn(u, u.pfn, newWritable(st, rec, u, prot)));
   }
-  st.vmas.mergeAll();
+  st.vmas.mergeAll(changedRecs);
 }

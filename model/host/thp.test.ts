@@ -289,6 +289,24 @@ describe('VMA splits (vma_adjust_trans_huge)', () => {
       `end ${(A + 2 * P).toString(16)}-${(A + 4 * P).toString(16)}`, `end ${A.toString(16)}-${(A + P).toString(16)}`]);
   });
 
+  it('a changed VMA part with an anon_vma does not merge into a neighbour without one (is_mergeable_anon_vma; seen on 6.1 and 6.12)', () => {
+    const { mm } = setup();
+    mm.mmap({ hva: A, size: 2 * PMD, prot: 'rw', kind: 'anon' });
+    mm.mprotect(A + PMD - 4 * P, P, 'r');
+    mm.touch(A + PMD, true); // the VMA after the cut gets an anon_vma
+    mm.mprotect(A, PMD, 'r'); // [A, cut] has none: the faulted part stays apart
+    mm.mprotect(A, 2 * PMD, 'rw');
+    expect(mm.vmas().map((v) => v.start - A)).toEqual([0, PMD - 3 * P]);
+    mm.touch(A + 5 * P, true);
+    expect(mm.thpCollapse(A)).toEqual({ ok: false, errno: 'EINVAL' });
+    const m2 = new HostMm(); // without the first mprotect(r) nothing is left apart
+    m2.mmap({ hva: A, size: 2 * PMD, prot: 'rw', kind: 'anon' });
+    m2.mprotect(A + PMD - 4 * P, P, 'r');
+    m2.touch(A + PMD, true);
+    m2.mprotect(A, 2 * PMD, 'rw');
+    expect(m2.vmas().length).toBe(1);
+  });
+
   it('a VMA that does not hold the enclosing PMD range splits no PMD', () => {
     const { mm, rec } = setup();
     mm.mmap({ hva: A + P, size: PMD, prot: 'rw', kind: 'anon' });

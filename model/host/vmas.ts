@@ -113,11 +113,11 @@ export class VmaList {
     this.recs = this.recs.map((r) => (r.vma.start >= s && r.vma.end <= e ? f(r) : r));
   }
 
-  /** Insert a record whose range is free, then merge neighbours. */
+  /** Insert a record whose range is free, then merge it with its neighbours (vma_merge_new_range). */
   insert(rec: VmaRec): void {
     this.recs.push(rec);
     this.recs.sort((a, b) => a.vma.start - b.vma.start);
-    this.mergeAll();
+    this.mergeAll(new Set([rec]));
   }
 
   /**
@@ -137,16 +137,39 @@ export class VmaList {
 
   private nextAnonVma = 0;
 
-  /** Merge adjacent mergeable records (vma_merge after mmap / mprotect). */
-  mergeAll(): void {
+  /**
+   * Merge the records in `changed` (a new mmap, the parts an mprotect changed) with mergeable
+   * neighbours, in address order, as vma_merge_new_range / vma_merge_existing_range do; a record
+   * merged with a changed one counts as changed. Without `changed`, every adjacent mergeable pair.
+   */
+  mergeAll(changed?: ReadonlySet<VmaRec>): void {
     const out: VmaRec[] = [];
+    const touched = new Set<VmaRec>();
+    const isChanged = (r: VmaRec): boolean => changed === undefined || changed.has(r) || touched.has(r);
     for (const r of this.recs) {
       const last = out[out.length - 1];
-      if (last !== undefined && mergeable(last, r)) out[out.length - 1] = sliceMerged(last, r);
-      else out.push(r);
+      const rc = isChanged(r);
+      if (last !== undefined && (rc || isChanged(last)) && mergeable(last, r) && anonMergeable(last, r, rc)) {
+        const m = sliceMerged(last, r);
+        out[out.length - 1] = m;
+        touched.add(m);
+      } else out.push(r);
     }
     this.recs = out;
   }
+}
+
+/**
+ * is_mergeable_anon_vma as vma_merge calls it: the changed record `p` merges into neighbour `n`
+ * when their anon_vmas are equal, or `p` has none and `n` has one (its anon_vma_chain is then
+ * singular); a changed record with an anon_vma never merges into a neighbour without one (the
+ * neighbour's empty chain is not singular). Seen on 6.1 and 6.12: an mprotect back to rw leaves a
+ * never-faulted part and a faulted part as two VMAs (real/corpus/thp-collapse-after-merges.json).
+ */
+function anonMergeable(a: VmaRec, b: VmaRec, bChanged: boolean): boolean {
+  if (a.vma.kind !== 'anon' || a.anonVma === b.anonVma) return true;
+  const [p, n] = bChanged ? [b, a] : [a, b];
+  return p.anonVma === undefined && n.anonVma !== undefined;
 }
 
 /** One record covering a then b (b mergeable into a); an anon VMA keeps whichever anon_vma they have. */
