@@ -157,7 +157,7 @@ function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: r
   const steps: StepVerdict[] = [];
   const oneVcpu = new Set(decoded.flatMap((s) => (s.op === 'access' ? [s.vcpu] : []))).size <= 1;
   for (let i = 0; i < trace.steps.length; i++) {
-    const step = decodeStep(trace.steps[i]);
+    const step = decoded[i];
     const line = lines[i];
     const p = predicted[i];
     const hidden = notObservable(step);
