@@ -46,9 +46,10 @@ export function commitFault(core: KvmCore, f: PendingFault): CommitResult {
   else if (core.config.dic && f.execOk) prot |= PROT_X;
   let ret: number;
   const relax = f.permFault && size === f.faultGranule;
-  if (relax) noteRelaxPaths(core, f);
-  if (relax) ret = stage2RelaxPerms(core.pgt, f.ipa, prot); // step 17
-  else ret = stage2Map(core.pgt, ipa, size, pfn * page, prot, { handleFault: true });
+  if (relax) {
+    noteRelaxPaths(core, f);
+    ret = stage2RelaxPerms(core.pgt, f.ipa, prot); // step 17
+  } else ret = stage2Map(core.pgt, ipa, size, pfn * page, prot, { handleFault: true });
   if (ret === 0 && f.writable) markDirty(slot, f.gfn); // step 19: the gfn of step 6
   if (ret === 0) for (const k of f.kernelPaths) core.kernelPaths.add(k);
   if (ret === 0) return 'installed';

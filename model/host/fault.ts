@@ -2,7 +2,7 @@
 import { alignDown } from './constants';
 import { withPfn, type HostPte } from './hostPtes';
 import type { MmState } from './state';
-import type { VmaRec } from './vmas';
+import { holdsPmd, type VmaRec } from './vmas';
 import { splitThp } from './zap';
 
 /** A resolved host PTE or a fault (no VMA, PROT_NONE, write to a read-only VMA). */
@@ -33,14 +33,11 @@ function uffdMissing(st: MmState): void {
 function firstFaultThp(st: MmState, rec: VmaRec, hva: number, write: boolean): HostPte | undefined {
   const v = rec.vma;
   const base = alignDown(hva, st.pmdSize);
-  if (!st.thpAlways || v.kind !== 'anon' || v.uffd === true || st.ptes.hasTable(base)) return undefined;
-  if (base < v.start || base + st.pmdSize > v.end) return undefined;
+  if (!st.thpAlways || v.kind !== 'anon' || v.uffd === true || st.ptes.hasTable(base) || !holdsPmd(v, base, st.pmdSize)) return undefined;
   st.vmas.prepareAnonVma(hva); // before the huge zero page too (do_huge_pmd_anonymous_page)
   const npages = st.pmdSize / st.pageSize;
   const pfn = write ? st.alloc.alloc(npages) : st.alloc.hugeZeroPfn(npages);
-  const pte: HostPte = { hva: base, size: st.pmdSize, pfn, writable: write && v.prot === 'rw', kind: 'thp' };
-  st.ptes.set(pte);
-  return pte;
+  return st.ptes.setPmd(base, pfn, write && v.prot === 'rw');
 }
 
 /**
@@ -52,13 +49,11 @@ function fileHugeUnit(st: MmState, rec: VmaRec, hva: number): HostPte | undefine
   const v = rec.vma;
   const base = alignDown(hva, st.pmdSize);
   const off = (rec.fileOff ?? 0) + base - v.start;
-  if (base < v.start || base + st.pmdSize > v.end || off % st.pmdSize !== 0 || st.ptes.hasTable(base)) return undefined;
+  if (!holdsPmd(v, base, st.pmdSize) || off % st.pmdSize !== 0 || st.ptes.hasTable(base)) return undefined;
   const fileId = rec.fileId ?? -1;
   const pfn = st.cache.get(fileId, off / st.pageSize);
   if (pfn === undefined || !st.cache.isHuge(fileId, off / st.pageSize)) return undefined;
-  const pte: HostPte = { hva: base, size: st.pmdSize, pfn, writable: v.prot === 'rw', kind: 'thp' };
-  st.ptes.set(pte);
-  return pte;
+  return st.ptes.setPmd(base, pfn, v.prot === 'rw');
 }
 
 /** Populate an unmapped page of an anon/file/hugetlb VMA (do_anonymous_page, do_read_fault, hugetlb_no_page). */

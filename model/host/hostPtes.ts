@@ -52,9 +52,7 @@ export class PteTable {
 
   /** Whether any unit or PTE table lies in [s, e) (the page tables reach there: a PUD entry exists). */
   populatedIn(s: number, e: number): boolean {
-    for (const b of this.tables) if (b + this.pmdSize > s && b < e) return true;
-    for (const u of this.units.values()) if (u.hva < e && u.hva + u.size > s) return true;
-    return false;
+    return this.tablesIn(s, e).length > 0 || this.overlapping(s, e).length > 0;
   }
 
   /** The unit covering `hva`, if populated. */
@@ -66,6 +64,13 @@ export class PteTable {
       if (u !== undefined && u.size === s && hva < u.hva + u.size) return (this.last = u);
     }
     return undefined;
+  }
+
+  /** Install a PMD-sized THP unit at `base` (a THP, the huge zero page, a PMD-mapped shmem folio) and return it. */
+  setPmd(base: number, pfn: number, writable: boolean): HostPte {
+    const u: HostPte = { hva: base, size: this.pmdSize, pfn, writable, kind: 'thp' };
+    this.set(u);
+    return u;
   }
 
   /** Install or replace a unit (its key is its hva). */

@@ -63,7 +63,7 @@ function collapseAnon(st: MmState, rec: VmaRec, base: number, end: number): Host
     // __collapse_huge_page_copy copies each present page (a zero page gives zeroes, nothing copied)
     for (const u of pages) copied(st, u.pfn, pfn + (u.hva - base) / st.pageSize, u.size / st.pageSize);
     old.forEach((u) => st.ptes.delete(u));
-    st.ptes.set({ hva: base, size: st.pmdSize, pfn, writable: rec.vma.prot === 'rw', kind: 'thp' });
+    st.ptes.setPmd(base, pfn, rec.vma.prot === 'rw');
     st.ptes.freeTable(base); // the PMD replaces the PTE table
   });
   return OK;
@@ -103,7 +103,7 @@ function collapseFile(st: MmState, rec: VmaRec, base: number, end: number): Host
     unmapAll();
     // retract_page_tables drops the PTE table, collapse_pte_mapped_thp maps the new folio with a PMD
     st.ptes.freeTable(base);
-    st.ptes.set({ hva: base, size: st.pmdSize, pfn, writable: rec.vma.prot === 'rw', kind: 'thp' });
+    st.ptes.setPmd(base, pfn, rec.vma.prot === 'rw');
   });
   return OK;
 }

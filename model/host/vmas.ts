@@ -2,6 +2,9 @@
 import type { VmaProt } from '../types';
 import type { Vma } from './types';
 
+/** Whether `v` holds the whole PMD range at `base` (thp_vma_suitable_order, range_in_vma). */
+export const holdsPmd = (v: Vma, base: number, pmdSize: number): boolean => v.start <= base && base + pmdSize <= v.end;
+
 /** A VMA plus the bookkeeping the public Vma does not show. */
 export interface VmaRec {
   readonly vma: Vma;
@@ -61,7 +64,7 @@ function mergeable(a: VmaRec, b: VmaRec): boolean {
   const x = a.vma;
   const y = b.vma;
   if (x.end !== y.start || x.kind !== y.kind || x.prot !== y.prot || Boolean(x.uffd) !== Boolean(y.uffd)) return false;
-  if (x.kind === 'anon') return a.anonVma === undefined || b.anonVma === undefined || a.anonVma === b.anonVma; // is_mergeable_anon_vma
+  if (x.kind === 'anon') return true; // anon_vmas: anonMergeable
   return x.kind === 'file' && a.fileId === b.fileId && (a.fileOff ?? 0) + x.size === b.fileOff;
 }
 
@@ -140,12 +143,12 @@ export class VmaList {
   /**
    * Merge the records in `changed` (a new mmap, the parts an mprotect changed) with mergeable
    * neighbours, in address order, as vma_merge_new_range / vma_merge_existing_range do; a record
-   * merged with a changed one counts as changed. Without `changed`, every adjacent mergeable pair.
+   * merged with a changed one counts as changed.
    */
-  mergeAll(changed?: ReadonlySet<VmaRec>): void {
+  mergeAll(changed: ReadonlySet<VmaRec>): void {
     const out: VmaRec[] = [];
     const touched = new Set<VmaRec>();
-    const isChanged = (r: VmaRec): boolean => changed === undefined || changed.has(r) || touched.has(r);
+    const isChanged = (r: VmaRec): boolean => changed.has(r) || touched.has(r);
     for (const r of this.recs) {
       const last = out[out.length - 1];
       const rc = isChanged(r);

@@ -2,6 +2,7 @@
 import { alignDown } from './constants';
 import type { HostPte } from './hostPtes';
 import type { MmState } from './state';
+import { holdsPmd } from './vmas';
 
 /** [s, e) grown to whole THPs where an edge cuts one: the split invalidates the whole PMD (__split_huge_pmd). */
 export function expandForThp(st: MmState, s: number, e: number): [number, number] {
@@ -20,7 +21,7 @@ export function splitThp(st: MmState, u: HostPte): void {
   else st.ptes.splitThp(u, st.pageSize, st.alloc.isZero(u.pfn) ? st.alloc.zeroPfn : undefined);
 }
 
-/** PUD_SIZE with 4K pages: the span of one PMD table (pmdSize × 512). */
+/** The span one PMD table maps (PUD_SIZE with 4K pages): a PMD per entry, pageSize / 8 entries. */
 const pudSpan = (st: MmState): number => st.pmdSize * (st.pmdSize / st.pageSize);
 
 /**
@@ -34,7 +35,8 @@ export function expandForSplits(st: MmState, s: number, e: number): [number, num
   const grow = (a: number): [number, number] | null => {
     const r = st.vmas.find(a);
     const base = alignDown(a, st.pmdSize);
-    if (a % st.pmdSize === 0 || r === undefined || r.vma.start >= a || r.vma.start > base || r.vma.end < base + st.pmdSize) return null;
+    // a is not PMD-aligned, so a VMA holding its PMD range starts before a: the boundary splits it
+    if (a % st.pmdSize === 0 || r === undefined || !holdsPmd(r.vma, base, st.pmdSize)) return null;
     const pud = alignDown(a, pudSpan(st));
     // a pfnmap VMA's page tables exist from its mmap on (remap_pfn_range)
     const tables = st.ptes.populatedIn(pud, pud + pudSpan(st)) || st.vmas.intersecting(pud, pud + pudSpan(st)).some((v) => v.vma.kind === 'pfnmap');

@@ -58,8 +58,7 @@ export interface Failure { invariant: string; step: number; message: string; kno
 export function failureOf(r: RunResult, target?: string): Failure | null {
   if (r.error) return { invariant: HARNESS_ERROR, step: r.error.step, message: r.error.message };
   const v = target === undefined ? r.violations[0] : r.violations.find((x) => x.invariant === target);
-  if (!v) return null;
-  return v.known === undefined ? { invariant: v.invariant, step: v.step, message: v.message } : { invariant: v.invariant, step: v.step, message: v.message, known: v.known };
+  return v ? { invariant: v.invariant, step: v.step, message: v.message, ...(v.known !== undefined ? { known: v.known } : {}) } : null;
 }
 
 /**
