@@ -1,11 +1,13 @@
 /**
  * The 65 page_fault_test scenarios (model/testkit/pageFaultRows.ts) as `s2check-trace/1` traces, so
  * every executor runs them, the real kernel included: two slots (26 page-table pages, one data page)
- * over anon VMAs (uffd-armed when the row says so), the row's holes punched with MADV_DONTNEED, then
- * per data access the guest's stage-1 walk (a read of the PTE page; with_af, the walker's AF
- * write-back too) and the access itself, and the dirty logs of both slots when they log.
- * What a trace cannot say, the model's scenario runner keeps: the host populating the pages before
- * the holes, the VMM completing an MMIO write into the data page, and the uffd counters.
+ * over anon VMAs (uffd-armed when the row says so), the host writing the PTE page and the data page
+ * (the selftest's page tables and test data; the uffd handler hands them back after a hole, as the
+ * selftest's copies them), the row's holes punched with MADV_DONTNEED, then per data access the
+ * guest's stage-1 walk (a read of the PTE page; with_af, before the first access, the walker's AF
+ * write-back: the TLB holds the translation afterwards) and the access itself, and the dirty logs
+ * of both slots when they log. What a trace cannot say, the model's scenario runner keeps: the VMM
+ * completing an MMIO write into the data page, and the uffd counters.
  */
 import { ROWS, title, type Row } from '../model/testkit/pageFaultRows';
 import { DATA_GPA, DATA_HVA, DATA_SLOT, PAGE, PT_GPA, PT_HVA, PT_PAGES, PT_SLOT, PTE_PAGE_INDEX } from '../model/testkit/pageFaultWorld';
@@ -27,6 +29,8 @@ export function pageFaultTrace(r: Row): Trace {
   const steps: Record<string, unknown>[] = [
     { op: 'mmap', hva: hex(PT_HVA), size: hex(PT_PAGES * PAGE), prot: 'rw', kind: 'anon', ...(sc.uffd ? { uffd: true } : {}) },
     { op: 'mmap', hva: hex(DATA_HVA), size: hex(PAGE), prot: 'rw', kind: 'anon', ...(sc.uffd ? { uffd: true } : {}) },
+    { op: 'vmmWrite', hva: hex(PT_HVA + PTE_PAGE_INDEX * PAGE) },
+    { op: 'vmmWrite', hva: hex(DATA_HVA) },
     { op: 'setMemslot', slot: PT_SLOT, gpa: hex(PT_GPA), size: hex(PT_PAGES * PAGE), hva: hex(PT_HVA), flags: sc.flags },
     { op: 'setMemslot', slot: DATA_SLOT, gpa: hex(DATA_GPA), size: hex(PAGE), hva: hex(DATA_HVA), flags: sc.flags },
   ];
@@ -36,9 +40,9 @@ export function pageFaultTrace(r: Row): Trace {
   const data = DATA[sc.access];
   // `at` is an AT S1E1R: its walk is the access (the scenario runner reads the PTE page for it).
   if (data.length === 0) steps.push(walk('at'), ...(sc.af === 'with_af' ? [walk('s1ptw_write')] : []));
-  for (const kind of data) {
+  for (const [i, kind] of data.entries()) {
     steps.push(walk('s1ptw_read'));
-    if (sc.af === 'with_af') steps.push(walk('s1ptw_write'));
+    if (sc.af === 'with_af' && i === 0) steps.push(walk('s1ptw_write'));
     steps.push({ op: 'access', vcpu: 0, ipa: hex(kind === 'exec' ? DATA_GPA + 8 : DATA_GPA), kind });
   }
   if (sc.flags.includes('LOG_DIRTY')) steps.push({ op: 'getDirtyLog', slot: DATA_SLOT }, { op: 'getDirtyLog', slot: PT_SLOT });

@@ -46,7 +46,7 @@ describe('real/encode', () => {
     expect(layoutOf(trace([MMAP, SLOT, { op: 'access', vcpu: 0, ipa: '0x8000001008', kind: 's1ptw_read' }]))).toEqual({ window: 2 ** 40 - 0x400000, l0: [1] });
   });
 
-  test('walks and stage-1 memory types: s1ptw_read / at with a Normal stage 1 run, their s1 as a letter; s1ptw_write does not', () => {
+  test('walks and stage-1 memory types: s1ptw_read / at with a Normal stage 1 run, their s1 as a letter', () => {
     const acc = (kind: string, s1?: string) => ({ op: 'access', vcpu: 0, ipa: '0x40001008', kind, ...(s1 ? { s1 } : {}) });
     const t = trace([MMAP, SLOT, acc('s1ptw_read'), acc('at'), acc('read', 'device'), acc('exec', 'nc')]);
     expect(notExecutable(t)).toBeNull();
@@ -54,7 +54,33 @@ describe('real/encode', () => {
       'A 0 40001008 s1ptw_read n', 'A 0 40001008 at n', 'A 0 40001008 read d', 'A 0 40001008 exec c',
     ]);
     expect(notExecutable(trace([acc('s1ptw_read', 'device')]))?.why).toMatch(/table walks use Normal memory/);
-    expect(notExecutable(trace([acc('s1ptw_write')]))?.why).toMatch(/s1ptw_write: not yet supported/);
+  });
+
+  test('s1ptw_write runs only where a vmmWrite left a valid descriptor with AF clear in the word it walks', () => {
+    const acc = (kind: string, ipa = '0x40001008') => ({ op: 'access', vcpu: 0, ipa, kind });
+    const W = { op: 'vmmWrite', hva: '0x7f0000001000' };
+    const refused = (steps: unknown[]): string | undefined => notExecutable(trace(steps))?.why;
+    expect(refused([MMAP, SLOT, acc('s1ptw_write')])).toMatch(/s1ptw_write at 0x40001008: .*no vmmWrite left one/);
+    const armed = trace([MMAP, SLOT, W, acc('s1ptw_read'), acc('s1ptw_write')]);
+    expect(notExecutable(armed)).toBeNull();
+    expect(encodeBatch([{ index: 0, trace: armed }]).split('\n').slice(3, 6)).toEqual(['W 7f0000001000', 'A 0 40001008 s1ptw_read n', 'A 0 40001008 s1ptw_write n']);
+    // The walker set AF: that word is spent, its neighbour is not; a guest store zeroes the word it hits.
+    expect(refused([MMAP, SLOT, W, acc('s1ptw_write'), acc('s1ptw_write')])).toMatch(/s1ptw_write at 0x40001008/);
+    expect(refused([MMAP, SLOT, W, acc('s1ptw_write'), acc('s1ptw_write', '0x40001010')])).toBeUndefined();
+    expect(refused([MMAP, SLOT, W, acc('write'), acc('s1ptw_write')])).toMatch(/s1ptw_write at 0x40001008/);
+    expect(refused([MMAP, SLOT, W, acc('dc_zva', '0x40001030'), acc('s1ptw_write')])).toMatch(/s1ptw_write/);
+    expect(refused([MMAP, SLOT, W, acc('dc_zva', '0x40001040'), acc('s1ptw_write')])).toBeUndefined();
+    // A zap frees an anon page (a refault is zeros) unless a userfaultfd handler hands the written page back.
+    const zap = { op: 'madviseDontneed', hva: '0x7f0000000000', size: '0x200000' };
+    expect(refused([MMAP, SLOT, W, zap, acc('s1ptw_write')])).toMatch(/s1ptw_write/);
+    expect(refused([{ ...MMAP, uffd: true }, SLOT, W, zap, acc('s1ptw_write')])).toBeUndefined();
+    // A store the VMA refuses (EFAULT) leaves nothing; a VMM write after a walker write re-arms the word.
+    expect(refused([{ ...MMAP, prot: 'r' }, SLOT, W, acc('s1ptw_write')])).toMatch(/s1ptw_write/);
+    expect(refused([MMAP, SLOT, W, acc('s1ptw_write'), W, acc('s1ptw_write')])).toBeUndefined();
+    // executablePart drops an s1ptw_write it cannot run, and every one on a CPU without FEAT_HAFDBS.
+    const mixed = trace([MMAP, SLOT, acc('s1ptw_write'), W, acc('s1ptw_write')]);
+    expect(executablePart(mixed).steps.map((s) => (s.op === 'access' ? s.kind : s.op))).toEqual(['mmap', 'setMemslot', 'vmmWrite', 's1ptw_write']);
+    expect(executablePart(mixed, { hafdbs: false }).steps.map((s) => s.op)).toEqual(['mmap', 'setMemslot', 'vmmWrite']);
   });
 
   test('the encoding is one line per step between T and E, numbers in hex', () => {

@@ -8,6 +8,8 @@ import type { Step } from '../properties/trace/codec';
 import { decodeStep, type Trace } from '../properties/trace';
 import { RAM_BASE_PA } from '../model/host/constants';
 import { BAR_SIZE } from './qemu';
+import { notObservable } from './observe';
+import { WalkerWords } from './walkerWords';
 
 /** Why a trace cannot run on the real kernel: the first offending step (or -1 for the config). */
 export interface NotExecutable {
@@ -40,15 +42,16 @@ const NOT_FROM_USERSPACE: Partial<Record<Step['op'], string>> = {
 
 /**
  * Access kinds the runner has a guest snippet for (CMOs run but are not observable under TCG).
- * `s1ptw_read` and `at` walk a stage-1 table placed at the access's page (TTBR1), so the walker's
- * descriptor read is the stage-2 access; `s1ptw_write` needs a valid descriptor with AF clear and
- * hardware AF updates in the guest, which the runner does not set up.
+ * `s1ptw_read`, `s1ptw_write` and `at` walk a stage-1 table placed at the access's page (TTBR1), so
+ * the walker's descriptor read is the stage-2 access; for `s1ptw_write` the guest has hardware
+ * Access flag updates on, and the word read must be a valid descriptor with AF clear that a
+ * `vmmWrite` stored (real/walkerWords.ts decides where it is), so the walker writes it back.
  */
 export const RUNNER_ACCESS_KINDS: ReadonlySet<string> = new Set([
-  'read', 'write', 'ld_preidx', 'st_preidx', 'cas', 'dc_zva', 'exec', 'dc_civac', 'dc_ivac', 'dc_cvac', 's1ptw_read', 'at',
+  'read', 'write', 'ld_preidx', 'st_preidx', 'cas', 'dc_zva', 'exec', 'dc_civac', 'dc_ivac', 'dc_cvac', 's1ptw_read', 's1ptw_write', 'at',
 ]);
 /** Access kinds that are a stage-1 walk, not a data access. */
-export const WALK_KINDS: ReadonlySet<string> = new Set(['s1ptw_read', 'at']);
+export const WALK_KINDS: ReadonlySet<string> = new Set(['s1ptw_read', 's1ptw_write', 'at']);
 const S1_CODE: Record<string, string> = { normal: 'n', device: 'd', nc: 'c' };
 
 /** The runner's private memslot id (never a trace's). */
@@ -73,6 +76,7 @@ function stepRefusal(s: Step): string | null {
       if (s.kind === 'hugetlb' && ![0x200000, 0x4000_0000].includes(s.hugeSize ?? 0x200000)) return `mmap hugetlb of ${hex(s.hugeSize ?? 0)}: only 2 MiB and 1 GiB pages are reserved`;
       return hvaRefusal(s.hva, s.size);
     case 'munmap': case 'mprotect': case 'madviseDontneed': return hvaRefusal(s.hva, s.size);
+    case 'vmmWrite': return hvaRefusal(s.hva, 1);
     case 'setMemslot': return (s.slot & 0xffff) === PRIVATE_SLOT ? `setMemslot slot ${PRIVATE_SLOT}: reserved by the runner` : null;
     case 'access':
       if (!RUNNER_ACCESS_KINDS.has(s.kind)) return `access kind ${s.kind}: not yet supported by the runner`;
@@ -108,9 +112,17 @@ function hvaRefusal(hva: number, size: number): string | null {
 export function notExecutable(trace: Trace): NotExecutable | null {
   if (trace.config.granule !== 4096) return { step: -1, why: `config.granule ${trace.config.granule}: the kernels run here use 4K pages` };
   if (trace.config.protectedVm) return { step: -1, why: 'config.protectedVm: no protected VM type is offered to userspace by these kernels' };
-  for (let i = 0; i < trace.steps.length; i++) {
-    const why = stepRefusal(decodeStep(trace.steps[i]));
+  const steps = trace.steps.map(decodeStep);
+  for (let i = 0; i < steps.length; i++) {
+    const why = stepRefusal(steps[i]);
     if (why) return { step: i, why };
+  }
+  if (steps.some(isWalkerWrite)) {
+    const words = new WalkerWords(trace.config);
+    for (let i = 0; i < steps.length; i++) {
+      const why = notObservable(steps[i]) === null ? words.step(steps[i]) : null;
+      if (why) return { step: i, why };
+    }
   }
   if (layoutOf(trace) === null) return { step: -1, why: 'no free 4 MiB of IPA space for the runner\'s private window' };
   return null;
@@ -155,6 +167,7 @@ function stepLine(s: Step): string {
     case 'mprotect': return `P ${h(s.hva)} ${h(s.size)} ${PROT[s.prot]}`;
     case 'madviseDontneed': return `D ${h(s.hva)} ${h(s.size)}`;
     case 'thpCollapse': return `K ${h(s.hva)}`;
+    case 'vmmWrite': return `W ${h(s.hva)}`;
     case 'setMemslot': {
       const flags = (s.flags.includes('LOG_DIRTY') ? 1 : 0) | (s.flags.includes('READONLY') ? 2 : 0);
       return `S ${h(s.slot)} ${flags} ${h(s.gpa)} ${h(s.size)} ${h(s.hva)}`;
@@ -185,13 +198,19 @@ export function encodeBatch(traces: readonly { index: number; trace: Trace }[]):
  * The result is a valid trace of its own, which the model runs as it stands; generated traces go
  * through here before a real-kernel fuzz run. `giantPages: false` also drops 1 GiB hugetlb mmaps.
  */
-export function executablePart(trace: Trace, opts: { giantPages?: boolean } = {}): Trace {
+export function executablePart(trace: Trace, opts: { giantPages?: boolean; hafdbs?: boolean } = {}): Trace {
+  const words = new WalkerWords(trace.config);
   const steps = trace.steps.filter((s) => {
     const d = decodeStep(s);
-    return stepRefusal(d) === null && (opts.giantPages !== false || !isGiantMmap(d));
+    if (stepRefusal(d) !== null || (opts.giantPages === false && isGiantMmap(d))) return false;
+    if (isWalkerWrite(d) && opts.hafdbs === false) return false;
+    return notObservable(d) !== null || words.step(d) === null;
   });
   return { ...trace, steps };
 }
+
+/** An access whose walker writes a descriptor back (FEAT_HAFDBS). */
+export const isWalkerWrite = (s: Step): boolean => s.op === 'access' && s.kind === 's1ptw_write';
 
 /** An mmap of 1 GiB hugetlb pages: its first fault zeroes 1 GiB, seconds under TCG (real fuzz leaves it out unless asked). */
 const isGiantMmap = (s: Step): boolean => s.op === 'mmap' && s.kind === 'hugetlb' && (s.hugeSize ?? 0) >= 0x4000_0000;

@@ -185,7 +185,7 @@ function updateRate(s: RealFuzzSummary, started: number): void {
 function generateBatch(arb: fc.Arbitrary<Trace>, opts: RealFuzzOptions, s: RealFuzzSummary, k: number, count: number): { name: string; trace: Trace }[] {
   const items: { name: string; trace: Trace }[] = [];
   for (const [i, g] of fc.sample(arb, { seed: opts.seed + k * 7919, numRuns: count }).entries()) {
-    const t = executablePart(g, { giantPages: opts.giantPages ?? false });
+    const t = executablePart(g, { giantPages: opts.giantPages ?? false, hafdbs: CPUS[opts.cpu]?.hafdbs ?? true });
     s.droppedSteps += g.steps.length - t.steps.length;
     if (t.steps.length > 0 && notExecutable(t) === null) items.push({ name: `b${k}t${i}`, trace: t });
   }

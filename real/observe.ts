@@ -29,16 +29,15 @@ export interface RealStep {
 export type Observed = { readonly outcome: Outcome; readonly dirty?: readonly number[] } | { readonly other: string };
 
 const CMO_KINDS = new Set(['dc_civac', 'dc_ivac', 'dc_cvac']);
-/** ESR_ELx.EC values (Arm ARM D24.2.40): data / instruction abort from the same EL, unknown reason. */
+/** ESR_ELx.EC values (Arm ARM D24.2.40): data / instruction abort from the same / a lower EL. */
 const EC_DABT_CUR = 0x25;
 const EC_DABT_LOW = 0x24;
 const EC_IABT_CUR = 0x21;
 const EC_IABT_LOW = 0x20;
-const EC_UNKNOWN = 0x00;
 /** ESR_ELx.ISS.{D,I}FSC: synchronous external abort, what KVM injects (inject_abt64). */
 const FSC_SYNC_EXTERNAL = 0x10;
-/** DFSC 0b0001LL: translation fault at level LL (Arm ARM D24.2.40). */
-const isTranslationFault = (esr: number): boolean => (esr & 0x3c) === 0x04;
+/** DFSC 0b0001LL / 0b0010LL: translation / Access flag fault at level LL (Arm ARM D24.2.40). */
+const isTranslationOrAfFault = (esr: number): boolean => (esr & 0x3c) === 0x04 || (esr & 0x3c) === 0x08;
 
 /**
  * Why a step's result cannot be compared on this kernel under QEMU, or null when it can (such a
@@ -79,17 +78,21 @@ export function observed(step: Step, r: RealStep): Observed {
       const ec = Math.floor(esr / 2 ** 26) & 0x3f;
       // KVM injects its aborts as synchronous external aborts (inject_abt64: FSC 0x10); any other fault
       // status is the guest's own stage-1 fault (alignment, translation, ...), which the model does not cover.
+      // exec branches into the trace's memory (zeros: UDF #0; a vmmWrite's descriptors): any trap but an
+      // instruction abort means the fetch worked.
+      if (step.op === 'access' && step.kind === 'exec' && ec !== EC_IABT_CUR && ec !== EC_IABT_LOW) return { outcome: { kind: 'ok' } };
       const abort = ec === EC_DABT_CUR || ec === EC_DABT_LOW || ec === EC_IABT_CUR || ec === EC_IABT_LOW;
-      // s1ptw_read walks a table page the trace's memory holds (zeros): the walker read the descriptor
-      // (the stage-2 part the model speaks of is done) and found it invalid: a stage-1 translation fault.
-      if (ec === EC_DABT_CUR && isTranslationFault(esr) && step.op === 'access' && step.kind === 's1ptw_read') return { outcome: { kind: 'ok' } };
+      // s1ptw_read walks a table page the trace's memory holds: the walker read the descriptor (the
+      // stage-2 part the model speaks of is done) and found it invalid (zeros: a stage-1 translation
+      // fault) or, where a vmmWrite stored one, valid with AF clear and no hardware AF update (an
+      // Access flag fault). s1ptw_write gets no such pass: its walker must write AF back and go on.
+      if (ec === EC_DABT_CUR && isTranslationOrAfFault(esr) && step.op === 'access' && step.kind === 's1ptw_read') return { outcome: { kind: 'ok' } };
       if (abort && (esr & 0x3f) !== FSC_SYNC_EXTERNAL) return { other: `guest stage-1 fault ESR ${r.esr}` };
       if (ec === EC_DABT_CUR || ec === EC_DABT_LOW) return { outcome: { kind: 'injectDabt' } };
       if (ec === EC_IABT_CUR || ec === EC_IABT_LOW) return { outcome: { kind: 'injectPabt' } };
-      // exec branches to memory the runner filled with UDF #0: an undefined-instruction trap means the fetch worked.
-      if (ec === EC_UNKNOWN && step.op === 'access' && step.kind === 'exec') return { outcome: { kind: 'ok' } };
       return { other: `guest exception ESR ${r.esr}` };
     }
+    case 'sigbus': return { outcome: { kind: 'sigbus' } };
     case 'exit': return { other: `KVM exit reason ${r.n}` };
     default: return { other: `runner said ${r.k}${r.e ? ` ${r.e}` : ''}` };
   }

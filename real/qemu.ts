@@ -5,11 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S2InputError } from '../model/types';
 
-/** QEMU CPU models and what they give the guest kernel (../shared/realkvm-spike/REPORT.md: ID_AA64MMFR2_EL1.FWB). */
-export const CPUS: Readonly<Record<string, { readonly fwb: boolean; readonly qemu: string }>> = {
-  max: { fwb: true, qemu: 'max,pauth-impdef=on' },
-  'neoverse-n1': { fwb: false, qemu: 'neoverse-n1' },
-  'cortex-a57': { fwb: false, qemu: 'cortex-a57' },
+/**
+ * QEMU CPU models and what they give the guest kernel (../shared/realkvm-spike/REPORT.md:
+ * ID_AA64MMFR2_EL1.FWB) and the runner's guest (ID_AA64MMFR1_EL1.HAFDBS: hardware Access flag
+ * updates, which `s1ptw_write` needs; Armv8.1, so not on the A57).
+ */
+export const CPUS: Readonly<Record<string, { readonly fwb: boolean; readonly hafdbs: boolean; readonly qemu: string }>> = {
+  max: { fwb: true, hafdbs: true, qemu: 'max,pauth-impdef=on' },
+  'neoverse-n1': { fwb: false, hafdbs: true, qemu: 'neoverse-n1' },
+  'cortex-a57': { fwb: false, hafdbs: false, qemu: 'cortex-a57' },
 };
 
 export interface BootOptions {

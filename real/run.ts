@@ -2,14 +2,14 @@
  * Run traces on a real arm64 kernel under QEMU and compare every observable step with the model:
  * executability check, the model's predictions, one boot per batch, per-step verdicts.
  */
-import type { Config, Outcome } from '../model/types';
+import type { Outcome } from '../model/types';
 import { KERNEL_PROFILES, profileEntries, type KernelProfile, type ProfileEntryId } from '../model/kernelProfiles';
 import { runTrace } from '../properties/runner/runner';
 import { kernelFindingById, type KernelFinding } from '../reports/kernelFindings';
 import type { ImplVariant } from '../impl/variants';
 import { decodeStep, type Step, type Trace } from '../properties/trace';
 import { initramfs, runnerBinary } from './build';
-import { encodeBatch, notExecutable } from './encode';
+import { encodeBatch, isWalkerWrite, notExecutable } from './encode';
 import type { Kernel } from './kernels';
 import { difference, expectDifference, notObservable, observed, outcomeText, UNOBSERVABLE_EXPECT_KEYS, type RealStep } from './observe';
 import { boot, CPUS } from './qemu';
@@ -68,8 +68,13 @@ export interface RealOptions {
 }
 
 /** Why this trace cannot run with this CPU (its config must describe the emulated hardware), or null. */
-function cpuMismatch(config: Config, cpu: string): string | null {
+function cpuMismatch(trace: Trace, cpu: string): string | null {
+  const { config } = trace;
   const c = CPUS[cpu];
+  const walkerWrite = trace.steps.findIndex((s) => isWalkerWrite(decodeStep(s)));
+  if (c && !c.hafdbs && walkerWrite >= 0) {
+    return `steps[${walkerWrite}] s1ptw_write: --cpu ${cpu} has no FEAT_HAFDBS (hardware Access flag updates); use --cpu ${Object.keys(CPUS).filter((k) => CPUS[k].hafdbs).join(' or ')}`;
+  }
   if (c && c.fwb !== config.fwb) {
     const fit = Object.keys(CPUS).filter((k) => CPUS[k].fwb === config.fwb);
     return `config.fwb ${config.fwb} does not match --cpu ${cpu} (FWB ${c.fwb}); use --cpu ${fit.join(' or ')}`;
@@ -209,7 +214,7 @@ function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: r
 export function refusal(trace: Trace, cpu: string): string | null {
   const ne = notExecutable(trace);
   if (ne) return ne.step < 0 ? ne.why : `steps[${ne.step}] ${ne.why}`;
-  return cpuMismatch(trace.config, cpu);
+  return cpuMismatch(trace, cpu);
 }
 
 /** Run `items` on the real kernel: the executable ones in one boot, the others listed with their reason. */

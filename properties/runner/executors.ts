@@ -1,7 +1,7 @@
 /** The side-by-side world (HostMm + KvmModel, HostMm + KvmImpl) and the op-keyed step dispatch table. */
 import type { ImplVariant } from '../../impl/variants';
 import { HostMm } from '../../model/host/hostMm';
-import type { HostResult } from '../../model/host/types';
+import type { HostResult, HvaToPfn } from '../../model/host/types';
 import { KvmModel } from '../../model/index';
 import type { SetMemslotArgs } from '../../model/memslotTypes';
 import type { AccessKind, Config, Outcome, S1MemType } from '../../model/types';
@@ -68,6 +68,8 @@ export function newWorld(config: Config, pool?: TablePool, variant?: ImplVariant
 }
 
 const host = (r: HostResult): SideResult => ({ outcome: r.ok ? { kind: 'ok' } : { kind: 'errno', errno: r.errno } });
+/** The VMM's own store into its mapping: a host write fault; SIGSEGV (no VMA, not writable) is reported as EFAULT. */
+const vmmStore = (r: HvaToPfn): SideResult => ({ outcome: r.kind === 'ok' ? { kind: 'ok' } : { kind: 'errno', errno: 'EFAULT' } });
 const ok = (): SideResult => ({ outcome: { kind: 'ok' } });
 const out = (o: Outcome): SideResult => ({ outcome: o });
 
@@ -92,6 +94,7 @@ export function applyOne(side: Side, step: Step): SideResult | null {
     case 'migrate': return host(h.migrate(s.hva));
     case 'thpCollapse': return host(h.thpCollapse(s.hva));
     case 'thpSplit': return host(h.thpSplit(s.hva));
+    case 'vmmWrite': return vmmStore(h.touch(s.hva, true));
     case 'invalidateBegin': h.invalidateBegin(s.hva, s.size); return ok();
     case 'invalidateEnd': h.invalidateEnd(s.id); return ok();
     case 'access': return out(kvm.access(s.vcpu, s.ipa, s.kind, s.s1));

@@ -57,7 +57,7 @@ export function preTouch(w: World, s: Step, mem: RunnerMemory, out: SpanList): v
     case 'getDirtyLog': case 'clearDirtyLog': case 'testAge': return;
     case 'mmap': case 'munmap': case 'mprotect': case 'madviseDontneed': case 'invalidateBegin': case 'age':
       return hvaRange(w, s.hva, s.size, out);
-    case 'migrate': case 'thpCollapse': case 'thpSplit': return hostLeaf(w, s.hva, out);
+    case 'migrate': case 'thpCollapse': case 'thpSplit': case 'vmmWrite': return hostLeaf(w, s.hva, out);
     case 'invalidateEnd': {
       const r = w.model.host.openInvalidations().find((o) => o.id === s.id);
       if (r) hvaRange(w, r.start, r.end - r.start, out);

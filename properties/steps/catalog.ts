@@ -2,7 +2,7 @@
 import type { Step } from '../trace/codec';
 import type { OpName } from '../trace/schema';
 import type { StepKind } from './kind';
-import { age, invalidateBegin, invalidateEnd, madviseDontneed, migrate, mmap, mprotect, munmap, testAge, thpCollapse, thpSplit } from './hostKinds';
+import { age, invalidateBegin, invalidateEnd, madviseDontneed, migrate, mmap, mprotect, munmap, testAge, thpCollapse, thpSplit, vmmWrite } from './hostKinds';
 import { access, faultBegin, faultCommit, hostAccess, setOwner } from './guestKinds';
 import { clearDirtyLog, getDirtyLog, ioremap, setMemslot } from './kvmKinds';
 import type { GenWorld } from './world';
@@ -10,7 +10,7 @@ import type { GenWorld } from './world';
 /** Every op of DESIGN §3. A drawn op whose precondition fails is replaced by an enabled one re-drawn by weight (arbitraries.ts). */
 export const CATALOG: readonly StepKind[] = [
   setMemslot, faultCommit, invalidateEnd, access, faultBegin, getDirtyLog, clearDirtyLog, mmap, munmap, mprotect,
-  madviseDontneed, migrate, thpCollapse, thpSplit, invalidateBegin, age, testAge, ioremap, setOwner, hostAccess,
+  madviseDontneed, migrate, thpCollapse, thpSplit, vmmWrite, invalidateBegin, age, testAge, ioremap, setOwner, hostAccess,
 ];
 
 /** Catalog entries by op name, built once. */

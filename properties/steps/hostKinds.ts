@@ -1,5 +1,5 @@
 /** Catalog entries of host-mm steps: VMA changes, page moves, open invalidations, aging (facts §14, §16). */
-import type { S1MemType, VmaProt } from '../../model/types';
+import type { AccessKind, S1MemType, VmaProt } from '../../model/types';
 import { defineKind, rawArgs } from './kind';
 import { backing, SLOT_IDS, type RawOrder } from './layout';
 import { choices, nth, nthOf, pick, r, type Raw } from './pick';
@@ -87,6 +87,31 @@ export const migrate = defineKind('migrate', {
 export const thpCollapse = defineKind('thpCollapse', {
   weight: () => 3, precondition: always, arbitrary: rawArgs,
   resolve: (w, raw) => aroundCopy(w, raw, { op: 'thpCollapse', hva: pickHva(w, raw) }),
+});
+
+/** What the guest does to the page after the VMM wrote it: read it back, walk it as a page table (AF update), run it. */
+const AFTER_VMM_WRITE = choices<AccessKind>([[40, 'read'], [30, 's1ptw_write'], [15, 's1ptw_read'], [15, 'exec']]);
+
+/**
+ * The VMM writes guest memory through its own mapping (loading an image, page tables, a virtio
+ * buffer): a host write fault, so the zero page KVM may have mapped is copied and the notifier must
+ * drop KVM's mapping of it (wp_page_copy). Half the time it is aimed at a page a slot maps, between
+ * a guest read that maps it and a guest access that must see the new page.
+ */
+export const vmmWrite = defineKind('vmmWrite', {
+  weight: () => 2, precondition: always, arbitrary: rawArgs,
+  resolve: (w, raw) => {
+    const step: Step = { op: 'vmmWrite', hva: pickHva(w, raw) };
+    if (w.pending.size > 0 || w.open.length > 0 || r(raw, 3) % 2 === 1) return [step]; // access preconditions (guestKinds)
+    for (const s of w.slots.values()) {
+      if (step.hva < s.hva || step.hva >= s.hva + s.size) continue;
+      const off = step.hva - s.hva;
+      const ipa = s.gpa + off - (off % w.geo.page);
+      const vcpu = r(raw, 4) % 2;
+      return [{ op: 'access', vcpu, ipa, kind: 'read' }, step, { op: 'access', vcpu, ipa, kind: pick(r(raw, 4) >>> 1, AFTER_VMM_WRITE) }];
+    }
+    return [step];
+  },
 });
 
 export const thpSplit = defineKind('thpSplit', {

@@ -46,7 +46,7 @@ describe('generator mix (seed 424242, 200 sequences)', () => {
 
   test('every default op is drawn; accesses and split faults dominate', () => {
     for (const op of ['setMemslot', 'getDirtyLog', 'clearDirtyLog', 'mmap', 'munmap', 'mprotect', 'madviseDontneed', 'migrate',
-      'thpCollapse', 'thpSplit', 'invalidateBegin', 'invalidateEnd', 'access', 'faultBegin', 'faultCommit', 'age', 'testAge', 'ioremap']) {
+      'thpCollapse', 'thpSplit', 'vmmWrite', 'invalidateBegin', 'invalidateEnd', 'access', 'faultBegin', 'faultCommit', 'age', 'testAge', 'ioremap']) {
       expect(stats.ops[op] ?? 0).toBeGreaterThan(0.005);
     }
     expect(stats.ops.access + stats.ops.faultBegin).toBeGreaterThan(0.2);

@@ -72,6 +72,7 @@ export const STEP_VARIANTS = [
   variant('migrate', { hva: hexSchema }),
   variant('thpCollapse', { hva: hexSchema }),
   variant('thpSplit', { hva: hexSchema }),
+  variant('vmmWrite', { hva: hexSchema }),
   variant('invalidateBegin', range),
   variant('invalidateEnd', { id: nat }),
   variant('access', { vcpu, ipa: hexSchema, kind: accessKind, s1: z.enum(S1_MEMTYPES).optional() }),

@@ -13,17 +13,21 @@
  *   P <hva> <size> <prot>     mprotect
  *   D <hva> <size>            madvise(MADV_DONTNEED)
  *   K <hva>                   madvise(MADV_COLLAPSE) of the 2 MiB range holding hva
+ *   W <hva>                   the VMM stores to the 4 KiB page holding hva: every 8-byte word becomes DESC_ARMED
+ *                             (a stage-1 block descriptor with AF clear, see below); a SIGSEGV is EFAULT, a SIGBUS sigbus
  *   S <slot> <flags> <gpa> <size> <hva>   KVM_SET_USER_MEMORY_REGION (flags: 1 LOG_DIRTY, 2 READONLY)
  *   G <slot>                  KVM_GET_DIRTY_LOG
  *   C <slot> <first> <count>  KVM_CLEAR_DIRTY_LOG with an all-ones bitmap
- *   A <vcpu> <ipa> <kind> <s1>  a guest access (kind: a snippet name below, or s1ptw_read / at: a stage-1
- *                             walk whose level-2 descriptor read is at <ipa>; s1: n normal, d Device-nGnRE, c Normal-NC,
- *                             through a TTBR1 alias of the IPA with that attribute)
+ *   A <vcpu> <ipa> <kind> <s1>  a guest access (kind: a snippet name below, or s1ptw_read / s1ptw_write / at: a
+ *                             stage-1 walk whose level-2 descriptor read is at <ipa>; s1ptw_write runs with TCR_EL1.HA
+ *                             set, so a valid descriptor with AF clear there (a W line wrote it) is written back by the
+ *                             walker; s1: n normal, d Device-nGnRE, c Normal-NC, through a TTBR1 alias with that attribute)
  *   E                         the trace ends: VM torn down, host mappings unmapped
  * With an executable /repro in the initramfs (a reproducer under test), /init runs it instead, with S2_BAR
  * set to the BAR's device directory, and prints {"t":"exit","code":N}.
  * Output: {"t":"start",...} once, {"t":"trace","i":N[,"err":...]} per trace, {"t":"step","i":N,"s":K,"k":...}
- * per step, {"t":"end"} last. Outcome k: ok | mmio (a, l, w) | nisv (a) | errno (e) | exc (esr) | timeout | exit (n).
+ * per step, {"t":"end"} last. Outcome k: ok | mmio (a, l, w) | nisv (a) | errno (e) | exc (esr) | timeout | exit (n)
+ * | sigbus | noha (s1ptw_write on a CPU without FEAT_HAFDBS).
  *
  * Guest: one or two vCPUs at EL1 with the stage-1 MMU on: TTBR0 maps every IPA the trace touches
  * 1:1 with 1 GiB Normal write-back blocks; its tables and the code live in a private RW memslot at
@@ -39,6 +43,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +80,7 @@ static int s2_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* TTBR1 (VA 0xffff...): rebuilt per access for a Device / Normal-NC alias or a walk through a trace page. */
 #define T1_L0_OFF 0x14000UL
 #define T1_L1_OFF 0x15000UL
+#define T1_L2_OFF 0x16000UL
 #define T1_BASE 0xffff000000000000UL
 #define MAX_VCPUS 2
 #define MAX_MAPS 256
@@ -109,8 +115,12 @@ extern const char g_begin[], g_end[], g_read[], g_write[], g_ld_preidx[], g_st_p
 static const struct { const char *name; const char *code; } SNIPS[] = {
     {"read", g_read}, {"write", g_write}, {"ld_preidx", g_ld_preidx}, {"st_preidx", g_st_preidx},
     {"cas", g_cas}, {"dc_zva", g_dc_zva}, {"exec", g_exec}, {"dc_civac", g_dc_civac},
-    {"dc_ivac", g_dc_ivac}, {"dc_cvac", g_dc_cvac}, {"s1ptw_read", g_read}, {"at", g_at},
+    {"dc_ivac", g_dc_ivac}, {"dc_cvac", g_dc_cvac}, {"s1ptw_read", g_read}, {"s1ptw_write", g_read}, {"at", g_at},
 };
+
+/* The word a W line stores: a level-3 page descriptor (ARM ARM D8.3) for the runner's own window (so a
+ * walk that goes through it reads the runner's code), inner shareable, attr0, AF (bit 10) clear. */
+#define DESC_ARMED(win) ((win) | (3UL << 8) | 0x3UL)
 
 static int kvm_fd = -1, vm_fd = -1;
 static int vcpu_fd[MAX_VCPUS];
@@ -127,6 +137,10 @@ static uint64_t uffd_psize[MAX_MAPS];
 static int nuffd;
 static unsigned ugen;
 static pthread_mutex_t ulock = PTHREAD_MUTEX_INITIALIZER;
+/* Pages the VMM wrote (W lines) in this trace: the uffd handler supplies them as written, as
+ * page_fault_test's handler copies the snapshot it took, and every other page as zeros. */
+static uint64_t written[MAX_MAPS];
+static int nwritten;
 /* The ivshmem-plain BAR 2 (QEMU -device ivshmem-plain): a PCI memory BAR whose sysfs resource files mmap as VM_PFNMAP | VM_IO. */
 static char bar_dir[256];
 static __attribute__((unused)) uint64_t bar_pa; /* BAR2's physical address */
@@ -169,6 +183,13 @@ static int set_reg(int fd, uint64_t id, uint64_t val) {
 #define MAIR_EL1 ARM64_SYS_REG(3, 0, 10, 2, 0)
 #define VBAR_EL1 ARM64_SYS_REG(3, 0, 12, 0, 0)
 
+#define ID_AA64MMFR1_EL1 ARM64_SYS_REG(3, 0, 0, 7, 1)
+/* 4K granules, 48-bit VAs both halves, walks WBWA inner shareable, IPS 48 bits; TCR_HA (bit 39) is added for s1ptw_write. */
+#define TCR_BASE (16UL /* T0SZ */ | (1UL << 8) | (1UL << 10) | (3UL << 12) | (16UL << 16) /* T1SZ */ | (1UL << 24) | \
+                  (1UL << 26) | (3UL << 28) | (2UL << 30) /* TG1 4K */ | (5UL << 32))
+#define TCR_HA (1UL << 39)
+static int vcpu_ha[MAX_VCPUS];
+
 static uint64_t off_of(const char *snip) { return (uint64_t)(snip - g_begin); }
 
 /* Stage 1: 4K granule, 48-bit VA (walk from level 0), TTBR1 walks disabled; MAIR attr0 Normal WB. */
@@ -186,19 +207,24 @@ static void build_stage1(int nl0, const uint64_t *l0idx) {
 
 /*
  * The VA a step's snippet uses for `ipa`, rebuilding the TTBR1 tables when it needs them: an alias
- * of the IPA's 512 GiB region with attribute `s1` (1 GiB blocks), or, for a walk (s1ptw_read, at),
- * an L1 entry pointing at ipa's page as a level-2 table, and the VA whose level-2 index makes the
- * walker read the descriptor at ipa (8-byte aligned). 0: TTBR0's identity map will do.
+ * of the IPA's 512 GiB region with attribute `s1` (1 GiB blocks), or, for a walk (s1ptw_read,
+ * s1ptw_write, at), level 0-2 entries leading to ipa's page as a level-3 table, and the VA whose
+ * level-3 index makes the walker read the descriptor at ipa (8-byte aligned). Level 3, because
+ * QEMU 7.2 reports a stage-2 fault on a stage-1 walk with the stage-1 walk's level (fixed in QEMU
+ * 8.1) and KVM sizes a permission fault by its level: a level-3 walk reports what a stage-2 page
+ * mapping really faults at. 0: TTBR0's identity map will do.
  */
 static uint64_t step_va(uint64_t ipa, int walk, char s1) {
-  uint64_t *l0 = (uint64_t *)(priv + T1_L0_OFF), *l1 = (uint64_t *)(priv + T1_L1_OFF);
+  uint64_t *l0 = (uint64_t *)(priv + T1_L0_OFF), *l1 = (uint64_t *)(priv + T1_L1_OFF), *l2 = (uint64_t *)(priv + T1_L2_OFF);
   if (!walk && s1 != 'd' && s1 != 'c') return 0;
   memset(l0, 0, 0x1000);
   memset(l1, 0, 0x1000);
   if (walk) {
+    memset(l2, 0, 0x1000);
     l0[0] = (window + T1_L1_OFF) | 0x3;
-    l1[0] = (ipa & ~0xfffUL) | 0x3;
-    return T1_BASE + (((ipa & 0xfffUL) >> 3) << 21);
+    l1[0] = (window + T1_L2_OFF) | 0x3;
+    l2[0] = (ipa & ~0xfffUL) | 0x3;
+    return T1_BASE + (((ipa & 0xfffUL) >> 3) << 12);
   }
   uint64_t i = (ipa >> 39) & 511, attr = s1 == 'd' ? 1 : 2;
   for (uint64_t j = 0; j < 512; j++) l1[j] = (i << 39) | (j << 30) | (1UL << 10) | (3UL << 8) | (attr << 2) | 0x1;
@@ -214,12 +240,13 @@ static int setup_vcpu(int v) {
   vrun[v] = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (vrun[v] == MAP_FAILED) return errno;
   vcpu_fd[v] = fd;
-  uint64_t tcr = 16UL /* T0SZ */ | (1UL << 8) | (1UL << 10) | (3UL << 12) /* WBWA, inner shareable */ |
-                 (16UL << 16) /* T1SZ */ | (1UL << 24) | (1UL << 26) | (3UL << 28) | (2UL << 30) /* TG1 4K */ |
-                 (5UL << 32) /* IPS 48 bits */;
   int e;
+  uint64_t mmfr1 = 0;
+  struct kvm_one_reg id = {.id = ID_AA64MMFR1_EL1, .addr = (uint64_t)&mmfr1};
+  if (ioctl(fd, KVM_GET_ONE_REG, &id) < 0) return errno;
+  vcpu_ha[v] = (mmfr1 & 0xf) != 0; /* HAFDBS: hardware Access flag updates */
   /* MAIR: attr0 Normal WB, attr1 Device-nGnRE, attr2 Normal-NC. */
-  if ((e = set_reg(fd, MAIR_EL1, 0x4404ff)) || (e = set_reg(fd, TCR_EL1, tcr)) ||
+  if ((e = set_reg(fd, MAIR_EL1, 0x4404ff)) || (e = set_reg(fd, TCR_EL1, TCR_BASE)) ||
       (e = set_reg(fd, TTBR0_EL1, window + L0_OFF)) || (e = set_reg(fd, TTBR1_EL1, window + T1_L0_OFF)) ||
       (e = set_reg(fd, VBAR_EL1, window + VEC_OFF)) ||
       (e = set_reg(fd, SCTLR_EL1, 0x30d00800UL | 1 /* M */ | (1UL << 2) /* C */ | (1UL << 12) /* I */)))
@@ -230,7 +257,7 @@ static int setup_vcpu(int v) {
 /* Serve MISSING faults of every registered userfaultfd with a zero page (UFFDIO_COPY: a fresh page, like the model). */
 static void *uffd_thread(void *arg) {
   (void)arg;
-  static char zero[0x200000] __attribute__((aligned(4096)));
+  static char src[0x200000] __attribute__((aligned(4096)));
   for (;;) {
     struct pollfd pf[MAX_MAPS];
     pthread_mutex_lock(&ulock);
@@ -245,8 +272,12 @@ static void *uffd_thread(void *arg) {
       if (!(pf[k].revents & POLLIN)) continue;
       struct uffd_msg m;
       if (read(pf[k].fd, &m, sizeof m) != (ssize_t)sizeof m || m.event != UFFD_EVENT_PAGEFAULT) continue;
-      uint64_t ps = uffd_psize[k];
-      struct uffdio_copy c = {.dst = m.arg.pagefault.address & ~(ps - 1), .src = (uint64_t)zero, .len = ps, .mode = 0};
+      uint64_t ps = uffd_psize[k], dst = m.arg.pagefault.address & ~(ps - 1);
+      memset(src, 0, ps);
+      for (int q = 0; q < nwritten; q++)
+        if (written[q] >= dst && written[q] < dst + ps)
+          for (uint64_t *d = (uint64_t *)(src + (written[q] - dst)), *e = d + 512; d < e; d++) *d = DESC_ARMED(window);
+      struct uffdio_copy c = {.dst = dst, .src = (uint64_t)src, .len = ps, .mode = 0};
       ioctl(pf[k].fd, UFFDIO_COPY, &c); /* EEXIST when another fault raced in first: nothing to do */
     }
     pthread_mutex_unlock(&ulock);
@@ -287,6 +318,7 @@ static void teardown(void) {
   for (int k = 0; k < nmaps; k++) munmap((void *)maps[k].hva, maps[k].size);
   nmaps = 0;
   nslots = 0;
+  nwritten = 0;
 }
 
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
@@ -404,6 +436,28 @@ static void do_mmap(int i, int s, uint64_t hva, uint64_t size, int prot, char ki
   out_errno(i, s, e);
 }
 
+static sigjmp_buf store_jmp;
+static volatile sig_atomic_t storing;
+static void on_store_fault(int sig) { if (storing) siglongjmp(store_jmp, sig); signal(sig, SIG_DFL); raise(sig); }
+
+/* "W": the VMM's plain stores over the page holding hva, as a VMM loading guest memory does. */
+static void do_vmm_write(int i, int s, uint64_t hva) {
+  uint64_t page = hva & ~0xfffUL;
+  pthread_mutex_lock(&ulock);
+  int k = 0;
+  while (k < nwritten && written[k] != page) k++;
+  if (k == nwritten && nwritten < MAX_MAPS) written[nwritten++] = page;
+  pthread_mutex_unlock(&ulock);
+  int sig = sigsetjmp(store_jmp, 1);
+  if (sig == 0) {
+    storing = 1;
+    for (volatile uint64_t *d = (volatile uint64_t *)page, *e = d + 512; d < e; d++) *d = DESC_ARMED(window);
+  }
+  storing = 0;
+  if (sig == SIGBUS) printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"sigbus\"}\n", i, s);
+  else out_errno(i, s, sig ? EFAULT : 0);
+}
+
 static uint64_t slot_pages(uint32_t id) {
   for (int k = 0; k < nslots; k++) if (slots[k].id == id) return slots[k].npages;
   return 0;
@@ -507,9 +561,9 @@ static int count_faults(void) {
   return n;
 }
 
-static int cur_exec; /* the step being run is an exec access (an undefined-instruction trap then means the fetch worked) */
+static int cur_exec; /* the step being run is an exec access (a trap other than an instruction abort then means the fetch worked) */
 static int cur_access; /* the step being run is an access: KVM_RUN's ENOSYS / EFAULT are outcomes, not ioctl errnos */
-static int cur_walk; /* the step being run is an s1ptw_read: the guest's stage-1 translation fault means the walk read its descriptor */
+static int cur_walk; /* the step being run is an s1ptw_read: the guest's stage-1 translation or Access flag fault means the walk read its descriptor */
 
 static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind, char s1) {
   const char *code = NULL;
@@ -524,8 +578,11 @@ static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind, 
   }
   int fd = vcpu_fd[v];
   struct kvm_run *r = vrun[v];
+  int af_update = !strcmp(kind, "s1ptw_write");
+  if (af_update && !vcpu_ha[v]) { printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"noha\"}\n", i, s); return; }
   settle((int)v);
-  uint64_t va = step_va(ipa, !strcmp(kind, "s1ptw_read") || !strcmp(kind, "at"), s1);
+  set_reg(fd, TCR_EL1, TCR_BASE | (af_update ? TCR_HA : 0));
+  uint64_t va = step_va(ipa, cur_walk || af_update || !strcmp(kind, "at"), s1);
   set_reg(fd, CORE_REG(regs.pc), window + off_of(va ? g_tlbi : code));
   set_reg(fd, CORE_REG(regs.pstate), 0x3c5); /* EL1h, DAIF masked */
   set_reg(fd, CORE_REG(regs.regs[0]), va ? va : ipa);
@@ -619,6 +676,9 @@ int main(void) {
   quiet_khugepaged();
   struct sigaction sa = {.sa_handler = on_alarm};
   sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: KVM_RUN returns EINTR on a guest that never exits */
+  struct sigaction sf = {.sa_handler = on_store_fault};
+  sigaction(SIGSEGV, &sf, NULL);
+  sigaction(SIGBUS, &sf, NULL);
   for (int v = 0; v < MAX_VCPUS; v++) vcpu_fd[v] = -1;
   struct utsname u;
   uname(&u);
@@ -677,6 +737,7 @@ static void run_lines(FILE *in) {
     case 'P': { uint64_t h = hx(&p), z = hx(&p); int pr = (int)hx(&p);
       out_errno(ti, s, mprotect((void *)h, z, (pr & 1 ? PROT_READ : 0) | (pr & 2 ? PROT_WRITE : 0)) < 0 ? errno : 0); break; }
     case 'D': { uint64_t h = hx(&p), z = hx(&p); out_errno(ti, s, madvise((void *)h, z, MADV_DONTNEED) < 0 ? errno : 0); break; }
+    case 'W': do_vmm_write(ti, s, hx(&p)); break;
     case 'K': { uint64_t h = hx(&p) & ~0x1fffffUL; out_errno(ti, s, madvise((void *)h, 0x200000, 25 /* MADV_COLLAPSE */) < 0 ? errno : 0); break; }
     case 'S': { uint32_t id = (uint32_t)hx(&p), fl = (uint32_t)hx(&p); uint64_t g = hx(&p), z = hx(&p), h = hx(&p); do_slot(ti, s, id, fl, g, z, h); break; }
     case 'G': do_get_log(ti, s, (uint32_t)hx(&p)); break;
@@ -737,10 +798,10 @@ static void canonical(const char *line, char *out, size_t n) {
   else if (!strcmp(k, "exc")) {
     unsigned ec = (unsigned)((strtoull(esr, NULL, 16) >> 26) & 0x3f);
     unsigned fsc = (unsigned)(strtoull(esr, NULL, 16) & 0x3f); /* KVM injects synchronous external aborts (FSC 0x10) */
-    if ((ec == 0x24 || ec == 0x25) && fsc == 0x10) snprintf(out, n, "injectDabt");
+    if (cur_exec && ec != 0x20 && ec != 0x21) snprintf(out, n, "ok"); /* the fetched word trapped: the fetch worked */
+    else if ((ec == 0x24 || ec == 0x25) && fsc == 0x10) snprintf(out, n, "injectDabt");
     else if ((ec == 0x20 || ec == 0x21) && fsc == 0x10) snprintf(out, n, "injectPabt");
-    else if (ec == 0 && cur_exec) snprintf(out, n, "ok");
-    else if (ec == 0x25 && (fsc & 0x3c) == 0x04 && cur_walk) snprintf(out, n, "ok"); /* the walk read a zero descriptor */
+    else if (ec == 0x25 && ((fsc & 0x3c) == 0x04 || (fsc & 0x3c) == 0x08) && cur_walk) snprintf(out, n, "ok"); /* the walk read its descriptor */
     else snprintf(out, n, "exception %s", esr);
   } else snprintf(out, n, "%s", k);
 }
@@ -783,6 +844,9 @@ int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   struct sigaction sa = {.sa_handler = on_alarm};
   sigaction(SIGALRM, &sa, NULL);
+  struct sigaction sf = {.sa_handler = on_store_fault};
+  sigaction(SIGSEGV, &sf, NULL);
+  sigaction(SIGBUS, &sf, NULL);
   for (int v = 0; v < MAX_VCPUS; v++) vcpu_fd[v] = -1;
   kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
   if (kvm_fd < 0) { fprintf(stderr, "s2check reproducer: cannot open /dev/kvm: %s\n", strerror(errno)); return 2; }
