@@ -103,6 +103,10 @@ suite('the real kernel under QEMU', () => {
     // Host model fixed, found by the fault counts: a VMA split inside a PMD range the VMA holds (munmap / mprotect of one page)
     // notifies that whole 2 MiB (vma_adjust_trans_huge → __split_huge_pmd, THP or not), so KVM unmaps the slot's pages there.
     'stage2-faults-vma-split.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },
+    // vmmWrite: the VMM's store copies the zero page KVM mapped and the notifier drops it (the re-read faults), EFAULT on a
+    // read-only VMA; s1ptw_write: the walker writes AF back into a vmmWrite's descriptor (after a uffd zap too, as the
+    // handler hands the page back), EFAULT where the host page is read-only, and a dirty bit in a logged hugetlb slot.
+    'vmm-write-cow-and-walker-af.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok [513]' }, '6.1': { status: 'agree', last: 'agree', real: 'ok [513]' } },
     // Host model fixed, found by the fault counts: mprotect invalidates each VMA whose protection changes, not the hull, so a page
     // in a VMA between two changing ones stays mapped in stage 2 (mprotect_fixup → change_protection per VMA).
     'stage2-faults-mprotect-per-vma.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'agree', last: 'agree', real: 'ok' } },

@@ -25,15 +25,19 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 export class WalkerWords {
   private readonly side: Side<KvmModel>;
   private readonly page: number;
+  private readonly thpAlways: boolean;
   /** Pages (hva) a vmmWrite stored to: what the runner's userfaultfd handler supplies there again. */
   private readonly written = new Set<number>();
   /** Armed frames, each with the word offsets no longer armed. */
   private readonly armed = new Map<number, Set<number>>();
+  /** Why the model could not run an earlier step (the data is not followed past it), or null. */
+  private broken: string | null = null;
 
   constructor(config: Config) {
     const host = new HostMm({ pageSize: config.granule, kernel: config.kernel, thp: config.thp });
     this.side = { host, kvm: new KvmModel(config, host) };
     this.page = config.granule;
+    this.thpAlways = config.thp === 'always';
   }
 
   /**
@@ -42,11 +46,19 @@ export class WalkerWords {
    */
   step(s: Step): string | null {
     const hva = s.op === 'access' ? this.hvaOf(s.ipa) : undefined;
-    if (s.op === 'access' && s.kind === 's1ptw_write' && !this.willBeArmed(hva)) {
-      return `s1ptw_write at ${hex(s.ipa)}: the runner's walker writes back only a valid descriptor with AF clear, and no vmmWrite left one in that word`;
+    if (s.op === 'access' && s.kind === 's1ptw_write') {
+      const why = this.broken ?? (this.willBeArmed(hva) ? this.blockRefusal(s.ipa, hva) : 'the runner\'s walker writes back only a valid descriptor with AF clear, and no vmmWrite left one in that word');
+      if (why !== null) return `s1ptw_write at ${hex(s.ipa)}: ${why}`;
     }
+    if (this.broken !== null) return null;
     const absent = hva !== undefined && this.side.host.pte(hva) === undefined;
-    const r = applyOne(this.side, s);
+    let r: ReturnType<typeof applyOne>;
+    try {
+      r = applyOne(this.side, s);
+    } catch (e) {
+      this.broken = `the model could not run an earlier ${s.op} (${e instanceof Error ? e.message : String(e)}), so no word is known to hold a descriptor`;
+      return null;
+    }
     if (s.op === 'vmmWrite' && r?.outcome.kind === 'ok') this.arm(s.hva);
     if (hva === undefined || s.op !== 'access') return null;
     if (absent) this.suppliedByHandler(hva);
@@ -67,6 +79,22 @@ export class WalkerWords {
     const pte = this.side.host.pte(hva);
     if (pte === undefined) return this.handlerSupplies(hva);
     return this.armed.get(pte.pfn)?.has(this.wordOf(hva)) === false;
+  }
+
+  /**
+   * QEMU 7.2 reports a stage-2 fault on a stage-1 walk with the walk's level (3 here), and KVM sizes
+   * a permission fault by it: where stage 2 may map the descriptor's page with a block (a huge host
+   * page, no dirty logging) KVM would take the walker's write for a page fault inside the block and
+   * replay it forever. Why such a step cannot run, or null.
+   */
+  private blockRefusal(ipa: number, hva: number | undefined): string | null {
+    const slot = [...this.side.kvm.memslots.values()].find((m) => ipa >= m.gpa && ipa < m.gpa + m.size);
+    if (hva === undefined || slot === undefined || slot.flags.logDirty) return null;
+    const v = this.side.host.findVma(hva);
+    const leaf = this.side.kvm.mapping(Math.floor(ipa / this.page));
+    const huge = (leaf !== undefined && leaf.leafSize > this.page) || (this.side.host.pte(hva)?.size ?? 0) > this.page
+      || v?.kind === 'hugetlb' || (v?.kind === 'anon' && this.thpAlways);
+    return huge ? 'stage 2 may map it with a block, and QEMU 7.2 reports the permission fault of the walker\'s write-back at the walk\'s level 3 (fixed in QEMU 8.1), so KVM would replay it forever' : null;
   }
 
   /** A missing page of an anon or hugetlb userfaultfd VMA comes back as the VMA last wrote it. */
