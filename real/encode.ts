@@ -9,7 +9,7 @@ import { decodeStep, type Trace } from '../properties/trace';
 import { RAM_BASE_PA } from '../model/host/constants';
 import { BAR_SIZE } from './qemu';
 import { notObservable } from './observe';
-import { WalkerWords } from './walkerWords';
+import { GuestMemory } from './guestMemory';
 
 /** Why a trace cannot run on the real kernel: the first offending step (or -1 for the config). */
 export interface NotExecutable {
@@ -45,7 +45,7 @@ const NOT_FROM_USERSPACE: Partial<Record<Step['op'], string>> = {
  * `s1ptw_read`, `s1ptw_write` and `at` walk a stage-1 table placed at the access's page (TTBR1), so
  * the walker's descriptor read is the stage-2 access; for `s1ptw_write` the guest has hardware
  * Access flag updates on, and the word read must be a valid descriptor with AF clear that a
- * `vmmWrite` stored (real/walkerWords.ts decides where it is), so the walker writes it back.
+ * `vmmWrite` stored (real/guestMemory.ts decides where it is), so the walker writes it back.
  */
 export const RUNNER_ACCESS_KINDS: ReadonlySet<string> = new Set([
   'read', 'write', 'ld_preidx', 'st_preidx', 'cas', 'dc_zva', 'exec', 'dc_civac', 'dc_ivac', 'dc_cvac', 's1ptw_read', 's1ptw_write', 'at',
@@ -117,14 +117,15 @@ export function notExecutable(trace: Trace): NotExecutable | null {
     const why = stepRefusal(steps[i]);
     if (why) return { step: i, why };
   }
+  const layout = layoutOf(trace);
+  if (layout === null) return { step: -1, why: 'no free 4 MiB of IPA space for the runner\'s private window' };
   if (steps.some(isWalkerWrite)) {
-    const words = new WalkerWords(trace.config);
+    const words = new GuestMemory(trace.config, layout.window);
     for (let i = 0; i < steps.length; i++) {
       const why = notObservable(steps[i]) === null ? words.step(steps[i]) : null;
       if (why) return { step: i, why };
     }
   }
-  if (layoutOf(trace) === null) return { step: -1, why: 'no free 4 MiB of IPA space for the runner\'s private window' };
   return null;
 }
 
@@ -199,7 +200,7 @@ export function encodeBatch(traces: readonly { index: number; trace: Trace }[]):
  * through here before a real-kernel fuzz run. `giantPages: false` also drops 1 GiB hugetlb mmaps.
  */
 export function executablePart(trace: Trace, opts: { giantPages?: boolean; hafdbs?: boolean } = {}): Trace {
-  const words = new WalkerWords(trace.config);
+  const words = new GuestMemory(trace.config, layoutOf(trace)?.window ?? 0);
   const steps = trace.steps.filter((s) => {
     const d = decodeStep(s);
     if (stepRefusal(d) !== null || (opts.giantPages === false && isGiantMmap(d))) return false;

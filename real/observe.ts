@@ -23,6 +23,8 @@ export interface RealStep {
   readonly f?: number;
   /** The first (up to 8) IPAs of those faults. */
   readonly fa?: readonly string[];
+  /** The 64-bit value a load read (hex). */
+  readonly v?: string;
 }
 
 /** What the kernel did, in the model's vocabulary where it has a word for it. */
@@ -96,6 +98,17 @@ export function observed(step: Step, r: RealStep): Observed {
     case 'exit': return { other: `KVM exit reason ${r.n}` };
     default: return { other: `runner said ${r.k}${r.e ? ` ${r.e}` : ''}` };
   }
+}
+
+/** A load's value against the host page's (real/guestMemory.ts), both known; undefined when there is nothing to compare. */
+export function loadCheck(want: number | null | undefined, line: RealStep): { expected: string; real: string } | undefined {
+  if (typeof want !== 'number' || line.v === undefined) return undefined;
+  return { expected: `0x${want.toString(16)}`, real: `0x${BigInt(line.v).toString(16)}` };
+}
+
+/** Null when the guest read what the host's page holds, else the difference (a guest left on a stale frame, say). */
+export function loadDifference(l: { expected: string; real: string }): string | null {
+  return l.expected === l.real ? null : `data: the guest read ${l.real}, the host's page holds ${l.expected} there`;
 }
 
 /** Text of an outcome as reports print it. */

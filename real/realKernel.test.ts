@@ -65,6 +65,11 @@ suite('the real kernel under QEMU', () => {
     const traced = run.traces.flatMap((t) => t.steps).filter((st) => st.faults !== undefined && st.status === 'agree');
     expect(traced.length).toBeGreaterThanOrEqual(100);
     expect(traced.filter((st) => st.faults?.impl !== st.faults?.real)).toEqual([]);
+    // Every completed load's value is compared with what the host's page holds (real/guestMemory.ts): the VMM's descriptors too.
+    const loads = run.traces.flatMap((t) => t.steps).filter((st) => st.loaded !== undefined);
+    expect(loads.length).toBeGreaterThanOrEqual(30);
+    expect(loads.filter((st) => st.loaded?.expected !== '0x0').length).toBeGreaterThanOrEqual(10);
+    expect(loads.filter((st) => st.loaded?.expected !== st.loaded?.real)).toEqual([]);
     const ran = run.traces.filter((t) => t.status === 'agree');
     expect(ran.length).toBeGreaterThanOrEqual(18 + 7 + 65);
     // Every page_fault_test row runs and agrees, the 29 whose walker writes AF back (s1ptw_write, FEAT_HAFDBS) included.

@@ -9,9 +9,10 @@ import { kernelFindingById, type KernelFinding } from '../reports/kernelFindings
 import type { ImplVariant } from '../impl/variants';
 import { decodeStep, type Step, type Trace } from '../properties/trace';
 import { initramfs, runnerBinary } from './build';
-import { encodeBatch, isWalkerWrite, notExecutable } from './encode';
+import { encodeBatch, isWalkerWrite, layoutOf, notExecutable } from './encode';
+import { GuestMemory } from './guestMemory';
 import type { Kernel } from './kernels';
-import { difference, expectDifference, notObservable, observed, outcomeText, UNOBSERVABLE_EXPECT_KEYS, type RealStep } from './observe';
+import { difference, expectDifference, loadCheck, loadDifference, notObservable, observed, outcomeText, UNOBSERVABLE_EXPECT_KEYS, type RealStep } from './observe';
 import { boot, CPUS } from './qemu';
 
 /** One step's verdict. */
@@ -37,6 +38,8 @@ export interface StepVerdict {
   readonly expect?: string;
   /** Stage-2 aborts of an access step: the impl's count and the real kernel's (tracefs kvm:kvm_guest_fault), where traced. */
   readonly faults?: { readonly impl: number; readonly real: number };
+  /** A load's value: what the host's page holds there by real/guestMemory.ts, and what the guest read. */
+  readonly loaded?: { readonly expected: string; readonly real: string };
 }
 
 /** One trace's result. */
@@ -119,6 +122,21 @@ export function predict(trace: Trace, implVariant?: ImplVariant): ({ model: Pred
   });
 }
 
+/**
+ * The value each step's load reads by real/guestMemory.ts, over the steps the kernel sees: a
+ * number, null when not known, undefined for a step that is no load the model completes.
+ */
+export function predictLoads(trace: Trace): (number | null | undefined)[] {
+  const layout = layoutOf(trace);
+  const mem = layout ? new GuestMemory(trace.config, layout.window) : null;
+  return trace.steps.map((s) => {
+    const d = decodeStep(s);
+    if (mem === null || notObservable(d) !== null) return undefined;
+    mem.step(d);
+    return mem.lastLoad;
+  });
+}
+
 const predictionText = (p: Prediction): string => outcomeText(p.outcome) + (p.dirty ? ` [${p.dirty.join(',')}]` : '');
 
 type Predicted = ReturnType<typeof predict>;
@@ -154,7 +172,8 @@ const explaining = (profile: KernelProfile, steps: readonly Step[], i: number): 
   profileEntries(profile).filter((e) => RELEVANT[e.id](steps, i))
     .map((e) => `${e.id} (${e.kind === 'deviation' ? `a deviation from the specification on this version: ${e.what}` : `${e.kind}: ${e.source}`})`).join('; ');
 
-function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: readonly RealStep[] | undefined, err: string | undefined, profile: KernelProfile): TraceVerdict {
+function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: readonly RealStep[] | undefined, err: string | undefined, profile: KernelProfile,
+  loads: readonly (number | null | undefined)[]): TraceVerdict {
   const underProfile = profilePredictor(trace, profile);
   const decoded = trace.steps.map(decodeStep);
   const unobservedExpects = trace.steps.reduce((n, s) => n + UNOBSERVABLE_EXPECT_KEYS.filter((k) => s.expect?.[k] !== undefined).length, 0);
@@ -194,13 +213,17 @@ function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: r
     // The impl under this kernel's profile taking the real kernel's number of faults explains a fault difference too.
     const pf = faults !== null ? underProfile()?.[i] : undefined;
     const faultsByProfile = pf && pf.implFaults === line.f ? explaining(profile, decoded, i) : '';
-    const status = diff === null ? (faults === null ? 'agree' : faultsByProfile ? 'explained by profile' : 'differ')
+    // The data a load read must be the host page's: a guest left on a stale frame reads something else.
+    const loaded = diff === null ? loadCheck(loads[i], line) : undefined;
+    const data = loaded ? loadDifference(loaded) : null;
+    const status = diff === null ? (data !== null ? 'differ' : faults === null ? 'agree' : faultsByProfile ? 'explained by profile' : 'differ')
       : known ? 'kernel finding' : byProfile ? 'explained by profile' : 'differ';
     const ex = trace.steps[i].expect;
     const exDiff = ex ? expectDifference(ex, real) : null;
     steps.push({ step: i, op: step.op, status, model: modelText, impl: implText, real: realText,
       ...(faults ? { note: faultsByProfile ? `${faults}: explained by kernel profile ${profile}: ${faultsByProfile}` : faults } : {}),
       ...(counted && line.f !== undefined ? { faults: { impl: p.implFaults, real: line.f } } : {}),
+      ...(loaded ? { loaded } : {}), ...(data ? { note: data } : {}),
       ...(diff ? { note: known ? `${diff}: kernel finding ${known.id}, the impl does the same`
         : byProfile ? `${diff}: explained by kernel profile ${profile}: ${byProfile}` : `${diff}; impl ${implText}` } : {}), ...(exDiff ? { expect: exDiff } : {}) });
   }
@@ -232,6 +255,7 @@ export async function runOnReal(items: readonly { name: string; trace: Trace }[]
     const booting = boot({ image: opts.kernel.image, initrd: initramfs(runnerBinary(), encodeBatch(batch)), cpu: opts.cpu, silenceMs: opts.silenceMs });
     // The predictions do not depend on the kernel: compute them while QEMU runs.
     const predictions = new Map(batch.map(({ index, trace }) => [index, predict(trace, opts.implVariant)]));
+    const loads = new Map(batch.map(({ index, trace }) => [index, predictLoads(trace)]));
     const result = await booting;
     seconds = result.seconds;
     const perTrace = new Map<number, RealStep[]>();
@@ -255,7 +279,8 @@ export async function runOnReal(items: readonly { name: string; trace: Trace }[]
       : ended ? undefined : `the boot ended without the runner finishing (QEMU exit ${result.exitCode})`);
     for (const { index, trace } of batch) {
       const err = errs.get(index) ?? (perTrace.has(index) ? undefined : why);
-      verdicts[index] = compareTrace(items[index].name, trace, predictions.get(index) ?? predict(trace, opts.implVariant), perTrace.get(index), err, profileOfRelease(release));
+      verdicts[index] = compareTrace(items[index].name, trace, predictions.get(index) ?? predict(trace, opts.implVariant), perTrace.get(index), err, profileOfRelease(release),
+        loads.get(index) ?? []);
     }
     if (why && !verdicts.some((v) => v?.status === 'agree' || v?.status === 'differ' || v?.status === 'kernel finding' || v?.status === 'explained by profile')) throw new Error(why);
   }

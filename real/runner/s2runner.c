@@ -27,7 +27,8 @@
  * set to the BAR's device directory, and prints {"t":"exit","code":N}.
  * Output: {"t":"start",...} once, {"t":"trace","i":N[,"err":...]} per trace, {"t":"step","i":N,"s":K,"k":...}
  * per step, {"t":"end"} last. Outcome k: ok | mmio (a, l, w) | nisv (a) | errno (e) | exc (esr) | timeout | exit (n)
- * | sigbus | noha (s1ptw_write on a CPU without FEAT_HAFDBS).
+ * | sigbus | noha (s1ptw_write on a CPU without FEAT_HAFDBS). A load (read, ld_preidx) that completes adds
+ * "v": the 64-bit value it read (x2), in hex.
  *
  * Guest: one or two vCPUs at EL1 with the stage-1 MMU on: TTBR0 maps every IPA the trace touches
  * 1:1 with 1 GiB Normal write-back blocks; its tables and the code live in a private RW memslot at
@@ -443,17 +444,19 @@ static void on_store_fault(int sig) { if (storing) siglongjmp(store_jmp, sig); s
 /* "W": the VMM's plain stores over the page holding hva, as a VMM loading guest memory does. */
 static void do_vmm_write(int i, int s, uint64_t hva) {
   uint64_t page = hva & ~0xfffUL;
-  pthread_mutex_lock(&ulock);
-  int k = 0;
-  while (k < nwritten && written[k] != page) k++;
-  if (k == nwritten && nwritten < MAX_MAPS) written[nwritten++] = page;
-  pthread_mutex_unlock(&ulock);
   int sig = sigsetjmp(store_jmp, 1);
   if (sig == 0) {
     storing = 1;
     for (volatile uint64_t *d = (volatile uint64_t *)page, *e = d + 512; d < e; d++) *d = DESC_ARMED(window);
   }
   storing = 0;
+  if (sig == 0) { /* the handler's copy of what the VMM wrote: a page it stored to in full */
+    pthread_mutex_lock(&ulock);
+    int k = 0;
+    while (k < nwritten && written[k] != page) k++;
+    if (k == nwritten && nwritten < MAX_MAPS) written[nwritten++] = page;
+    pthread_mutex_unlock(&ulock);
+  }
   if (sig == SIGBUS) printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"sigbus\"}\n", i, s);
   else out_errno(i, s, sig ? EFAULT : 0);
 }
@@ -579,6 +582,7 @@ static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind, 
   int fd = vcpu_fd[v];
   struct kvm_run *r = vrun[v];
   int af_update = !strcmp(kind, "s1ptw_write");
+  int loads = !strcmp(kind, "read") || !strcmp(kind, "ld_preidx");
   if (af_update && !vcpu_ha[v]) { printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"noha\"}\n", i, s); return; }
   settle((int)v);
   set_reg(fd, TCR_EL1, TCR_BASE | (af_update ? TCR_HA : 0));
@@ -616,6 +620,11 @@ static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind, 
                  have_mmio ? ",\"mmio\":true" : "");
         } else if (have_mmio) {
           printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"mmio\",\"a\":\"0x%llx\",\"l\":%u,\"w\":%u}\n", i, s, (unsigned long long)ma, ml, mw);
+        } else if (loads) {
+          uint64_t x2 = 0;
+          struct kvm_one_reg g = {.id = CORE_REG(regs.regs[2]), .addr = (uint64_t)&x2};
+          ioctl(fd, KVM_GET_ONE_REG, &g);
+          printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"ok\",\"v\":\"0x%llx\"}\n", i, s, (unsigned long long)x2);
         } else {
           printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"ok\"}\n", i, s);
         }
