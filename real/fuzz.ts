@@ -104,7 +104,11 @@ function signatureOf(trace: Trace, v: TraceVerdict): Signature | null {
   const known: DifferenceClass = d.status === 'kernel finding' ? 'known kernel finding' : d.status === 'explained by profile' ? 'explained by profile' : 'new';
   // Same outcome, another number of stage-2 faults: the impl's mapping decisions differ from the kernel's.
   const faults = d.faults !== undefined && d.faults.impl !== d.faults.real && d.note?.startsWith('stage-2 faults') === true;
-  const what = faults ? `${strip(d.real)}, stage-2 faults impl ${d.faults?.impl} / real ${d.faults?.real}` : `model ${strip(d.model)} / real ${strip(d.real)}`;
+  // Same outcome, a load that read something else than the host's page holds: the guest is on another frame.
+  const data = d.loaded !== undefined && d.loaded.expected !== d.loaded.real;
+  const what = faults ? `${strip(d.real)}, stage-2 faults impl ${d.faults?.impl} / real ${d.faults?.real}`
+    : data ? `${strip(d.real)}, the guest read ${d.loaded?.real === '0x0' ? 'zero' : 'data'} where the host's page holds ${d.loaded?.expected === '0x0' ? 'zero' : 'data'}`
+      : `model ${strip(d.model)} / real ${strip(d.real)}`;
   return { signature: `${d.op}${kind}: ${what}${tag}`, step: d.step, model: d.model, real: d.real, known };
 }
 
@@ -154,6 +158,8 @@ function tally(s: RealFuzzSummary, t: Trace, v: TraceVerdict): void {
     if (st.status === 'not observable') { const k = st.note ?? 'not observable'; s.notObservable[k] = (s.notObservable[k] ?? 0) + 1; continue; }
     const key = `${st.op}${step.op === 'access' ? ` ${step.kind}` : ''} → ${st.real.replace(/\{.*\}|\[.*\]/g, '').trim()}`;
     s.compared[key] = (s.compared[key] ?? 0) + 1;
+    const also = [st.faults ? 'stage-2 fault count compared' : '', st.loaded ? `load value compared (the host's page holds ${st.loaded.expected === '0x0' ? 'zero' : 'data'})` : ''];
+    for (const k of also) if (k) s.compared[k] = (s.compared[k] ?? 0) + 1;
   }
 }
 

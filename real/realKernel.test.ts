@@ -111,6 +111,9 @@ suite('the real kernel under QEMU', () => {
     // vmmWrite: the VMM's store copies the zero page KVM mapped and the notifier drops it (the re-read faults), EFAULT on a
     // read-only VMA; s1ptw_write: the walker writes AF back into a vmmWrite's descriptor (after a uffd zap too, as the
     // handler hands the page back), EFAULT where the host page is read-only, and a dirty bit in a logged hugetlb slot.
+    // Host model fixed, found by real fuzz (vmmWrite): a user write to a read-only PTE of a writable shared PFNMAP makes that
+    // PTE writable and dirty (do_wp_page → wp_pfn_shared), and mprotect(rw) makes a dirty one writable again, a clean one not.
+    'pfnmap-vmm-write-upgrades-pte.json': { '6.12': { status: 'agree', last: 'agree', real: 'efault' }, '6.1': { status: 'agree', last: 'agree', real: 'efault' } },
     'vmm-write-cow-and-walker-af.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok [513]' }, '6.1': { status: 'agree', last: 'agree', real: 'ok [513]' } },
     // Host model fixed, found by the fault counts: mprotect invalidates each VMA whose protection changes, not the hull, so a page
     // in a VMA between two changing ones stays mapped in stage 2 (mprotect_fixup → change_protection per VMA).

@@ -97,6 +97,29 @@ describe('pfnmap', () => {
     expect(mm.madviseDontneed(A, P)).toEqual({ ok: false, errno: 'EINVAL' });
   });
 
+  it('a user store dirties a pfnmap PTE and makes a read-only one of a writable VMA writable; mprotect(rw) restores dirty ones only', () => {
+    const mm = new HostMm();
+    mm.mmap({ hva: A, size: 4 * P, prot: 'r', kind: 'pfnmap', pa: 0x9000_0000, pgprot: 'device' });
+    expect(mm.touch(A, true)).toEqual({ kind: 'fault' }); // no write on a read-only VMA: SIGSEGV
+    expect(mm.mprotect(A, 4 * P, 'rw')).toEqual({ ok: true });
+    expect(mm.hvaToPfn(A + P, { write: true, writableOk: true })).toEqual({ kind: 'roFault' });
+    expect(mm.touch(A + P, true)).toEqual({ kind: 'ok', pfn: 0x9000_1, writable: true }); // wp_pfn_shared
+    expect(mm.hvaToPfn(A + P, { write: true, writableOk: true })).toEqual({ kind: 'ok', pfn: 0x9000_1, writable: true });
+    expect(mm.hvaToPfn(A + 2 * P, { write: true, writableOk: true })).toEqual({ kind: 'roFault' });
+    // change_protection keeps the dirty bit; mprotect(rw) makes a dirty shared PTE writable, a clean one not (can_change_pte_writable)
+    expect(mm.mprotect(A, 2 * P, 'r')).toEqual({ ok: true });
+    expect(mm.hvaToPfn(A + P, { write: true, writableOk: true })).toEqual({ kind: 'roFault' });
+    expect(mm.mprotect(A, 2 * P, 'rw')).toEqual({ ok: true });
+    expect(mm.hvaToPfn(A + P, { write: true, writableOk: true })).toEqual({ kind: 'ok', pfn: 0x9000_1, writable: true });
+    expect(mm.hvaToPfn(A, { write: true, writableOk: true })).toEqual({ kind: 'roFault' });
+    // KVM's own write (GUP, hva_to_pfn_remapped) dirties nothing: an r/rw cycle leaves that page read-only
+    mm.mmap({ hva: A + GIB, size: P, prot: 'rw', kind: 'pfnmap', pa: 0x9100_0000, pgprot: 'device' });
+    expect(mm.hvaToPfn(A + GIB, { write: true, writableOk: true })).toMatchObject({ kind: 'ok', writable: true });
+    expect(mm.mprotect(A + GIB, P, 'r')).toEqual({ ok: true });
+    expect(mm.mprotect(A + GIB, P, 'rw')).toEqual({ ok: true });
+    expect(mm.hvaToPfn(A + GIB, { write: true, writableOk: true })).toEqual({ kind: 'roFault' });
+  });
+
   it('munmap of a pfnmap notifies its range', () => {
     const mm = new HostMm();
     const rec = new Recorder();

@@ -10,13 +10,13 @@ export type FaultResult = { kind: 'ok'; pte: HostPte } | { kind: 'fault' };
 
 /**
  * The PTE of a pfnmap VMA: eagerly present like remap_pfn_range; pfn = (pa + hva − start)/PAGE (facts
- * §15.4 step 4); writable iff the VMA is rw and never was otherwise (VmaRec.pfnReadOnly).
+ * §15.4 step 4); writable iff the VMA is rw and never was otherwise (VmaRec.pfnReadOnly), or the PTE is dirty (VmaRec.pfnDirty).
  */
 export function pfnmapPte(st: MmState, rec: VmaRec, hva: number): HostPte {
   const v = rec.vma;
   const page = alignDown(hva, st.pageSize);
   const pfn = ((v.pa ?? 0) + (page - v.start)) / st.pageSize;
-  return { hva: page, size: st.pageSize, pfn, writable: v.prot === 'rw' && rec.pfnReadOnly !== true, kind: 'page' };
+  return { hva: page, size: st.pageSize, pfn, writable: v.prot === 'rw' && (rec.pfnReadOnly !== true || rec.pfnDirty?.has(page) === true), kind: 'page' };
 }
 
 /** Count a userfaultfd MISSING fault; the handler supplies the page by UFFDIO_COPY (page_fault_test uffd handler). */

@@ -142,14 +142,23 @@ export class HostMm {
   hvaToPfn(hva: number, opts: HvaToPfnOpts): HvaToPfn {
     checkAddr('hva', hva);
     const rec = this.st.vmas.find(hva);
-    if (rec?.vma.kind === 'pfnmap' && rec.vma.prot !== 'none' && opts.write && (rec.vma.prot !== 'rw' || rec.pfnReadOnly)) return { kind: 'roFault' };
+    if (rec?.vma.kind === 'pfnmap' && rec.vma.prot !== 'none' && opts.write && !pfnmapPte(this.st, rec, hva).writable) return { kind: 'roFault' };
     return this.resolve(hva, opts.write, opts.writableOk);
   }
 
-  /** A host CPU access (e.g. the VMM's MMIO handler writing guest memory): same faults, uffd counted. */
+  /**
+   * A host CPU access (e.g. the VMM's MMIO handler writing guest memory): same faults, uffd counted.
+   * A store through a pfnmap PTE dirties it, and one on a read-only PTE of a writable shared pfnmap
+   * makes it writable (do_wp_page → wp_pfn_shared → wp_page_reuse; VmaRec.pfnDirty); GUP never does.
+   */
   touch(hva: number, write: boolean): HvaToPfn {
     checkAddr('hva', hva);
-    return this.resolve(hva, write, true);
+    const r = this.resolve(hva, write, true);
+    if (!write || r.kind !== 'ok') return r;
+    const rec = this.st.vmas.find(hva);
+    if (rec?.pfnDirty === undefined) return r;
+    rec.pfnDirty.add(hva - (hva % this.pageSize));
+    return { kind: 'ok', pfn: r.pfn, writable: true };
   }
 
   /** Size of the host page-table leaf mapping hva (PAGE, PMD, PUD), 0 if not populated (get_user_mapping_size). */
@@ -204,6 +213,13 @@ export class HostMm {
   /** Whether the pfnmap VMA at hva has read-only PTEs whatever its protection now (VmaRec.pfnReadOnly). */
   pfnReadOnlyAt(hva: number): boolean {
     return this.st.vmas.find(hva)?.pfnReadOnly === true;
+  }
+
+  /** The pages of the pfnmap VMA at hva whose PTE is dirty (VmaRec.pfnDirty), ascending. */
+  pfnDirtyAt(hva: number): number[] {
+    const rec = this.st.vmas.find(hva);
+    if (rec?.pfnDirty === undefined) return [];
+    return [...rec.pfnDirty].filter((p) => p >= rec.vma.start && p < rec.vma.end).sort((a, b) => a - b);
   }
 
   /** All VMAs in address order. */

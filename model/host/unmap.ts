@@ -4,7 +4,7 @@ import type { MmState } from './state';
 import { OK, fail } from './state';
 import type { HostResult, VmaSpec } from './types';
 import { validateMmap } from './validate';
-import type { VmaRec } from './vmas';
+import { pfnmapRec, type VmaRec } from './vmas';
 import { expandForSplits, expandForThp, zapRange } from './zap';
 
 /** Does [s, e) cut a hugetlb VMA off a huge-page boundary? (hugetlb_vm_op_split → -EINVAL) */
@@ -53,7 +53,7 @@ export function mmapOp(st: MmState, spec: VmaSpec): HostResult {
   const un = unmapRange(st, v.start, v.end);
   if (!un.ok) return un;
   if (v.kind === 'file') st.vmas.insert({ vma: v, fileId: st.cache.newFile(), fileOff: 0 });
-  else if (v.kind === 'pfnmap' && v.prot !== 'rw') st.vmas.insert({ vma: v, pfnReadOnly: true });
+  else if (v.kind === 'pfnmap') st.vmas.insert(pfnmapRec(v, false));
   else st.vmas.insert({ vma: v });
   return OK;
 }

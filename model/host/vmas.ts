@@ -18,6 +18,16 @@ export interface VmaRec {
    */
   readonly pfnReadOnly?: true;
   /**
+   * pfnmap kind: the pages (hva) whose PTE is dirty, because a userspace write went through it
+   * (remap_pfn_range makes clean PTEs; a write on a read-only one of a writable shared VMA is made
+   * writable and dirty, do_wp_page → wp_pfn_shared → wp_page_reuse, no notifier). KVM's own write
+   * fault never dirties one (hva_to_pfn_remapped: a present read-only PTE is KVM_PFN_ERR_RO_FAULT).
+   * change_protection keeps the dirty bit, and an mprotect(rw) makes a dirty PTE of a shared
+   * mapping writable, a clean one not (can_change_pte_writable): so a pfnReadOnly VMA's dirty pages
+   * are writable again. Split parts share the set (keyed by hva).
+   */
+  readonly pfnDirty?: Set<number>;
+  /**
    * anon kind: identity of its anon_vma, set by the first fault that gives it an anonymous page
    * (anon_vma_prepare; a zero-page read fault does not), kept by splits, taken over from a
    * compatible neighbour (find_mergeable_anon_vma). Two VMAs with different ones never merge.
@@ -42,9 +52,14 @@ function vmaOver(v: Vma, s: number, e: number, prot: VmaProt): Vma {
   return { hva: s, size, prot, kind, start: s, end: e, uffd };
 }
 
+/** A pfnmap record: read-only PTEs once the VMA was not rw; `dirty`, its dirty pages (kept, or none for a new mapping). */
+export function pfnmapRec(vma: Vma, readOnly: boolean, dirty: Set<number> = new Set()): VmaRec {
+  return readOnly || vma.prot !== 'rw' ? { vma, pfnReadOnly: true, pfnDirty: dirty } : { vma, pfnDirty: dirty };
+}
+
 /** `rec` holding `vma` instead, its file offset (if any) moved by `shift` bytes. */
 function recWith(rec: VmaRec, vma: Vma, shift: number): VmaRec {
-  if (vma.kind === 'pfnmap') return rec.pfnReadOnly || vma.prot !== 'rw' ? { vma, pfnReadOnly: true } : { vma };
+  if (vma.kind === 'pfnmap') return pfnmapRec(vma, rec.pfnReadOnly === true, rec.pfnDirty);
   if (rec.fileOff !== undefined) return { vma, fileId: rec.fileId, fileOff: rec.fileOff + shift };
   return rec.anonVma === undefined ? { vma } : { vma, anonVma: rec.anonVma };
 }

@@ -28,7 +28,7 @@ class PfnNames {
 function hostText(h: World['model']['host'], names: PfnNames): string {
   const out: string[] = [];
   for (const v of h.vmas()) {
-    out.push(`V${v.start.toString(16)}-${v.end.toString(16)}:${v.kind}:${v.prot}:${v.pgprot ?? ''}:${v.uffd === true ? 'u' : ''}:${v.pa?.toString(16) ?? ''}:${v.hugeSize ?? ''}${v.kind === 'pfnmap' && h.pfnReadOnlyAt(v.start) ? ':ro' : ''}`);
+    out.push(`V${v.start.toString(16)}-${v.end.toString(16)}:${v.kind}:${v.prot}:${v.pgprot ?? ''}:${v.uffd === true ? 'u' : ''}:${v.pa?.toString(16) ?? ''}:${v.hugeSize ?? ''}${v.kind === 'pfnmap' ? `${h.pfnReadOnlyAt(v.start) ? ':ro' : ''}${h.pfnDirtyAt(v.start).map((p) => `+${p.toString(16)}`).join('')}` : ''}`);
   }
   for (const u of h.units()) out.push(`P${u.hva.toString(16)}+${u.size.toString(16)}:${names.name(u.pfn)}${u.writable ? 'w' : ''}:${u.kind}`);
   for (const r of h.openInvalidations()) out.push(`I${r.start.toString(16)}-${r.end.toString(16)}`);
