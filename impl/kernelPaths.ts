@@ -11,6 +11,7 @@ export const KERNEL_PATHS = [
   'pfnmap-prot-none-mapped',
   'pud-fault-level2-livelock',
   's1ptw-device-livelock',
+  'pfnmap-prot-none-livelock',
 ] as const;
 export type KernelPath = (typeof KERNEL_PATHS)[number];
 

@@ -70,6 +70,15 @@ export const KERNEL_FINDINGS: readonly KernelFinding[] = [
     severity: 'low',
     invariant: 'WALK_TO_DEVICE_ABORTS',
   },
+  {
+    id: 'pfnmap-prot-none-livelock',
+    title: 'A guest access to a PROT_NONE PFNMAP page, in a memslot that could hold a PMD block around it, is replayed forever (6.12 only)',
+    kernelFunction: 'user_mem_abort() (arch/arm64/kvm/mmu.c) of Debian 6.12.118: probable path, not confirmed by tracing, transparent_hugepage_adjust → get_user_mapping_size meeting the invalid (PROT_NONE) user PTE and returning -EAGAIN, so the fault ends without a mapping and the guest retakes it',
+    versions: 'Debian 6.12.118 under QEMU (npm run real, 15 traces, real/corpus/prot-none-pfnmap-*.json); 6.1.192 maps the page instead (pfnmap-prot-none-mapped); mainline not checked on a real kernel. The impl follows it only under config.kernel 6.12 (profile deviation of the same name)',
+    specification: 'The host made the range inaccessible: the fault fails with EFAULT and nothing is mapped; a vCPU never spins on a fault KVM cannot resolve.',
+    severity: 'medium',
+    invariant: 'PROT_NONE_NEVER_MAPPED',
+  },
 ];
 
 /**

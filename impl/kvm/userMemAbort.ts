@@ -49,7 +49,10 @@ export function resolveFault(core: KvmCore, f: PendingFault, ipa: number, syn: A
     // Profile 6.12, deviation pfnmap-prot-none-livelock (seen on the real kernel): a PROT_NONE PFNMAP page in a slot
     // that could hold a PMD block around it is never mapped, the fault is replayed forever.
     if (vma.kind === 'pfnmap' && vma.prot === 'none' && profileHas(core.config, 'pfnmap-prot-none-livelock')
-      && hugeMappingOk(core, slot, hva, core.pmd)) return LIVELOCK;
+      && hugeMappingOk(core, slot, hva, core.pmd)) {
+      core.kernelPaths.add('pfnmap-prot-none-livelock'); // the registered finding of the same name (6.12 only)
+      return LIVELOCK;
+    }
     const remapped = pfnr.kind === 'fault' && vma.kind === 'pfnmap' ? core.host.followPfnmap(pfnHva) : undefined;
     if (remapped === undefined || (writeFault && !remapped.writable)) return EFAULT; // KVM_PFN_ERR_FAULT / _RO_FAULT
     remappedProtNone = vma.prot === 'none';

@@ -17,7 +17,7 @@ import { profileHas, type KernelProfile } from '../kernelProfiles';
 import type { CopyObserver, HostPteExtent, HostPteInfo, HostResult, HvaToPfn, HvaToPfnOpts, MmuNotifierListener, Vma, VmaSpec } from './types';
 import { mmapOp, munmapOp } from './unmap';
 import { VmaList, type VmaRec } from './vmas';
-import { zapRange } from './zap';
+import { expandForThp, splitThpAt, zapRange } from './zap';
 
 /** Options of a host mm. */
 export interface HostMmOptions {
@@ -110,6 +110,9 @@ export class HostMm {
    */
   invalidateBegin(hva: number, size: number): number {
     const end = checkRange(hva, size, this.pageSize);
+    // A punch that cuts a THP splits it first, which notifies the whole PMD (__split_huge_pmd) and ends.
+    const [ns, ne] = expandForThp(this.st, hva, end);
+    if (ns < hva || ne > end) this.st.notifier.around(ns, ne, () => { splitThpAt(this.st, hva); splitThpAt(this.st, end); });
     return this.st.notifier.begin(hva, end, () => zapRange(this.st, hva, end, true));
   }
 

@@ -3,7 +3,7 @@ import { RAM_BASE_PA } from '../../model/host/constants';
 import type { Invariant } from './types';
 import { hostOf, type ImplView, type ModelView } from './lib/view';
 import { leavesIn } from './lib/walk';
-import { hex, leafMemtype, leafPa, leafWritable } from './lib/leafInfo';
+import { hex, leafMemtype, leafPa, leafWritable, slotAt } from './lib/leafInfo';
 import { violation } from './lib/violation';
 
 const NAME = 'ZERO_PAGE_NEVER_WRITABLE_OR_DEVICE';
@@ -24,6 +24,10 @@ export const zeroPageNeverWritableOrDevice: Invariant<ModelView, ImplView> = {
       // the small zero page inside the leaf, or a leaf into the huge zero page (THP=always: aligned, a block maps all of it)
       const hugeZero = host?.isZeroPfn(pa / page) === true && pa !== zeroPa;
       if (!hugeZero && (zeroPa < pa || zeroPa >= pa + l.size)) continue;
+      // A PFNMAP VMA names its PAs itself (remap_pfn_range): a RAM PA there that the allocator also gave the
+      // zero page is that VMA's page, mapped as its PTE allows, not the zero page KVM got from a fault-in.
+      const slot = slotAt(s.model.memslots, l.ipa);
+      if (slot && host?.findVma(slot.hva + (l.ipa - slot.gpa))?.kind === 'pfnmap') continue;
       cases?.saw(NAME); // a leaf over the zero page
       const mt = leafMemtype(pgt, l);
       if (leafWritable(l) || mt !== 'normal') {
