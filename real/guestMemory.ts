@@ -14,6 +14,7 @@
  */
 import { HostMm } from '../model/host/hostMm';
 import { KvmModel } from '../model/index';
+import type { Memslot } from '../model/memslotTypes';
 import type { Config } from '../model/types';
 import type { Step } from '../properties/trace/codec';
 import { applyOne, type Side } from '../properties/runner/executors';
@@ -134,7 +135,7 @@ export class GuestMemory {
    * replay it forever. Why such a step cannot run, or null.
    */
   private blockRefusal(ipa: number, hva: number | undefined): string | null {
-    const slot = [...this.side.kvm.memslots.values()].find((m) => ipa >= m.gpa && ipa < m.gpa + m.size);
+    const slot = this.slotOf(ipa);
     if (hva === undefined || slot === undefined || slot.flags.logDirty) return null;
     const v = this.side.host.findVma(hva);
     const leaf = this.side.kvm.mapping(Math.floor(ipa / this.page));
@@ -198,9 +199,15 @@ export class GuestMemory {
     return pfn === undefined ? undefined : { pfn, word: (hva % this.page) - (hva % WORD) };
   }
 
+  /** The memslot holding `ipa`. */
+  private slotOf(ipa: number): Memslot | undefined {
+    for (const m of this.side.kvm.memslots.values()) if (ipa >= m.gpa && ipa < m.gpa + m.size) return m;
+    return undefined;
+  }
+
   /** The hva a memslot maps `ipa` to. */
   private hvaOf(ipa: number): number | undefined {
-    for (const m of this.side.kvm.memslots.values()) if (ipa >= m.gpa && ipa < m.gpa + m.size) return m.hva + (ipa - m.gpa);
-    return undefined;
+    const m = this.slotOf(ipa);
+    return m === undefined ? undefined : m.hva + (ipa - m.gpa);
   }
 }

@@ -14,12 +14,12 @@
  *   D <hva> <size>            madvise(MADV_DONTNEED)
  *   K <hva>                   madvise(MADV_COLLAPSE) of the 2 MiB range holding hva
  *   W <hva>                   the VMM stores to the 4 KiB page holding hva: every 8-byte word becomes DESC_ARMED
- *                             (a stage-1 block descriptor with AF clear, see below); a SIGSEGV is EFAULT, a SIGBUS sigbus
+ *                             (a stage-1 page descriptor with AF clear, see below); a SIGSEGV is EFAULT, a SIGBUS sigbus
  *   S <slot> <flags> <gpa> <size> <hva>   KVM_SET_USER_MEMORY_REGION (flags: 1 LOG_DIRTY, 2 READONLY)
  *   G <slot>                  KVM_GET_DIRTY_LOG
  *   C <slot> <first> <count>  KVM_CLEAR_DIRTY_LOG with an all-ones bitmap
  *   A <vcpu> <ipa> <kind> <s1>  a guest access (kind: a snippet name below, or s1ptw_read / s1ptw_write / at: a
- *                             stage-1 walk whose level-2 descriptor read is at <ipa>; s1ptw_write runs with TCR_EL1.HA
+ *                             stage-1 walk whose level-3 descriptor read is at <ipa>; s1ptw_write runs with TCR_EL1.HA
  *                             set, so a valid descriptor with AF clear there (a W line wrote it) is written back by the
  *                             walker; s1: n normal, d Device-nGnRE, c Normal-NC, through a TTBR1 alias with that attribute)
  *   E                         the trace ends: VM torn down, host mappings unmapped
@@ -193,7 +193,7 @@ static int vcpu_ha[MAX_VCPUS];
 
 static uint64_t off_of(const char *snip) { return (uint64_t)(snip - g_begin); }
 
-/* Stage 1: 4K granule, 48-bit VA (walk from level 0), TTBR1 walks disabled; MAIR attr0 Normal WB. */
+/* Stage 1 (TTBR0): 4K granule, 48-bit VA (walk from level 0), the identity map in 1 GiB Normal WB blocks (MAIR attr0). */
 static void build_stage1(int nl0, const uint64_t *l0idx) {
   uint64_t *l0 = (uint64_t *)(priv + L0_OFF);
   memset(l0, 0, 0x1000);
@@ -255,7 +255,7 @@ static int setup_vcpu(int v) {
   return 0;
 }
 
-/* Serve MISSING faults of every registered userfaultfd with a zero page (UFFDIO_COPY: a fresh page, like the model). */
+/* Serve MISSING faults of every registered userfaultfd (UFFDIO_COPY: a fresh page, like the model): zeros, or the page as a W line wrote it. */
 static void *uffd_thread(void *arg) {
   (void)arg;
   static char src[0x200000] __attribute__((aligned(4096)));
