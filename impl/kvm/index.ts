@@ -93,8 +93,23 @@ export class KvmImpl {
 
   /** A guest access run to its final outcome (facts §15). */
   access(vcpu: number, ipa: number, kind: AccessKind, s1: S1MemType = 'normal'): Outcome {
-    this.tlb.current = vcpu;
+    this.vcpuLoad(vcpu);
     return runAccess(this.core, ipa, kind, s1);
+  }
+
+  /**
+   * The vCPU threads share one host CPU (real/: QEMU -smp 1), so KVM_RUN's kvm_arch_vcpu_load flushes
+   * the TLB context whenever another vCPU of this VM ran on it last (last_vcpu_ran,
+   * __kvm_flush_cpu_context); off (the default), each vCPU has a CPU of its own and keeps its TLB.
+   */
+  oneHostCpu = false;
+  private lastRan = -1;
+
+  /** KVM_RUN on `vcpu`: it runs now; on one host CPU, after another vCPU, with a flushed TLB. */
+  private vcpuLoad(vcpu: number): void {
+    if (this.oneHostCpu && this.lastRan !== vcpu) this.tlb.invalidateAll();
+    this.lastRan = vcpu;
+    this.tlb.current = vcpu;
   }
 
   /** What the access that just returned `o` found in memory (impl/kvm/dataView.ts); undefined when it has no data view. */
@@ -104,7 +119,7 @@ export class KvmImpl {
 
   /** First half of a split fault (facts §15.4 steps 1–12). */
   faultBegin(vcpu: number, ipa: number, kind: AccessKind): Outcome {
-    this.tlb.current = vcpu;
+    this.vcpuLoad(vcpu);
     return faultBegin(this.core, vcpu, ipa, kind);
   }
 

@@ -28,6 +28,8 @@ export interface RunOptions {
   validate?: boolean;
   /** A test-only impl variant (impl/variants.ts). @defaultValue mainline */
   implVariant?: ImplVariant;
+  /** The vCPUs share one host CPU, so switching between them flushes the TLB (KvmImpl.oneHostCpu; real/ runs so). @defaultValue false */
+  oneHostCpu?: boolean;
   /** Counts the steps that showed each invariant a case it could reject (report coverage). @defaultValue none */
   cases?: CaseCounter;
   /** Called with the world after the run (before its table storage is reused): exploration fingerprints it. */
@@ -166,6 +168,7 @@ export function runSteps(config: Config, steps: readonly Step[], opts: RunOption
   const pool = borrowPool(config.granule);
   try {
     const w = newWorld(config, pool, opts.implVariant);
+    if (opts.oneHostCpu === true) w.impl.kvm.oneHostCpu = true;
     const r = runWorld(w, steps, expects, opts);
     opts.inspect?.(w);
     return r;
