@@ -12,7 +12,7 @@ import { initramfs, runnerBinary } from './build';
 import { encodeBatch, isWalkerWrite, layoutOf, notExecutable } from './encode';
 import { GuestMemory } from './guestMemory';
 import type { Kernel } from './kernels';
-import { difference, expectDifference, loadCheck, loadDifference, notObservable, observed, outcomeText, UNOBSERVABLE_EXPECT_KEYS, type RealStep } from './observe';
+import { difference, expectDifference, loadCheck, loadDifference, notObservable, observed, outcomeText, UNOBSERVABLE_EXPECT_KEYS, type Observed, type RealStep } from './observe';
 import { boot, CPUS } from './qemu';
 
 /** One step's verdict. */
@@ -173,59 +173,80 @@ const explaining = (profile: KernelProfile, steps: readonly Step[], i: number): 
   profileEntries(profile).filter((e) => RELEVANT[e.id](steps, i))
     .map((e) => `${e.id} (${e.kind === 'deviation' ? `a deviation from the specification on this version: ${e.what}` : `${e.kind}: ${e.source}`})`).join('; ');
 
+/** What every step of one trace is compared against. */
+interface Comparison {
+  readonly trace: Trace;
+  readonly decoded: readonly Step[];
+  readonly predicted: Predicted;
+  readonly loads: readonly (number | null | undefined)[];
+  readonly profile: KernelProfile;
+  /** The impl's predictions under the booted kernel's profile, computed on first use. */
+  readonly underProfile: () => Predicted | null;
+}
+
+/** The outcome (and dirty list): null when it agrees, else the difference and what accounts for it. */
+function outcomeCheck(c: Comparison, i: number, p: NonNullable<Predicted[number]>, real: Observed): { diff: string; note: string; status: StepVerdict['status'] } | null {
+  const diff = difference(p.model, real);
+  if (diff === null) return null;
+  // A registered kernel finding explains a difference only when the impl does what the real kernel did.
+  const known = difference(p.impl, real) === null ? p.finding : undefined;
+  if (known) return { diff, note: `${diff}: kernel finding ${known.id}, the impl does the same`, status: 'kernel finding' };
+  const pp = c.underProfile()?.[i];
+  const byProfile = pp && difference(pp.impl, real) === null ? explaining(c.profile, c.decoded, i) : '';
+  if (byProfile) return { diff, note: `${diff}: explained by kernel profile ${c.profile}: ${byProfile}`, status: 'explained by profile' };
+  return { diff, note: `${diff}; impl ${predictionText(p.impl)}`, status: 'differ' };
+}
+
+/**
+ * Stage-2 aborts (tracefs): the impl, the kernel as s2check reads it, must take as many as the real
+ * one. Not for a CAS: TCG probes an atomic's page for reading first, so an unmapped page takes a
+ * read fault and then a write permission fault where the hardware the impl models reports one
+ * write fault (WnR set). Two vCPUs are compared too: they share QEMU's one CPU, which predict()
+ * tells the impl (KvmImpl.oneHostCpu). Undefined when not counted.
+ */
+function faultCheck(c: Comparison, i: number, p: NonNullable<Predicted[number]>, line: RealStep, outcomeAgrees: boolean): { counts: { impl: number; real: number }; note?: string; byProfile: boolean } | undefined {
+  const step = c.decoded[i];
+  if (line.f === undefined || (step.op === 'access' && step.kind === 'cas')) return undefined;
+  const counts = { impl: p.implFaults, real: line.f };
+  // Compared only where the outcome agrees (another outcome takes other faults); elsewhere the counts are shown.
+  if (line.f === p.implFaults || !outcomeAgrees) return { counts, byProfile: false };
+  const faults = `stage-2 faults: impl ${p.implFaults}, real kernel ${line.f}${line.fa?.length ? ` (at ${line.fa.join(', ')})` : ''}`;
+  // The impl under this kernel's profile taking the real kernel's number of faults explains a fault difference too.
+  const pf = c.underProfile()?.[i];
+  const byProfile = pf && pf.implFaults === line.f ? explaining(c.profile, c.decoded, i) : '';
+  return { counts, note: byProfile ? `${faults}: explained by kernel profile ${c.profile}: ${byProfile}` : faults, byProfile: byProfile !== '' };
+}
+
+/** One step's verdict: its outcome, then (where that agrees) its fault count and the value a load read, and its expect. */
+function compareStep(c: Comparison, i: number, line: RealStep | undefined): StepVerdict {
+  const step = c.decoded[i];
+  const p = c.predicted[i];
+  const hidden = notObservable(step);
+  if (hidden || p === null) return { step: i, op: step.op, status: 'not observable', model: 'not applied', impl: 'not applied', real: line?.k ?? 'nothing', note: hidden ?? 'not observable' };
+  const base = { step: i, op: step.op, model: predictionText(p.model), impl: predictionText(p.impl) };
+  if (!line) return { ...base, status: 'differ', real: 'nothing', note: 'the runner printed no result for this step' };
+  const real = observed(step, line);
+  const ex = c.trace.steps[i].expect;
+  const exDiff = ex ? expectDifference(ex, real) : null;
+  const verdict = { ...base, real: 'other' in real ? real.other : predictionText(real), ...(exDiff ? { expect: exDiff } : {}) };
+  const outcome = outcomeCheck(c, i, p, real);
+  const faults = faultCheck(c, i, p, line, outcome === null);
+  const counted = faults ? { faults: faults.counts } : {};
+  if (outcome) return { ...verdict, status: outcome.status, note: outcome.note, ...counted };
+  // The data a load read must be the host page's: a guest left on a stale frame reads something else.
+  const loaded = loadCheck(c.loads[i], line);
+  const data = loaded ? loadDifference(loaded) : null;
+  const status = data !== null || (faults?.note !== undefined && !faults.byProfile) ? 'differ' : faults?.note !== undefined ? 'explained by profile' : 'agree';
+  const note = data ?? faults?.note;
+  return { ...verdict, status, ...(note ? { note } : {}), ...counted, ...(loaded ? { loaded } : {}) };
+}
+
 function compareTrace(name: string, trace: Trace, predicted: Predicted, lines: readonly RealStep[] | undefined, err: string | undefined, profile: KernelProfile,
   loads: readonly (number | null | undefined)[]): TraceVerdict {
-  const underProfile = profilePredictor(trace, profile);
-  const decoded = trace.steps.map(decodeStep);
   const unobservedExpects = trace.steps.reduce((n, s) => n + UNOBSERVABLE_EXPECT_KEYS.filter((k) => s.expect?.[k] !== undefined).length, 0);
   if (err !== undefined || lines === undefined) return { name, status: 'error', why: err ?? 'the runner printed nothing for this trace', steps: [], unobservedExpects };
-  const steps: StepVerdict[] = [];
-  for (let i = 0; i < trace.steps.length; i++) {
-    const step = decoded[i];
-    const line = lines[i];
-    const p = predicted[i];
-    const hidden = notObservable(step);
-    if (hidden || p === null) {
-      steps.push({ step: i, op: step.op, status: 'not observable', model: 'not applied', impl: 'not applied', real: line?.k ?? 'nothing', note: hidden ?? 'not observable' });
-      continue;
-    }
-    const modelText = predictionText(p.model);
-    const implText = predictionText(p.impl);
-    if (!line) {
-      steps.push({ step: i, op: step.op, status: 'differ', model: modelText, impl: implText, real: 'nothing', note: 'the runner printed no result for this step' });
-      continue;
-    }
-    const real = observed(step, line);
-    const realText = 'other' in real ? real.other : predictionText(real);
-    const diff = difference(p.model, real);
-    // A registered kernel finding explains a difference only when the impl does what the real kernel did.
-    const known = difference(p.impl, real) === null ? p.finding : undefined;
-    const pp = diff !== null && !known ? underProfile()?.[i] : undefined;
-    const byProfile = pp && difference(pp.impl, real) === null ? explaining(profile, decoded, i) : '';
-    // Stage-2 aborts (tracefs): the impl, the kernel as s2check reads it, must take as many as the real one.
-    // Not for a CAS: TCG probes an atomic's page for reading first, so an unmapped page takes a read fault and then a
-    // write permission fault where the hardware the impl models reports one write fault (WnR set). Two vCPUs are
-    // compared too: they share QEMU's one CPU, which predict() tells the impl (KvmImpl.oneHostCpu).
-    const counted = line.f !== undefined && !(step.op === 'access' && step.kind === 'cas');
-    const faults = diff === null && counted && line.f !== p.implFaults
-      ? `stage-2 faults: impl ${p.implFaults}, real kernel ${line.f}${line.fa?.length ? ` (at ${line.fa.join(', ')})` : ''}` : null;
-    // The impl under this kernel's profile taking the real kernel's number of faults explains a fault difference too.
-    const pf = faults !== null ? underProfile()?.[i] : undefined;
-    const faultsByProfile = pf && pf.implFaults === line.f ? explaining(profile, decoded, i) : '';
-    // The data a load read must be the host page's: a guest left on a stale frame reads something else.
-    const loaded = diff === null ? loadCheck(loads[i], line) : undefined;
-    const data = loaded ? loadDifference(loaded) : null;
-    const status = diff === null ? (data !== null ? 'differ' : faults === null ? 'agree' : faultsByProfile ? 'explained by profile' : 'differ')
-      : known ? 'kernel finding' : byProfile ? 'explained by profile' : 'differ';
-    const ex = trace.steps[i].expect;
-    const exDiff = ex ? expectDifference(ex, real) : null;
-    steps.push({ step: i, op: step.op, status, model: modelText, impl: implText, real: realText,
-      ...(faults ? { note: faultsByProfile ? `${faults}: explained by kernel profile ${profile}: ${faultsByProfile}` : faults } : {}),
-      ...(counted && line.f !== undefined ? { faults: { impl: p.implFaults, real: line.f } } : {}),
-      ...(loaded ? { loaded } : {}), ...(data ? { note: data } : {}),
-      ...(diff ? { note: known ? `${diff}: kernel finding ${known.id}, the impl does the same`
-        : byProfile ? `${diff}: explained by kernel profile ${profile}: ${byProfile}` : `${diff}; impl ${implText}` } : {}), ...(exDiff ? { expect: exDiff } : {}) });
-  }
+  const c: Comparison = { trace, decoded: trace.steps.map(decodeStep), predicted, loads, profile, underProfile: profilePredictor(trace, profile) };
+  const steps = trace.steps.map((_, i) => compareStep(c, i, lines[i]));
   const bad = steps.some((s) => s.status === 'differ' || s.expect !== undefined);
   const known = steps.some((s) => s.status === 'kernel finding');
   const byProfile = steps.some((s) => s.status === 'explained by profile');
