@@ -15,7 +15,7 @@ export const KERNEL_PROFILES = ['mainline', '6.12', '6.1'] as const;
 export type KernelProfile = (typeof KERNEL_PROFILES)[number];
 
 /** Ids of profile entries. */
-export type ProfileEntryId = 'no-allow-any-uncached' | 'no-cacheable-pfnmap' | 'no-pfnmap-vma-block' | 'collapse-hole-einval' | 'shmem-collapse-uffd-hole-ok' | 'pfnmap-prot-none-livelock';
+export type ProfileEntryId = 'no-allow-any-uncached' | 'no-cacheable-pfnmap' | 'no-pfnmap-vma-block' | 'collapse-hole-einval' | 'shmem-collapse-uffd-hole-ok' | 'pfnmap-prot-none-livelock' | 'mmap-merge-next-first';
 
 export interface ProfileEntry {
   readonly id: ProfileEntryId;
@@ -53,6 +53,11 @@ export const PROFILE_ENTRIES: readonly ProfileEntry[] = [
     id: 'shmem-collapse-uffd-hole-ok', kind: 'host', kernels: ['6.1'],
     what: 'MADV_COLLAPSE of a uffd-armed shmem range with pages missing from the page cache collapses it (later kernels: EBUSY, as for anon)',
     source: 'seen on Debian 6.1.192 (ok) and 6.12.118 (EBUSY) under QEMU (npm run real, real/corpus/thp-collapse-shmem.json); the uffd test on a shmem hole in collapse_file / hpage_collapse_scan_file is later than v6.1 (as read, commit not identified)',
+  },
+  {
+    id: 'mmap-merge-next-first', kind: 'host', kernels: ['6.1'],
+    what: 'a new anonymous mapping merges into its next VMA first and then into its previous one only if that accepts the next one\'s anon_vma: between a previous VMA without an anon_vma and a next one with one, it joins the next only (later kernels merge all three)',
+    source: 'mmap_region() in Debian 6.1.192 mm/mmap.c: "Check next" then "Check prev" with can_vma_merge_after(prev, ..., vma->anon_vma), whose is_mergeable_anon_vma fails on prev\'s empty anon_vma_chain; 6.12 merges prev, new and next at once (vma_merge_new_range). Seen under QEMU: MADV_COLLAPSE over the small part left is EINVAL on 6.1, ENOMEM on 6.12 (real/corpus/mmap-merge-next-first.json)',
   },
   {
     id: 'pfnmap-prot-none-livelock', kind: 'deviation', kernels: ['6.12'],

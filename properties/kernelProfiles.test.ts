@@ -94,6 +94,13 @@ describe('kernel profiles', () => {
     for (const k of ['mainline', '6.12', '6.1'] as const) expect(leafSize(k)).toBe(3);
   });
 
+  test('mmap-merge-next-first: on 6.1 the new mapping joins only its next VMA, so MADV_COLLAPSE over the small part left is EINVAL (real/corpus/mmap-merge-next-first.json)', () => {
+    const t = parseTraceText(readFileSync(join(__dirname, '../real/corpus/mmap-merge-next-first.json'), 'utf8'));
+    const collapse = (k: KernelProfile) => last({ ...t, config: { ...t.config, kernel: k } });
+    expect(collapse('6.1')).toMatchObject({ model: { kind: 'errno', errno: 'EINVAL' }, impl: { kind: 'errno', errno: 'EINVAL' }, violations: [] });
+    for (const k of ['6.12', 'mainline'] as const) expect(collapse(k)).toMatchObject({ model: { kind: 'errno', errno: 'ENOMEM' }, impl: { kind: 'errno', errno: 'ENOMEM' }, violations: [] });
+  });
+
   test('collapse-hole-einval: the real corpus trace collapses with EBUSY on mainline and 6.12, EINVAL on 6.1, model and impl alike', () => {
     const t = parseTraceText(readFileSync(join(__dirname, '../real/corpus/thp-collapse-uffd-ebusy.json'), 'utf8'));
     const at = (k: KernelProfile) => runTrace({ ...t, config: { ...t.config, kernel: k } }, { collectAll: true }).outcomes[3];

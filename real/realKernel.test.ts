@@ -124,10 +124,9 @@ suite('the real kernel under QEMU', () => {
     // notifier, so a copy-on-write's new page is mapped read-only at once (kvm_set_spte_gfn, PROT_R, no memcache: only
     // where the tables are left); the read after a VMM store takes no fault, the write a permission fault. Not modelled yet.
     'open-change-pte-after-cow.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'differ', last: 'agree', real: 'ok' } },
-    // Open (found by the same 6.1 real fuzz, 82 steps, reduced on 6.1 to 8): after three anon mmaps over and beside a VMA
-    // that has an anon_vma and a one-page munmap, MADV_COLLAPSE over the hole is ENOMEM on 6.12 (as the model says) and
-    // EINVAL on 6.1: a VMA part there has no anon_vma on 6.1 (its mmap merges differ), not read in 6.1's source yet.
-    'open-thp-collapse-6.1-einval.json': { '6.12': { status: 'agree', last: 'agree', real: 'errno ENOMEM' }, '6.1': { status: 'differ', last: 'differ', real: 'errno EINVAL' } },
+    // Profile entry mmap-merge-next-first (6.1; found by a 6.1 real fuzz, 82 steps, reduced on 6.1 to 8): 6.1's mmap_region
+    // merges a new anon VMA into its next VMA first, then refuses prev (no anon_vma); MADV_COLLAPSE over the small part left is EINVAL.
+    'mmap-merge-next-first.json': { '6.12': { status: 'agree', last: 'agree', real: 'errno ENOMEM' }, '6.1': { status: 'explained by profile', last: 'explained by profile', real: 'errno EINVAL' } },
     'vmm-write-cow-and-walker-af.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok [513]' }, '6.1': { status: 'agree', last: 'agree', real: 'ok [513]' } },
     // Host model fixed, found by the fault counts: mprotect invalidates each VMA whose protection changes, not the hull, so a page
     // in a VMA between two changing ones stays mapped in stage 2 (mprotect_fixup → change_protection per VMA).

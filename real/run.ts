@@ -164,6 +164,8 @@ const RELEVANT: Record<ProfileEntryId, (steps: readonly Step[], i: number) => bo
   'no-cacheable-pfnmap': (steps, i) => (steps[i].op === 'access' || steps[i].op === 'setMemslot') && steps.some((s) => s.op === 'mmap' && s.kind === 'pfnmap' && s.pgprot === 'normal'),
   'collapse-hole-einval': (steps, i) => steps[i].op === 'thpCollapse' && steps.some((s) => s.op === 'mmap' && s.kind === 'anon' && s.uffd === true),
   'shmem-collapse-uffd-hole-ok': (steps, i) => steps[i].op === 'thpCollapse' && steps.some((s) => s.op === 'mmap' && s.kind === 'file' && s.uffd === true),
+  // Which VMAs a range is made of: MADV_COLLAPSE's suitability, and the splits and merges later steps see.
+  'mmap-merge-next-first': (steps, i) => (steps[i].op === 'thpCollapse' || steps[i].op === 'access') && steps.filter((s) => s.op === 'mmap' && s.kind === 'anon').length >= 2,
   'pfnmap-prot-none-livelock': (steps, i) => steps[i].op === 'access' && steps.some((s) => s.op === 'mmap' && s.kind === 'pfnmap')
     && steps.some((s) => (s.op === 'mmap' || s.op === 'mprotect') && s.prot === 'none'),
 };

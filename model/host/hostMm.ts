@@ -51,7 +51,7 @@ export class HostMm {
     this.zeroPfn = alloc.zeroPfn;
     const sizes = [...new Set([pageSize, this.pmdSize, ...hugetlbSizes(pageSize)])].sort((a, b) => a - b);
     this.st = {
-      pageSize, pmdSize: this.pmdSize, alloc, vmas: new VmaList(), ptes: new PteTable(sizes, this.pmdSize),
+      pageSize, pmdSize: this.pmdSize, alloc, vmas: new VmaList(profileHas(opts, 'mmap-merge-next-first')), ptes: new PteTable(sizes, this.pmdSize),
       cache: new PageCache(), notifier: new Notifier(), copyObservers: [], uffdFaults: 0, thpAlways: opts.thp === 'always',
       collapseHoleErrno: profileHas(opts, 'collapse-hole-einval') ? 'EINVAL' : 'EBUSY',
       shmemCollapseHoleOk: profileHas(opts, 'shmem-collapse-uffd-hole-ok'),

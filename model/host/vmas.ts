@@ -87,6 +87,13 @@ function mergeable(a: VmaRec, b: VmaRec): boolean {
 export class VmaList {
   private recs: VmaRec[] = [];
 
+  /**
+   * `nextFirst`: a new mapping tries its next neighbour first and then its previous one with the
+   * next's anon_vma (profile `mmap-merge-next-first`, 6.1's mmap_region); else both at once
+   * (vma_merge_new_range).
+   */
+  constructor(private readonly nextFirst = false) {}
+
   /** All records in address order. */
   all(): readonly VmaRec[] {
     return this.recs;
@@ -131,11 +138,22 @@ export class VmaList {
     this.recs = this.recs.map((r) => (r.vma.start >= s && r.vma.end <= e ? f(r) : r));
   }
 
-  /** Insert a record whose range is free, then merge it with its neighbours (vma_merge_new_range). */
+  /** Insert a record whose range is free, then merge it with its neighbours (vma_merge_new_range, or 6.1's mmap_region). */
   insert(rec: VmaRec): void {
     this.recs.push(rec);
     this.recs.sort((a, b) => a.vma.start - b.vma.start);
-    this.mergeAll(new Set([rec]));
+    if (!this.nextFirst) { this.mergeAll(new Set([rec])); return; }
+    // 6.1 mmap_region: expand the next VMA down over the new range if it can merge, then the previous one up
+    // over both, which its anon_vma test refuses when next brought an anon_vma and prev has none.
+    const i = this.recs.indexOf(rec);
+    let cur = rec;
+    const next = this.recs[i + 1];
+    if (next !== undefined && mergeable(cur, next) && anonMergeable(cur, next, false)) {
+      cur = sliceMerged(cur, next);
+      this.recs.splice(i, 2, cur);
+    }
+    const prev = this.recs[i - 1];
+    if (prev !== undefined && mergeable(prev, cur) && anonMergeable(prev, cur, true)) this.recs.splice(i - 1, 2, sliceMerged(prev, cur));
   }
 
   /**
