@@ -67,16 +67,25 @@ const COPY_WRITE_S1 = choices<S1MemType>([[50, 'nc'], [25, 'device'], [25, 'norm
  */
 function aroundCopy(w: GenWorld, raw: Raw, step: Step & { hva: number }): Step[] {
   const mode = r(raw, 3) % 4;
-  if (w.pending.size > 0 || w.open.length > 0 || mode >= 2) return [step]; // access preconditions (guestKinds)
+  const ipa = mode >= 2 ? undefined : accessiblePageIpa(w, step.hva);
+  if (ipa === undefined) return [step];
+  const vcpu = r(raw, 4) % 2;
+  const read: Step = { op: 'access', vcpu, ipa, kind: 'read' };
+  return mode === 0 ? [{ op: 'access', vcpu, ipa, kind: 'write', s1: pick(r(raw, 4) >>> 1, COPY_WRITE_S1) }, step, read] : [step, read];
+}
+
+/**
+ * The IPA of the page a slot maps at `hva`, where a full guest access may run now (no fault in
+ * flight, no invalidation open: guestKinds' access preconditions); undefined otherwise.
+ */
+function accessiblePageIpa(w: GenWorld, hva: number): number | undefined {
+  if (w.pending.size > 0 || w.open.length > 0) return undefined;
   for (const s of w.slots.values()) {
-    if (step.hva < s.hva || step.hva >= s.hva + s.size) continue;
-    const off = step.hva - s.hva;
-    const ipa = s.gpa + off - (off % w.geo.page);
-    const vcpu = r(raw, 4) % 2;
-    const read: Step = { op: 'access', vcpu, ipa, kind: 'read' };
-    return mode === 0 ? [{ op: 'access', vcpu, ipa, kind: 'write', s1: pick(r(raw, 4) >>> 1, COPY_WRITE_S1) }, step, read] : [step, read];
+    if (hva < s.hva || hva >= s.hva + s.size) continue;
+    const off = hva - s.hva;
+    return s.gpa + off - (off % w.geo.page);
   }
-  return [step];
+  return undefined;
 }
 
 export const migrate = defineKind('migrate', {
@@ -102,15 +111,10 @@ export const vmmWrite = defineKind('vmmWrite', {
   weight: () => 2, precondition: always, arbitrary: rawArgs,
   resolve: (w, raw) => {
     const step: Step = { op: 'vmmWrite', hva: pickHva(w, raw) };
-    if (w.pending.size > 0 || w.open.length > 0 || r(raw, 3) % 2 === 1) return [step]; // access preconditions (guestKinds)
-    for (const s of w.slots.values()) {
-      if (step.hva < s.hva || step.hva >= s.hva + s.size) continue;
-      const off = step.hva - s.hva;
-      const ipa = s.gpa + off - (off % w.geo.page);
-      const vcpu = r(raw, 4) % 2;
-      return [{ op: 'access', vcpu, ipa, kind: 'read' }, step, { op: 'access', vcpu, ipa, kind: pick(r(raw, 4) >>> 1, AFTER_VMM_WRITE) }];
-    }
-    return [step];
+    const ipa = r(raw, 3) % 2 === 1 ? undefined : accessiblePageIpa(w, step.hva);
+    if (ipa === undefined) return [step];
+    const vcpu = r(raw, 4) % 2;
+    return [{ op: 'access', vcpu, ipa, kind: 'read' }, step, { op: 'access', vcpu, ipa, kind: pick(r(raw, 4) >>> 1, AFTER_VMM_WRITE) }];
   },
 });
 
