@@ -200,12 +200,15 @@ export function encodeBatch(traces: readonly { index: number; trace: Trace }[]):
  * through here before a real-kernel fuzz run. `giantPages: false` also drops 1 GiB hugetlb mmaps.
  */
 export function executablePart(trace: Trace, opts: { giantPages?: boolean; hafdbs?: boolean } = {}): Trace {
-  const words = new GuestMemory(trace.config, layoutOf(trace)?.window ?? 0);
-  const steps = trace.steps.filter((s) => {
-    const d = decodeStep(s);
+  const decoded = trace.steps.map(decodeStep);
+  // The data is followed (a model run) only for a trace with a walker write left to decide; the window's
+  // value does not change which words are armed, so any will do.
+  const words = opts.hafdbs !== false && decoded.some(isWalkerWrite) ? new GuestMemory(trace.config, 0) : null;
+  const steps = trace.steps.filter((_, i) => {
+    const d = decoded[i];
     if (stepRefusal(d) !== null || (opts.giantPages === false && isGiantMmap(d))) return false;
     if (isWalkerWrite(d) && opts.hafdbs === false) return false;
-    return notObservable(d) !== null || words.step(d) === null;
+    return words === null || notObservable(d) !== null || words.step(d) === null;
   });
   return { ...trace, steps };
 }

@@ -190,6 +190,7 @@ static int set_reg(int fd, uint64_t id, uint64_t val) {
                   (1UL << 26) | (3UL << 28) | (2UL << 30) /* TG1 4K */ | (5UL << 32))
 #define TCR_HA (1UL << 39)
 static int vcpu_ha[MAX_VCPUS];
+static int vcpu_tcr_ha[MAX_VCPUS]; /* TCR_EL1.HA as last set on each vCPU */
 
 static uint64_t off_of(const char *snip) { return (uint64_t)(snip - g_begin); }
 
@@ -246,6 +247,7 @@ static int setup_vcpu(int v) {
   struct kvm_one_reg id = {.id = ID_AA64MMFR1_EL1, .addr = (uint64_t)&mmfr1};
   if (ioctl(fd, KVM_GET_ONE_REG, &id) < 0) return errno;
   vcpu_ha[v] = (mmfr1 & 0xf) != 0; /* HAFDBS: hardware Access flag updates */
+  vcpu_tcr_ha[v] = 0;
   /* MAIR: attr0 Normal WB, attr1 Device-nGnRE, attr2 Normal-NC. */
   if ((e = set_reg(fd, MAIR_EL1, 0x4404ff)) || (e = set_reg(fd, TCR_EL1, TCR_BASE)) ||
       (e = set_reg(fd, TTBR0_EL1, window + L0_OFF)) || (e = set_reg(fd, TTBR1_EL1, window + T1_L0_OFF)) ||
@@ -585,7 +587,7 @@ static void do_access(int i, int s, unsigned v, uint64_t ipa, const char *kind, 
   int loads = !strcmp(kind, "read") || !strcmp(kind, "ld_preidx");
   if (af_update && !vcpu_ha[v]) { printf("{\"t\":\"step\",\"i\":%d,\"s\":%d,\"k\":\"noha\"}\n", i, s); return; }
   settle((int)v);
-  set_reg(fd, TCR_EL1, TCR_BASE | (af_update ? TCR_HA : 0));
+  if (vcpu_tcr_ha[v] != af_update) { set_reg(fd, TCR_EL1, TCR_BASE | (af_update ? TCR_HA : 0)); vcpu_tcr_ha[v] = af_update; }
   uint64_t va = step_va(ipa, cur_walk || af_update || !strcmp(kind, "at"), s1);
   set_reg(fd, CORE_REG(regs.pc), window + off_of(va ? g_tlbi : code));
   set_reg(fd, CORE_REG(regs.pstate), 0x3c5); /* EL1h, DAIF masked */
