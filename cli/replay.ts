@@ -74,7 +74,7 @@ async function replayAction(file: string, flags: ReplayFlags, io: Io): Promise<n
   if (f && v && !r.violations.some((x) => x.step === f.step && x.invariant === f.invariant)) io.out(`note: the trace records ${f.invariant} at step ${f.step}; this replay finds ${v.invariant} at step ${v.step}`);
   if (f?.cause?.length) io.out(`cause: historical bug ${f.cause.join(', ')} (with it switched off the trace runs clean to step ${f.step})`);
   if (v?.known !== undefined) io.out(`known kernel finding ${v.known}: the impl takes its registered path at step ${v.step} (reports/kernelFindings.ts)`);
-  else if (v !== undefined && catchesKernelFinding(v.invariant)) io.out(`note: ${v.invariant} also catches a registered kernel finding, but the impl did not take that finding's path here: this is a new finding`);
+  else if (v !== undefined && trace.config.bugs.length === 0 && catchesKernelFinding(v.invariant)) io.out(`note: ${v.invariant} also catches a registered kernel finding, but the impl did not take that finding's path here: this is a new finding`);
   const bad = r.violations.length > 0 || r.expectFailures.length > 0;
   io.out(bad
     ? `FAIL: ${v ? verdictText({ kind: 'violation', ...v }) : ''}${v && r.expectFailures.length ? '; ' : ''}${r.expectFailures.length ? `${r.expectFailures.length} expect(s) failed` : ''}`

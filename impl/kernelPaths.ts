@@ -12,6 +12,7 @@ export const KERNEL_PATHS = [
   'pud-fault-level2-livelock',
   's1ptw-device-livelock',
   'pfnmap-prot-none-livelock',
+  'change-pte-in-open-invalidation',
 ] as const;
 export type KernelPath = (typeof KERNEL_PATHS)[number];
 

@@ -9,7 +9,7 @@ import { KERNEL_PROFILES, PROFILE_ENTRIES, profileEntries, profileHas } from '..
 import type { KernelProfile } from '../model/kernelProfiles';
 import { runTrace } from './runner/runner';
 import { parseTrace, parseTraceText, type Trace } from './trace';
-import { profileOfRelease } from '../real/run';
+import { predict, profileOfRelease } from '../real/run';
 
 const BASE = { granule: 4096, iaBits: 40, fwb: false, dic: false, nisvToUser: false, cmoPolicy: 'mainline', bugs: [] };
 const PFN_HVA = '0x7f0000000000';
@@ -108,6 +108,42 @@ describe('kernel profiles', () => {
       const o = at(k);
       expect({ k, model: o.model?.outcome, impl: o.impl?.outcome }).toEqual({ k, model: { kind: 'errno', errno }, impl: { kind: 'errno', errno } });
     }
+  });
+
+  test('change-pte-maps-cow-page: on 6.1 a copy of the zero page is mapped read-only at once where a last-level table is left, so a CMO clean of it logs nothing (model and impl alike)', () => {
+    const steps = [
+      { op: 'mmap', hva: PFN_HVA, size: '0x200000', prot: 'rw', kind: 'anon' },
+      { op: 'setMemslot', slot: 0, gpa: '0x40000000', size: '0x200000', hva: PFN_HVA, flags: ['LOG_DIRTY'] },
+      { op: 'access', vcpu: 0, ipa: '0x40001000', kind: 'read' },
+      { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 'read' },
+      { op: 'vmmWrite', hva: PFN_HVA }, // copies the zero page: 6.1 maps the copy read-only (the other page keeps the table)
+      { op: 'access', vcpu: 0, ipa: '0x40000000', kind: 'dc_civac' }, // needs read only: no fault on 6.1, a logged fault elsewhere
+      { op: 'getDirtyLog', slot: 0 },
+      { op: 'vmmWrite', hva: '0x7f0000001000' },
+      { op: 'access', vcpu: 0, ipa: '0x40001000', kind: 'dc_ivac' }, // needs write: a permission fault on 6.1, logged everywhere
+      { op: 'getDirtyLog', slot: 0 },
+    ];
+    const dirty = (k: KernelProfile) => {
+      const r = runTrace(parseTrace({ format: 's2check-trace/1', config: { ...BASE, kernel: k }, steps }), { collectAll: true });
+      expect({ k, violations: r.violations.map((v) => v.invariant) }).toEqual({ k, violations: [] });
+      const at = (i: number) => ({ model: r.outcomes[i].model?.dirty, impl: r.outcomes[i].impl?.dirty });
+      return [at(6), at(9)];
+    };
+    expect(dirty('6.1')).toEqual([{ model: [], impl: [] }, { model: [1], impl: [1] }]);
+    for (const k of ['mainline', '6.12'] as const) expect(dirty(k)).toEqual([{ model: [0], impl: [0] }, { model: [1], impl: [1] }]);
+    // The real corpus trace: the read after the store faults on 6.12 only, the write on 6.1 only; the last read, alone in its table, on both.
+    const t = parseTraceText(readFileSync(join(__dirname, '../real/corpus/change-pte-after-cow.json'), 'utf8'));
+    const faults = (k: KernelProfile) => predict({ ...t, config: { ...t.config, kernel: k } }).map((p) => p?.implFaults);
+    expect(faults('6.1').slice(5)).toEqual([0, 1, 1, 0, 1]);
+    expect(faults('6.12').slice(5)).toEqual([1, 0, 1, 0, 1]);
+  });
+
+  test('change-pte-in-open-invalidation: on 6.1 the copy is mapped inside another open invalidation of its hva; NO_STALE_PFN catches it as the known finding', () => {
+    const t = parseTraceText(readFileSync(join(__dirname, '../reports/corpus/kernel-change-pte-in-open-invalidation.json'), 'utf8'));
+    const r = runTrace(t, { collectAll: true });
+    expect(r.violations[0]).toMatchObject({ invariant: 'NO_STALE_PFN', step: 6, known: 'change-pte-in-open-invalidation' });
+    // The model (the specification) does not map it; 6.12 and mainline have no change_pte.
+    for (const k of ['mainline', '6.12'] as const) expect(runTrace({ ...t, config: { ...t.config, kernel: k } }, { collectAll: true }).violations).toEqual([]);
   });
 
   test('config.kernel is validated: an unknown profile is one error listing the known ones', () => {

@@ -120,10 +120,10 @@ suite('the real kernel under QEMU', () => {
     // Two vCPUs on QEMU's one CPU: switching flushes the TLB (kvm_arch_vcpu_load, last_vcpu_ran), so vCPU 1 does not
     // fault on the read-only entry it cached before vCPU 0's write relaxed the page (the impl, told so, takes 0 faults too).
     'stage2-faults-two-vcpus-one-cpu.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok [0,1]' }, '6.1': { status: 'agree', last: 'agree', real: 'ok [0,1]' } },
-    // Open (found by a 4-minute real fuzz on 6.1, four fault-count classes, none on 6.12): 6.1 still has the change_pte
-    // notifier, so a copy-on-write's new page is mapped read-only at once (kvm_set_spte_gfn, PROT_R, no memcache: only
-    // where the tables are left); the read after a VMM store takes no fault, the write a permission fault. Not modelled yet.
-    'open-change-pte-after-cow.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'differ', last: 'agree', real: 'ok' } },
+    // Profile entry change-pte-maps-cow-page (6.1; found by a 4-minute real fuzz on 6.1): 6.1 still has the change_pte notifier,
+    // so a copy-on-write's new page is mapped read-only at once (kvm_set_spte_gfn, PROT_R, no memcache: only where a table is
+    // left); the read after a VMM store takes no fault, the write a permission fault; the last read, alone in its table, faults on both.
+    'change-pte-after-cow.json': { '6.12': { status: 'agree', last: 'agree', real: 'ok' }, '6.1': { status: 'explained by profile', last: 'agree', real: 'ok' } },
     // Profile entry mmap-merge-next-first (6.1; found by a 6.1 real fuzz, 82 steps, reduced on 6.1 to 8): 6.1's mmap_region
     // merges a new anon VMA into its next VMA first, then refuses prev (no anon_vma); MADV_COLLAPSE over the small part left is EINVAL.
     'mmap-merge-next-first.json': { '6.12': { status: 'agree', last: 'agree', real: 'errno ENOMEM' }, '6.1': { status: 'explained by profile', last: 'explained by profile', real: 'errno EINVAL' } },

@@ -166,6 +166,9 @@ const RELEVANT: Record<ProfileEntryId, (steps: readonly Step[], i: number) => bo
   'shmem-collapse-uffd-hole-ok': (steps, i) => steps[i].op === 'thpCollapse' && steps.some((s) => s.op === 'mmap' && s.kind === 'file' && s.uffd === true),
   // Which VMAs a range is made of: MADV_COLLAPSE's suitability, and the splits and merges later steps see.
   'mmap-merge-next-first': (steps, i) => (steps[i].op === 'thpCollapse' || steps[i].op === 'access') && steps.filter((s) => s.op === 'mmap' && s.kind === 'anon').length >= 2,
+  // A copy of the zero page (a VMM store, or a guest write KVM faults in) mapped at once: later accesses fault less, CMOs log less.
+  'change-pte-maps-cow-page': (steps, i) => ['access', 'getDirtyLog', 'clearDirtyLog'].includes(steps[i].op) && steps.some((s) => s.op === 'mmap' && s.kind === 'anon')
+    && steps.slice(0, i).some((s) => s.op === 'vmmWrite' || s.op === 'access'),
   'pfnmap-prot-none-livelock': (steps, i) => steps[i].op === 'access' && steps.some((s) => s.op === 'mmap' && s.kind === 'pfnmap')
     && steps.some((s) => (s.op === 'mmap' || s.op === 'mprotect') && s.prot === 'none'),
 };

@@ -79,6 +79,15 @@ export const KERNEL_FINDINGS: readonly KernelFinding[] = [
     severity: 'medium',
     invariant: 'PROT_NONE_NEVER_MAPPED',
   },
+  {
+    id: 'change-pte-in-open-invalidation',
+    title: 'A copy-on-write while another invalidation of the same hva is in progress maps the new page at stage 2 inside that invalidation, which never unmaps it again (6.1; gone since v6.9)',
+    kernelFunction: 'kvm_mmu_notifier_change_pte() (virt/kvm/kvm_main.c) only asks that some invalidation be in progress, and arm64 kvm_set_spte_gfn() (arch/arm64/kvm/mmu.c) installs a read-only leaf; an outer invalidation (a MADV_DONTNEED zap that has not reached the PTE yet) then clears the PTE and frees the page after its own unmap ran: stage 2 keeps mapping the freed page',
+    versions: 'arm64 kernels with change_pte (to v6.8; f3b65bbaed7c removed it in v6.9); Debian 6.1.192 by source reading. Not reproducible under QEMU by a single-threaded VMM (needs a zap racing a copy-on-write); the impl takes the path under config.kernel 6.1 (profile change-pte-maps-cow-page)',
+    specification: 'While an invalidation of an hva is open no stage-2 leaf maps its gfn: the invalidator may still change or free the page and unmaps only at its start.',
+    severity: 'medium',
+    invariant: 'NO_STALE_PFN',
+  },
 ];
 
 /**

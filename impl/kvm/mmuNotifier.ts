@@ -1,6 +1,9 @@
 /** MMU-notifier protocol of the impl: invalidate start/end with seq / in_progress / range, unmap, aging (facts §14). */
 import type { MmuNotifierListener } from '../../model/host/types';
+import { profileHas } from '../../model/kernelProfiles';
+import { PROT_R } from '../descriptor/prot';
 import { stage2TestClearYoung } from '../ops/attrs';
+import { stage2Map } from '../ops/map';
 import { stage2Unmap } from '../ops/unmap';
 import type { KvmCore } from './state';
 import type { ImplSlot } from './types';
@@ -85,6 +88,21 @@ export function ageRange(core: KvmCore, start: number, end: number, mkold: boole
   return young;
 }
 
+/**
+ * change_pte (before v6.9; profile change-pte-maps-cow-page): while any invalidation is counted, each
+ * slot over `hva` maps its gfn to `pfn` read-only, a page, with no memcache (a missing table: -ENOMEM,
+ * ignored); no TLBI (the entry was invalid). With another invalidation in progress the mapping may
+ * sit inside it: kernel path change-pte-in-open-invalidation. Source: kvm_mmu_notifier_change_pte,
+ * kvm_change_spte_gfn (skips KVM_MEMSLOT_INVALID: never at rest here), kvm_set_spte_gfn (Debian 6.1.192).
+ */
+export function changePte(core: KvmCore, hva: number, pfn: number): void {
+  if (!profileHas(core.config, 'change-pte-maps-cow-page') || core.notifier.inProgress === 0) return;
+  if (core.notifier.inProgress > 1) core.kernelPaths.add('change-pte-in-open-invalidation');
+  forEachSlotRange(core, hva, hva + core.page, (_s, gs) => {
+    stage2Map(core.pgt, gs * core.page, core.page, pfn * core.page, PROT_R, { noMemcache: true });
+  });
+}
+
 /** The listener KvmImpl subscribes to the host mm. */
 export function notifierListener(core: KvmCore): MmuNotifierListener {
   return {
@@ -92,5 +110,6 @@ export function notifierListener(core: KvmCore): MmuNotifierListener {
     invalidateRangeEnd: (s, e) => invalidateRangeEnd(core, s, e),
     clearFlushYoung: (s, e) => ageRange(core, s, e, true),
     testYoung: (s, e) => ageRange(core, s, e, false),
+    changePte: (hva, pfn) => changePte(core, hva, pfn),
   };
 }

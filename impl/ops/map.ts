@@ -23,6 +23,8 @@ export interface MapOptions {
   forcePte?: boolean;
   /** KVM_PGTABLE_WALK_HANDLE_FAULT: -EAGAIN ends the walk and is returned. */
   handleFault?: boolean;
+  /** No memcache (a NULL mc, as 6.1's kvm_set_spte_gfn passes): a missing table is -ENOMEM, none is allocated. */
+  noMemcache?: boolean;
 }
 
 /** Per-call state of a map walk (stage2_map_data). `owner` ≥ 0 selects annotation mode. */
@@ -32,9 +34,10 @@ interface MapArg {
   attrHi: number;
   owner: number;
   forcePte: boolean;
+  noMemcache: boolean;
 }
 
-const arg: MapArg = { phys: 0, attrLo: 0, attrHi: 0, owner: -1, forcePte: false };
+const arg: MapArg = { phys: 0, attrLo: 0, attrHi: 0, owner: -1, forcePte: false, noMemcache: false };
 let sharedCtx: VisitCtx<MapArg> | null = null;
 /** The shared context makes map non-re-entrant (e.g. from an Effects callback): guard it. */
 let busy = false;
@@ -80,6 +83,7 @@ function mapLeaf(ctx: VisitCtx<MapArg>): number {
   if (ret !== E2BIG) return ret;
   const pgt = ctx.pgt;
   if (ctx.level === pgt.lastLevel) return EINVAL;
+  if (ctx.arg.noMemcache) return ENOMEM; // stage2_map_walk_leaf: no memcache to take a table from
   const child = pgt.allocTable(ctx.level + 1);
   if (child < 0) return ENOMEM;
   const pa = pgt.pool.paOfPage(child);
@@ -130,6 +134,7 @@ export function stage2Map(pgt: Stage2Pgtable, addr: number, size: number, phys: 
   arg.attrHi = C.leafAttrHi(prot);
   arg.owner = -1;
   arg.forcePte = opts.forcePte === true;
+  arg.noMemcache = opts.noMemcache === true;
   return mapWalk(pgt, addr, size, opts.handleFault === true);
 }
 
@@ -140,5 +145,6 @@ export function stage2MapAnnotation(pgt: Stage2Pgtable, addr: number, size: numb
   arg.attrHi = 0;
   arg.owner = owner;
   arg.forcePte = true;
+  arg.noMemcache = false;
   return mapWalk(pgt, addr, size, false);
 }

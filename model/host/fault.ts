@@ -115,7 +115,8 @@ function writeProtectFault(st: MmState, hva: number, u: HostPte): HostPte {
   }
   st.vmas.prepareAnonVma(hva); // wp_page_copy
   const fresh = withPfn(u, st.alloc.alloc(1), true);
-  st.notifier.around(u.hva, u.hva + u.size, () => st.ptes.set(fresh)); // wp_page_copy notifies
+  // wp_page_copy notifies, and installs the copy with set_pte_at_notify (change_pte, before v6.9)
+  st.notifier.around(u.hva, u.hva + u.size, () => { st.ptes.set(fresh); st.notifier.changePte(u.hva, fresh.pfn); });
   return fresh;
 }
 

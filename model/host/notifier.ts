@@ -26,6 +26,11 @@ export class Notifier {
     for (const l of this.listeners) l.invalidateRangeEnd(start, end);
   }
 
+  /** change_pte on every listener that has it (mmu_notifier_change_pte, called by set_pte_at_notify). */
+  changePte(hva: number, pfn: number): void {
+    for (const l of this.listeners) l.changePte?.(hva, pfn);
+  }
+
   /** Start an invalidation and leave it open; returns its id (0, 1, … in call order). */
   begin(start: number, end: number, change: () => void): number {
     for (const l of this.listeners) l.invalidateRangeStart(start, end);

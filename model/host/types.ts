@@ -36,6 +36,11 @@ export interface MmuNotifierListener {
   clearFlushYoung(start: number, end: number): boolean;
   /** test_young: report without clearing. */
   testYoung(start: number, end: number): boolean;
+  /**
+   * change_pte: the PTE at `hva` now maps `pfn` (set_pte_at_notify in wp_page_copy, inside that
+   * copy's own invalidation). Removed in v6.9 (f3b65bbaed7c); a listener may ignore it.
+   */
+  changePte?(hva: number, pfn: number): void;
 }
 
 /** What hva_to_pfn reports for one hva (facts §16). */

@@ -3,6 +3,7 @@ import type { MmuNotifierListener } from '../host/types';
 import { gfnRangeForHva, slotsIntersectingHva } from '../memslotLookup';
 import type { GfnRange } from '../notifier';
 import type { KvmState } from './state';
+import { changePte } from './changePte';
 
 /** The gfn ranges of every memslot whose hva range meets [start, end). Source: __kvm_handle_hva_range (§14.2 step 3). */
 function gfnRanges(st: KvmState, start: number, end: number): GfnRange[] {
@@ -42,5 +43,6 @@ export function notifierListener(st: KvmState): MmuNotifierListener {
     invalidateRangeEnd: (start, end) => invalidateEnd(st, start, end),
     clearFlushYoung: (start, end) => ageRange(st, start, end, true),
     testYoung: (start, end) => ageRange(st, start, end, false),
+    changePte: (hva, pfn) => changePte(st, hva, pfn),
   };
 }
