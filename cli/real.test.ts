@@ -14,6 +14,7 @@ describe('real: bad input', () => {
     [['run', '--cpu', 'max', BBM], /^error: FILES: no given trace is executable .*config\.fwb false does not match --cpu max .*use --cpu neoverse-n1 or cortex-a57\)$/],
     [['run', '/nonexistent.json'], /^error: trace: cannot read \/nonexistent\.json: ENOENT$/],
     [['fuzz', '--time', 'soon'], /^error: --time/],
+    [['run', '--cpu', 'neoverse-n1', '--watchdog', 'never', BBM], /^error: --watchdog: expected a duration/],
   ])('%j', async (argv, message) => {
     const io = captureIo();
     expect(await realMain(argv, io)).toBe(EXIT.usage);

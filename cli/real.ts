@@ -11,8 +11,8 @@ import { exportReproducer } from '../real/export';
 import { ensureWritableDir, parseDuration, parsePositiveInt, parseSeed, readTraceFile, UsageError } from './args';
 import { configure, EXIT, guard, runAsScript, type Io } from './io';
 
-interface RunFlags { kernel: string; cpu: string; json?: boolean }
-interface FuzzFlags { kernel: string; cpu: string; time: string; seed: string; out?: string; batch: string; workers: string; shrink: boolean; giantPages?: boolean }
+interface RunFlags { kernel: string; cpu: string; json?: boolean; watchdog: string }
+interface FuzzFlags { kernel: string; cpu: string; time: string; seed: string; out?: string; batch: string; workers: string; shrink: boolean; giantPages?: boolean; watchdog: string }
 
 function printTrace(io: Io, t: TraceVerdict): void {
   const shown = t.steps.filter((s) => s.status !== 'not observable').length;
@@ -34,8 +34,9 @@ async function runAction(files: string[], flags: RunFlags, io: Io): Promise<numb
   if (why.every((w) => w !== null)) {
     throw new UsageError('FILES', `no given trace is executable on the real kernel (${items[0].name}: ${why[0]})`);
   }
+  const silenceMs = parseDuration(flags.watchdog, '--watchdog') * 1000;
   const kernel = resolveKernel(flags.kernel);
-  const run: RealRun = await runOnReal(items, { kernel, cpu: flags.cpu });
+  const run: RealRun = await runOnReal(items, { kernel, cpu: flags.cpu, silenceMs });
   if (flags.json) io.out(JSON.stringify(run));
   else {
     io.out(`s2check real: kernel ${run.release} (${run.kernel}; profile ${run.profile}), cpu ${run.cpu}, ${run.seconds.toFixed(1)} s`);
@@ -52,6 +53,7 @@ async function fuzzAction(flags: FuzzFlags, io: Io): Promise<number> {
   const seed = parseSeed(flags.seed);
   const batch = parsePositiveInt(flags.batch, '--batch');
   const workers = parsePositiveInt(flags.workers, '--workers');
+  const silenceMs = parseDuration(flags.watchdog, '--watchdog') * 1000;
   if (workers > cpus().length) io.err(`warning: --workers ${workers} is more than this machine's ${cpus().length} cores`);
   const kernel = resolveKernel(flags.kernel);
   const out = ensureWritableDir(flags.out ?? join('reports', 'out', `real-${flags.kernel.replace(/[^0-9A-Za-z.]+/g, '_')}-seed${seed}`));
@@ -61,7 +63,7 @@ async function fuzzAction(flags: FuzzFlags, io: Io): Promise<number> {
   process.on('SIGTERM', onSignal);
   io.out(`s2check real fuzz: kernel ${kernel.label}, cpu ${flags.cpu}, seed ${seed}, budget ${timeMs / 1000} s, ${batch} traces per boot, out ${out}`);
   try {
-    const s = await realFuzz({ kernel, cpu: flags.cpu, seed, timeMs, out, batch, workers, stop, shrink: flags.shrink, giantPages: flags.giantPages === true,
+    const s = await realFuzz({ kernel, cpu: flags.cpu, seed, timeMs, out, batch, workers, silenceMs, stop, shrink: flags.shrink, giantPages: flags.giantPages === true,
       onBatch: (p) => io.err(`  boot ${p.batches}: ${p.traces} traces, ${p.steps} steps, ${Math.round(p.stepsPerMinute)} steps/min, ${p.differences.length} difference(s)`) });
     io.out(`kernel ${s.release}: ${s.traces} traces, ${s.steps} real-kernel steps in ${s.seconds.toFixed(1)} s (${s.shrinkSeconds.toFixed(1)} s shrinking; ${Math.round(s.stepsPerMinute)} steps/min of fuzzing), ${s.differences.length} difference(s)`);
     for (const d of s.differences) io.out(`${d.known === 'new' ? 'NEW DIFFERENCE' : d.known.toUpperCase()} ${d.signature}: ${d.hits} hit(s), ${d.steps} steps, file ${join(out, d.file)}`);
@@ -94,6 +96,7 @@ export async function realMain(argv: string[], io: Io): Promise<number> {
       .option('--kernel <6.1|6.12|PATH>', 'Debian series from `real setup`, or a path to your own arm64 Image', '6.12')
       .option('--cpu <name>', `QEMU CPU (${Object.keys(CPUS).join(', ')}); max has FWB`, 'max')
       .option('--json', 'one JSON object instead of text')
+      .option('--watchdog <duration>', 'kill a boot that prints nothing for this long', '60s')
       .action(async (files: string[], flags: RunFlags) => { code = await runAction(files, flags, io); });
     configure(program.command('export'), io)
       .description('Write one trace as a standalone C reproducer (runner + trace + the specification\'s results as assertions) to stdout.')
@@ -107,6 +110,7 @@ export async function realMain(argv: string[], io: Io): Promise<number> {
       .option('--seed <n>', 'seed', '1')
       .option('--batch <n>', 'traces per boot', '300')
       .option('--workers <n>', 'QEMU instances booted at once', '1')
+      .option('--watchdog <duration>', 'kill a boot that prints nothing for this long', '60s')
       .option('--out <dir>', 'report directory (default reports/out/real-<kernel>-seed<seed>)')
       .option('--no-shrink', 'keep each difference cut after its failing step instead of shrinking it on the kernel (throughput runs)')
       .option('--giant-pages', 'also run generated 1 GiB hugetlb mmaps (left out by default: each first fault zeroes 1 GiB under TCG, about half the throughput)')

@@ -28,6 +28,8 @@ export interface RealFuzzOptions {
   readonly maxSteps?: number;
   /** QEMU instances booted at once. @defaultValue 1 */
   readonly workers?: number;
+  /** The watchdog: a boot silent this long (ms) is killed. @defaultValue 60000 */
+  readonly silenceMs?: number;
   /** Also run generated 1 GiB hugetlb mmaps (each first fault zeroes 1 GiB: about half the throughput). @defaultValue false */
   readonly giantPages?: boolean;
   /** Shrink each new difference class on the real kernel (false: keep it cut after its failing step, for throughput runs). @defaultValue true */
@@ -133,7 +135,7 @@ async function shrink(t: Trace, first: Signature, opts: RealFuzzOptions): Promis
   for (let round = 0; round < (opts.shrink === false ? 0 : SHRINK_ROUNDS) && !opts.stop?.requested; round++) {
     const cands = candidates(best, bestFail).filter((c) => notExecutable(c) === null);
     if (cands.length === 0) break;
-    const run = await runOnReal(cands.map((c, i) => ({ name: `c${i}`, trace: c })), { kernel: opts.kernel, cpu: opts.cpu });
+    const run = await runOnReal(cands.map((c, i) => ({ name: `c${i}`, trace: c })), { kernel: opts.kernel, cpu: opts.cpu, silenceMs: opts.silenceMs });
     let next: { trace: Trace; fail: number } | null = null;
     run.traces.forEach((v, i) => {
       const s = signatureOf(cands[i], v);
@@ -276,7 +278,7 @@ export async function realFuzz(opts: RealFuzzOptions): Promise<RealFuzzSummary> 
       const k = next++;
       const t0 = Date.now();
       const items = generateBatch(arb, opts, s, k, count);
-      finished.set(k, { items, run: await runOnReal(items, { kernel: opts.kernel, cpu: opts.cpu }) });
+      finished.set(k, { items, run: await runOnReal(items, { kernel: opts.kernel, cpu: opts.cpu, silenceMs: opts.silenceMs }) });
       perTraceMs = (Date.now() - t0) / count;
       folding = folding.then(drain);
       await folding;

@@ -213,4 +213,22 @@ suite('the real kernel under QEMU', () => {
     expect(await realMain(['run', '--cpu', 'neoverse-n1', join(dir, 'NO_STALE_PFN.json')], bad)).toBe(EXIT.usage);
     expect(bad.stderr).toEqual([expect.stringMatching(/^error: FILES: no given trace is executable on the real kernel .*faultBegin/)]);
   });
+
+  test('a boot that prints nothing is killed by the watchdog: one line, exit 2', async () => {
+    // An arm64 Image header whose first instruction branches to itself: QEMU boots it and the console stays silent.
+    const image = Buffer.alloc(1 << 20);
+    image.writeUInt32LE(0x14000000, 0); // b .
+    image.writeBigUInt64LE(BigInt(image.length), 16); // image_size
+    image.writeBigUInt64LE(0xan, 24); // flags: little-endian, 4K pages
+    image.write('ARM\x64', 56, 'latin1');
+    const file = join(tmpdir(), `s2-silent-${process.pid}.img`);
+    writeFileSync(file, image);
+    const io = captureIo();
+    const started = Date.now();
+    expect(await realMain(['run', '--kernel', file, '--cpu', 'neoverse-n1', '--watchdog', '2s', join(ROOT, 'properties/fixtures/BBM.json')], io)).toBe(EXIT.usage);
+    rmSync(file);
+    expect(io.stderr).toEqual([`error: kernel: QEMU printed nothing for 2 s: killed by the watchdog (booting ${file})`]);
+    expect(io.stdout).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+  });
 });

@@ -2,7 +2,7 @@
  * Run traces on a real arm64 kernel under QEMU and compare every observable step with the model:
  * executability check, the model's predictions, one boot per batch, per-step verdicts.
  */
-import type { Outcome } from '../model/types';
+import { S2InputError, type Outcome } from '../model/types';
 import { KERNEL_PROFILES, profileEntries, type KernelProfile, type ProfileEntryId } from '../model/kernelProfiles';
 import { runTrace } from '../properties/runner/runner';
 import { kernelFindingById, type KernelFinding } from '../reports/kernelFindings';
@@ -65,6 +65,7 @@ export interface RealRun {
 export interface RealOptions {
   readonly kernel: Kernel;
   readonly cpu: string;
+  /** The watchdog: a boot that prints nothing for this long (ms) is killed. @defaultValue 60000 */
   readonly silenceMs?: number;
   /** Test-only: predict with this impl variant (impl/variants.ts), to show the fault-count comparison can fail. */
   readonly implVariant?: ImplVariant;
@@ -300,14 +301,17 @@ export async function runOnReal(items: readonly { name: string; trace: Trace }[]
       }
     }
     const ended = result.lines.some((l) => l.startsWith('{"t":"end"'));
-    const why = fatal ?? (result.watchdog ? 'QEMU printed nothing for too long: killed by the watchdog'
+    const why = fatal ?? (result.watchdog ? `QEMU printed nothing for ${(opts.silenceMs ?? 60_000) / 1000} s: killed by the watchdog`
       : ended ? undefined : `the boot ended without the runner finishing (QEMU exit ${result.exitCode})`);
     for (const { index, trace } of batch) {
       const err = errs.get(index) ?? (perTrace.has(index) ? undefined : why);
       verdicts[index] = compareTrace(items[index].name, trace, predictions.get(index) ?? predict(trace, opts.implVariant), perTrace.get(index), err, profileOfRelease(release),
         loads.get(index) ?? []);
     }
-    if (why && !verdicts.some((v) => v?.status === 'agree' || v?.status === 'differ' || v?.status === 'kernel finding' || v?.status === 'explained by profile')) throw new Error(why);
+    if (why && !verdicts.some((v) => v?.status === 'agree' || v?.status === 'differ' || v?.status === 'kernel finding' || v?.status === 'explained by profile')) {
+      // Nothing ran: the kernel or QEMU is unusable (a hang, a crash, not an arm64 Image): one line, exit 2.
+      throw new S2InputError('kernel', `${why} (booting ${opts.kernel.label})`);
+    }
   }
   return { kernel: opts.kernel.label, release, profile: profileOfRelease(release), cpu: opts.cpu, seconds, traces: verdicts.map((v, i) => v ?? { name: items[i].name, status: 'error', why: 'no verdict', steps: [], unobservedExpects: 0 }) };
 }
