@@ -112,7 +112,7 @@ export async function realMain(argv: string[], io: Io): Promise<number> {
       .option('--workers <n>', 'QEMU instances booted at once', '1')
       .option('--watchdog <duration>', 'kill a boot that prints nothing for this long', '60s')
       .option('--out <dir>', 'report directory (default reports/out/real-<kernel>-seed<seed>)')
-      .option('--no-shrink', 'keep each difference cut after its failing step instead of shrinking it on the kernel (throughput runs)')
+      .option('--no-shrink', 'keep each new difference cut after its failing step instead of shrinking it on the kernel (throughput runs; known and profile-explained ones are never shrunk)')
       .option('--giant-pages', 'also run generated 1 GiB hugetlb mmaps (left out by default: each first fault zeroes 1 GiB under TCG, about half the throughput)')
       .action(async (flags: FuzzFlags) => { code = await fuzzAction(flags, io); });
     await program.parseAsync(argv, { from: 'user' });

@@ -4,7 +4,7 @@
  * with a deliberately wrong expectation is reported as a difference. Without the prerequisites the
  * suite says so in one line and is skipped; under CI=true a missing prerequisite fails.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTraceText, serialize, type Trace } from '../properties/trace';
@@ -14,6 +14,7 @@ import { resolveKernel } from './kernels';
 import { missingPrerequisites } from './prerequisites';
 import { refusal, runOnReal } from './run';
 import { exportReproducer, runReproducer } from './export';
+import { realFuzz } from './fuzz';
 import { pageFaultTraces } from '../properties/pageFaultTraces';
 
 const ROOT = join(__dirname, '..');
@@ -212,6 +213,19 @@ suite('the real kernel under QEMU', () => {
     const bad = captureIo();
     expect(await realMain(['run', '--cpu', 'neoverse-n1', join(dir, 'NO_STALE_PFN.json')], bad)).toBe(EXIT.usage);
     expect(bad.stderr).toEqual([expect.stringMatching(/^error: FILES: no given trace is executable on the real kernel .*faultBegin/)]);
+  });
+
+  test('real fuzz: a short seeded run writes its summary, compares steps, and finds nothing new', async () => {
+    const out = mkdtempSync(join(tmpdir(), 's2-real-fuzz-'));
+    const s = await realFuzz({ kernel: resolveKernel('6.12'), cpu: 'neoverse-n1', seed: 3, timeMs: 12_000, out, batch: 40 });
+    const onDisk = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { steps: number; stop: string; differences: { known: string; file: string }[] };
+    expect(onDisk).toMatchObject({ steps: s.steps, stop: 'time' });
+    expect(s.steps).toBeGreaterThan(500);
+    expect(Object.keys(s.compared).length).toBeGreaterThan(10);
+    expect(s.differences.filter((d) => d.known === 'new')).toEqual([]);
+    for (const d of onDisk.differences) expect(readFileSync(join(out, d.file), 'utf8')).toMatch(/^\{/);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/^# s2check real-kernel fuzz/);
+    rmSync(out, { recursive: true });
   });
 
   test('a boot that prints nothing is killed by the watchdog: one line, exit 2', async () => {
