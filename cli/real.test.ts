@@ -1,4 +1,6 @@
 /** `npm run real` bad input: one line naming the field, exit 2, no QEMU needed. */
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureIo, EXIT } from './io';
 import { realMain } from './real';
@@ -21,4 +23,21 @@ describe('real: bad input', () => {
     expect(io.stderr).toEqual([expect.stringMatching(message)]);
     expect(io.stdout).toEqual([]);
   });
+});
+
+test('real: QEMU (or the cross compiler) missing is one line naming what to install, exit 2', async () => {
+  const image = Buffer.alloc(4096);
+  image.write('ARM\x64', 56, 'latin1');
+  const file = join(tmpdir(), `s2-noqemu-${process.pid}.img`);
+  writeFileSync(file, image);
+  process.env.S2_REAL_QEMU = '/nonexistent/qemu-system-aarch64';
+  const io = captureIo();
+  try {
+    expect(await realMain(['run', '--kernel', file, '--cpu', 'neoverse-n1', BBM], io)).toBe(EXIT.usage);
+  } finally {
+    delete process.env.S2_REAL_QEMU;
+    rmSync(file);
+  }
+  expect(io.stderr).toEqual([expect.stringMatching(/^error: prerequisites: (\/nonexistent\/qemu-system-aarch64|aarch64-linux-gnu-gcc) not found: run `npm run real -- setup` first$/)]);
+  expect(io.stdout).toEqual([]);
 });

@@ -64,7 +64,8 @@ export function boot(opts: BootOptions): Promise<BootResult> {
     '-object', `memory-backend-ram,id=s2bar,size=${BAR_SIZE}`, '-device', 'ivshmem-plain,memdev=s2bar'];
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const qemu = process.env.S2_REAL_QEMU ?? 'qemu-system-aarch64'; // another QEMU build, e.g. a newer one
+    const child = spawn(qemu, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const lines: string[] = [];
     const fd = openSync(consoleFile, 'r');
     const buf = Buffer.alloc(1 << 16);
@@ -101,7 +102,7 @@ export function boot(opts: BootOptions): Promise<BootResult> {
     child.stderr.resume();
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (!done) finish();
-      if (e.code === 'ENOENT') reject(new S2InputError('prerequisites', 'qemu-system-aarch64 not found: run `npm run real -- setup` first'));
+      if (e.code === 'ENOENT') reject(new S2InputError('prerequisites', `${qemu} not found: run \`npm run real -- setup\` first`));
       else reject(e);
     });
     child.on('close', (code) => {
