@@ -244,5 +244,14 @@ suite('the real kernel under QEMU', () => {
     expect(io.stderr).toEqual([`error: kernel: QEMU printed nothing for 2 s: killed by the watchdog (booting ${file})`]);
     expect(io.stdout).toEqual([]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    // real fuzz: the same line and exit code, and nothing half-written in its report directory.
+    const out = mkdtempSync(join(tmpdir(), 's2-silent-fuzz-'));
+    writeFileSync(file, image);
+    const fz = captureIo();
+    expect(await realMain(['fuzz', '--kernel', file, '--cpu', 'neoverse-n1', '--watchdog', '2s', '--time', '10s', '--out', out], fz)).toBe(EXIT.usage);
+    rmSync(file);
+    expect(fz.stderr).toEqual([`error: kernel: QEMU printed nothing for 2 s: killed by the watchdog (booting ${file})`]);
+    expect(readdirSync(out)).toEqual([]);
+    rmSync(out, { recursive: true });
   });
 });
