@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { S2InputError } from '../model/types';
 
 /**
@@ -69,6 +70,7 @@ export function boot(opts: BootOptions): Promise<BootResult> {
     const lines: string[] = [];
     const fd = openSync(consoleFile, 'r');
     const buf = Buffer.alloc(1 << 16);
+    const utf8 = new StringDecoder('utf8'); // a character split between two reads stays whole
     let partial = '';
     let watchdog = false;
     let done = false;
@@ -79,7 +81,7 @@ export function boot(opts: BootOptions): Promise<BootResult> {
       let grew = false;
       for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
         grew = true;
-        partial += buf.toString('utf8', 0, n);
+        partial += utf8.write(buf.subarray(0, n));
       }
       const parts = partial.split('\n');
       partial = parts.pop() ?? '';
