@@ -1,7 +1,7 @@
 /*
  * s2check real-kernel runner: the static aarch64 /init of a throwaway initramfs. It reads a batch of
  * traces from /traces.txt (written by real/encode.ts), runs each on a fresh KVM VM through raw ioctls,
- * and prints one JSON object per line on the console (read by real/console.ts), then powers off.
+ * and prints one JSON object per line on the console (read by real/qemu.ts from the console file), then powers off.
  *
  * Trace encoding (one token list per line, numbers in hex without 0x):
  *   T <index> <iaBits> <nisvToUser 0|1> <thp 0 never|1 always> <window> <l0-count> <l0-index>...   a trace starts:
