@@ -247,7 +247,7 @@ export async function realFuzz(opts: RealFuzzOptions): Promise<RealFuzzSummary> 
       const t0 = Date.now();
       // Only a new difference is shrunk: a known finding or a profile entry already has its minimal
       // trace, and shrinking costs a boot per round (8 known classes took 7 minutes of a 5-minute run).
-      const small = sig.known === 'new' ? await shrink(items[i].trace, sig, opts) : await shrink(items[i].trace, sig, { ...opts, shrink: false });
+      const small = await shrink(items[i].trace, sig, sig.known === 'new' ? opts : { ...opts, shrink: false });
       shrinkMs += Date.now() - t0;
       const file = `difference-${createHash('sha256').update(sig.signature).digest('hex').slice(0, 12)}.json`;
       writeAtomic(path.join(opts.out, file), serialize(small.trace));

@@ -97,9 +97,10 @@ export function ageRange(core: KvmCore, start: number, end: number, mkold: boole
  */
 export function changePte(core: KvmCore, hva: number, pfn: number): void {
   if (!profileHas(core.config, 'change-pte-maps-cow-page') || core.notifier.inProgress === 0) return;
-  if (core.notifier.inProgress > 1) core.kernelPaths.add('change-pte-in-open-invalidation');
   forEachSlotRange(core, hva, hva + core.page, (_s, gs) => {
-    stage2Map(core.pgt, gs * core.page, core.page, pfn * core.page, PROT_R, { noMemcache: true });
+    const mapped = stage2Map(core.pgt, gs * core.page, core.page, pfn * core.page, PROT_R, { noMemcache: true }) === 0;
+    // Only a mapping made while another invalidation is counted can sit inside one.
+    if (mapped && core.notifier.inProgress > 1) core.kernelPaths.add('change-pte-in-open-invalidation');
   });
 }
 
